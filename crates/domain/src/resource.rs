@@ -1,0 +1,114 @@
+//! What the generic store needs to know about a kind of record.
+//!
+//! Every partnership record has the same life: it is created, edited with a
+//! version check (a stale edit is refused, never silently overwritten), archived
+//! instead of deleted, and every change lands in the audit log with its values
+//! before and after. The store writes that life once; a [`Resource`] only
+//! describes its own columns and how to parse input into a valid value.
+
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::validation::{FieldErrors, FieldMap};
+
+/// The type of a stored column. JSON form: Text ↔ string, Int ↔ number,
+/// Date ↔ "YYYY-MM-DD".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    Text,
+    Int,
+    Date,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub name: &'static str,
+    pub ty: ColumnType,
+    /// `Some(table)`: the value is the id of a live record of that table (in the
+    /// same initiative when both are scoped to one).
+    pub refers_to: Option<&'static str>,
+    /// No two live records (in the same initiative, when scoped) share a non-empty value.
+    pub unique: bool,
+    pub nullable: bool,
+}
+
+impl Column {
+    pub const fn text(name: &'static str) -> Self {
+        Self { name, ty: ColumnType::Text, refers_to: None, unique: false, nullable: false }
+    }
+    pub const fn opt_text(name: &'static str) -> Self {
+        Self { nullable: true, ..Self::text(name) }
+    }
+    pub const fn int(name: &'static str) -> Self {
+        Self { ty: ColumnType::Int, ..Self::text(name) }
+    }
+    pub const fn opt_int(name: &'static str) -> Self {
+        Self { nullable: true, ..Self::int(name) }
+    }
+    pub const fn date(name: &'static str) -> Self {
+        Self { ty: ColumnType::Date, ..Self::text(name) }
+    }
+    pub const fn opt_date(name: &'static str) -> Self {
+        Self { nullable: true, ..Self::date(name) }
+    }
+    pub const fn refers(self, table: &'static str) -> Self {
+        Self { refers_to: Some(table), ..self }
+    }
+    pub const fn unique(self) -> Self {
+        Self { unique: true, ..self }
+    }
+}
+
+/// Where a kind of record lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Not inside an initiative (networks, initiatives themselves).
+    Global,
+    /// Belongs to one initiative (`initiative_id` column).
+    Initiative,
+}
+
+/// A kind of record the generic store can keep.
+pub trait Resource: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
+    /// Singular, snake_case: used in the audit log, URLs and the API.
+    const KIND: &'static str;
+    /// Table name.
+    const TABLE: &'static str;
+    const SCOPE: Scope;
+    /// Data columns, in the order forms show them. Serialized field names equal
+    /// column names.
+    fn columns() -> &'static [Column];
+    /// Parse submitted fields into a valid value, reporting every bad field.
+    fn parse(input: &FieldMap) -> Result<Self, FieldErrors>;
+    /// The submitted-field form of this value (to prefill an edit form).
+    fn to_fields(&self) -> FieldMap {
+        let mut map = FieldMap::new();
+        if let Ok(serde_json::Value::Object(obj)) = serde_json::to_value(self) {
+            for (k, v) in obj {
+                let s = match v {
+                    serde_json::Value::Null => String::new(),
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                map.insert(k, s);
+            }
+        }
+        map
+    }
+    /// A short human label (a name).
+    fn label(&self) -> String;
+}
+
+/// A stored record: the resource's data plus the bookkeeping the store keeps.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record<T> {
+    pub id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initiative_id: Option<i64>,
+    /// Increases by one on every change; an edit must name the version it started from.
+    pub version: i64,
+    pub archived: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    #[serde(flatten)]
+    pub data: T,
+}

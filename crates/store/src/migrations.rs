@@ -1,0 +1,402 @@
+//! The schema, as an ordered list of migrations that speak both engines.
+//!
+//! Each migration is a list of sea-query statements, rendered for the engine at
+//! hand, and is applied in one transaction together with its row in
+//! `schema_migrations`. Migrations are append-only: never edit one that has shipped.
+
+use sea_orm::sea_query::{
+    Alias, ColumnDef, ForeignKey, ForeignKeyAction, ForeignKeyCreateStatement, Index, IndexCreateStatement, Query,
+    Table, TableCreateStatement,
+};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+
+enum Step {
+    Table(TableCreateStatement),
+    Index(IndexCreateStatement),
+}
+
+struct Migration {
+    name: &'static str,
+    steps: fn() -> Vec<Step>,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    name: "0001_foundation",
+    steps: foundation,
+}];
+
+/// Apply pending migrations; returns the names applied.
+pub async fn apply(db: &DatabaseConnection) -> Result<Vec<&'static str>, DbErr> {
+    db.execute(
+        &Table::create()
+            .table(Alias::new("schema_migrations"))
+            .if_not_exists()
+            .col(ColumnDef::new(Alias::new("name")).string().not_null().primary_key())
+            .col(ColumnDef::new(Alias::new("applied_at")).timestamp_with_time_zone().not_null())
+            .to_owned(),
+    )
+    .await?;
+    let rows = db
+        .query_all(
+            &Query::select()
+                .column(Alias::new("name"))
+                .from(Alias::new("schema_migrations"))
+                .to_owned(),
+        )
+        .await?;
+    let done: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get::<String>("", "name"))
+        .collect::<Result<_, _>>()?;
+    let mut applied = Vec::new();
+    for m in MIGRATIONS {
+        if done.iter().any(|d| d == m.name) {
+            continue;
+        }
+        let txn = db.begin().await?;
+        for step in (m.steps)() {
+            match step {
+                Step::Table(t) => txn.execute(&t).await?,
+                Step::Index(i) => txn.execute(&i).await?,
+            };
+        }
+        txn.execute(
+            &Query::insert()
+                .into_table(Alias::new("schema_migrations"))
+                .columns([Alias::new("name"), Alias::new("applied_at")])
+                .values_panic([m.name.into(), crate::now().into()])
+                .to_owned(),
+        )
+        .await?;
+        txn.commit().await?;
+        tracing::info!(migration = m.name, "applied migration");
+        applied.push(m.name);
+    }
+    Ok(applied)
+}
+
+fn a(s: &str) -> Alias {
+    Alias::new(s)
+}
+
+fn id() -> ColumnDef {
+    ColumnDef::new(a("id"))
+        .big_integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .to_owned()
+}
+
+fn text(name: &str) -> ColumnDef {
+    ColumnDef::new(a(name)).text().not_null().to_owned()
+}
+fn opt_text(name: &str) -> ColumnDef {
+    ColumnDef::new(a(name)).text().null().to_owned()
+}
+fn int(name: &str) -> ColumnDef {
+    ColumnDef::new(a(name)).big_integer().not_null().to_owned()
+}
+fn opt_int(name: &str) -> ColumnDef {
+    ColumnDef::new(a(name)).big_integer().null().to_owned()
+}
+fn date(name: &str) -> ColumnDef {
+    ColumnDef::new(a(name)).date().not_null().to_owned()
+}
+fn opt_date(name: &str) -> ColumnDef {
+    ColumnDef::new(a(name)).date().null().to_owned()
+}
+fn ts(name: &str) -> ColumnDef {
+    ColumnDef::new(a(name)).timestamp_with_time_zone().not_null().to_owned()
+}
+fn opt_ts(name: &str) -> ColumnDef {
+    ColumnDef::new(a(name)).timestamp_with_time_zone().null().to_owned()
+}
+fn flag(name: &str) -> ColumnDef {
+    ColumnDef::new(a(name)).boolean().not_null().default(false).to_owned()
+}
+
+fn fk(table: &str, col: &str, target: &str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{col}"))
+        .from(a(table), a(col))
+        .to(a(target), a("id"))
+        .on_delete(ForeignKeyAction::Restrict)
+        .to_owned()
+}
+
+fn index(table: &str, cols: &[&str], unique: bool) -> Step {
+    let mut i = Index::create();
+    i.name(format!("ix_{table}_{}", cols.join("_"))).table(a(table));
+    for c in cols {
+        i.col(a(c));
+    }
+    if unique {
+        i.unique();
+    }
+    Step::Index(i.to_owned())
+}
+
+/// A partnership record table: id, optional initiative scope, data columns,
+/// version and archive bookkeeping, timestamps.
+fn record_table(
+    name: &str,
+    scoped: bool,
+    cols: Vec<ColumnDef>,
+    refs: &[(&str, &str)],
+) -> Vec<Step> {
+    let mut t = Table::create();
+    t.table(a(name)).col(id());
+    if scoped {
+        t.col(int("initiative_id"));
+        t.foreign_key(&mut fk(name, "initiative_id", "initiatives"));
+    }
+    for mut c in cols {
+        t.col(&mut c);
+    }
+    t.col(ColumnDef::new(a("version")).big_integer().not_null().default(1))
+        .col(opt_ts("archived_at"))
+        .col(ts("created_at"))
+        .col(ts("updated_at"));
+    for (col, target) in refs {
+        t.foreign_key(&mut fk(name, col, target));
+    }
+    let mut steps = vec![Step::Table(t.to_owned())];
+    if scoped {
+        steps.push(index(name, &["initiative_id"], false));
+    }
+    steps
+}
+
+fn foundation() -> Vec<Step> {
+    let mut s = vec![];
+    // Accounts.
+    s.push(Step::Table(
+        Table::create()
+            .table(a("users"))
+            .col(id())
+            .col(text("email"))
+            .col(text("display_name"))
+            .col(opt_text("password_hash"))
+            .col(flag("is_admin"))
+            .col(opt_text("language"))
+            .col(ts("created_at"))
+            .col(opt_ts("disabled_at"))
+            .to_owned(),
+    ));
+    s.push(index("users", &["email"], true));
+    s.push(Step::Table(
+        Table::create()
+            .table(a("sessions"))
+            .col(ColumnDef::new(a("id_hash")).string_len(64).not_null().primary_key())
+            .col(int("user_id"))
+            .col(text("csrf_token"))
+            .col(ts("created_at"))
+            .col(ts("expires_at"))
+            .foreign_key(&mut fk("sessions", "user_id", "users"))
+            .to_owned(),
+    ));
+    s.push(Step::Table(
+        Table::create()
+            .table(a("api_tokens"))
+            .col(id())
+            .col(int("user_id"))
+            .col(text("name"))
+            .col(text("token_hash"))
+            .col(ts("created_at"))
+            .col(opt_ts("revoked_at"))
+            .col(opt_ts("last_used_at"))
+            .foreign_key(&mut fk("api_tokens", "user_id", "users"))
+            .to_owned(),
+    ));
+    s.push(index("api_tokens", &["token_hash"], true));
+    s.push(Step::Table(
+        Table::create()
+            .table(a("login_failures"))
+            .col(id())
+            .col(text("key_hash"))
+            .col(ts("at"))
+            .to_owned(),
+    ));
+    s.push(index("login_failures", &["key_hash", "at"], false));
+    // Partnership registry.
+    s.extend(record_table(
+        "networks",
+        false,
+        vec![text("name"), text("slug"), text("description")],
+        &[],
+    ));
+    s.push(index("networks", &["slug"], true));
+    s.extend(record_table(
+        "initiatives",
+        false,
+        vec![
+            text("name"),
+            text("slug"),
+            text("place"),
+            text("languages"),
+            text("description"),
+            opt_int("network_id"),
+        ],
+        &[("network_id", "networks")],
+    ));
+    s.push(index("initiatives", &["slug"], true));
+    s.extend(record_table(
+        "facts",
+        true,
+        vec![text("label"), text("value"), text("source"), opt_int("year")],
+        &[],
+    ));
+    s.extend(record_table(
+        "stages",
+        true,
+        vec![text("stage"), date("reached_on"), text("note")],
+        &[],
+    ));
+    s.extend(record_table(
+        "organizations",
+        true,
+        vec![
+            text("name"),
+            text("sector"),
+            opt_text("identifier"),
+            opt_text("website"),
+            text("description"),
+        ],
+        &[],
+    ));
+    s.extend(record_table(
+        "people",
+        true,
+        vec![
+            text("name"),
+            opt_text("email"),
+            opt_text("phone"),
+            opt_int("user_id"),
+        ],
+        &[("user_id", "users")],
+    ));
+    s.extend(record_table(
+        "bodies",
+        true,
+        vec![
+            text("name"),
+            text("kind"),
+            text("purpose"),
+            int("cadence_min_days"),
+            int("cadence_max_days"),
+        ],
+        &[],
+    ));
+    s.extend(record_table(
+        "memberships",
+        true,
+        vec![
+            int("body_id"),
+            int("person_id"),
+            opt_int("organization_id"),
+            text("position"),
+            date("start_date"),
+            opt_date("end_date"),
+            opt_int("stipend_hourly_cents"),
+            opt_text("stipend_currency"),
+        ],
+        &[
+            ("body_id", "bodies"),
+            ("person_id", "people"),
+            ("organization_id", "organizations"),
+        ],
+    ));
+    s.push(index("memberships", &["body_id"], false));
+    s.extend(record_table(
+        "locations",
+        true,
+        vec![
+            int("organization_id"),
+            text("name"),
+            text("address"),
+            text("city"),
+            text("postal_code"),
+            text("country"),
+        ],
+        &[("organization_id", "organizations")],
+    ));
+    s.extend(record_table(
+        "services",
+        true,
+        vec![
+            int("organization_id"),
+            opt_int("location_id"),
+            text("name"),
+            text("description"),
+            opt_text("url"),
+            opt_text("email"),
+            text("status"),
+        ],
+        &[
+            ("organization_id", "organizations"),
+            ("location_id", "locations"),
+        ],
+    ));
+    // Access.
+    s.push(Step::Table(
+        Table::create()
+            .table(a("role_grants"))
+            .col(id())
+            .col(int("user_id"))
+            .col(int("initiative_id"))
+            .col(text("role"))
+            .col(ts("created_at"))
+            .foreign_key(&mut fk("role_grants", "user_id", "users"))
+            .foreign_key(&mut fk("role_grants", "initiative_id", "initiatives"))
+            .to_owned(),
+    ));
+    s.push(index("role_grants", &["user_id", "initiative_id", "role"], true));
+    s.push(Step::Table(
+        Table::create()
+            .table(a("network_leads"))
+            .col(id())
+            .col(int("user_id"))
+            .col(int("network_id"))
+            .col(ts("created_at"))
+            .foreign_key(&mut fk("network_leads", "user_id", "users"))
+            .foreign_key(&mut fk("network_leads", "network_id", "networks"))
+            .to_owned(),
+    ));
+    s.push(index("network_leads", &["user_id", "network_id"], true));
+    s.push(Step::Table(
+        Table::create()
+            .table(a("invitations"))
+            .col(id())
+            .col(text("token_hash"))
+            .col(text("email"))
+            .col(opt_int("initiative_id"))
+            .col(opt_text("role"))
+            .col(flag("admin"))
+            .col(opt_int("created_by"))
+            .col(ts("created_at"))
+            .col(ts("expires_at"))
+            .col(opt_ts("accepted_at"))
+            .foreign_key(&mut fk("invitations", "initiative_id", "initiatives"))
+            .to_owned(),
+    ));
+    s.push(index("invitations", &["token_hash"], true));
+    // Audit log: append-only; the product has no path that updates or deletes it.
+    s.push(Step::Table(
+        Table::create()
+            .table(a("audit_log"))
+            .col(id())
+            .col(ts("at"))
+            .col(opt_int("actor_user_id"))
+            .col(opt_int("initiative_id"))
+            .col(text("kind"))
+            .col(int("record_id"))
+            .col(text("action"))
+            .col(opt_text("before"))
+            .col(opt_text("after"))
+            .to_owned(),
+    ));
+    s.push(index("audit_log", &["initiative_id", "id"], false));
+    s.push(index("audit_log", &["kind", "record_id"], false));
+    s
+}

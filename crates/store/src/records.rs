@@ -1,0 +1,390 @@
+//! The life of every partnership record, written once for all kinds.
+//!
+//! Create, versioned update and archive each run in one write transaction that
+//! also appends the audit entry, so a change and its record in the log land
+//! together or not at all. References and uniqueness are checked inside the same
+//! transaction, and refusals name the field.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, Order, Query, SelectStatement, SimpleExpr, Value,
+};
+use sea_orm::{
+    ConnectionTrait, DatabaseTransaction, QueryResult, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
+use serde_json::{Map, Value as Json};
+
+use domain::resource::{Column, ColumnType, Record, Resource, Scope};
+use domain::validation::FieldErrors;
+
+use crate::{Result, Store, StoreError, audit};
+
+fn a(s: &str) -> Alias {
+    Alias::new(s)
+}
+
+/// Tables whose rows belong to one initiative.
+fn is_scoped(table: &str) -> bool {
+    !matches!(table, "users" | "networks" | "initiatives")
+}
+
+/// How to page and filter a listing.
+#[derive(Debug, Clone, Copy)]
+pub struct ListOptions {
+    pub include_archived: bool,
+    pub limit: u64,
+    pub offset: u64,
+}
+
+impl Default for ListOptions {
+    fn default() -> Self {
+        Self { include_archived: false, limit: 500, offset: 0 }
+    }
+}
+
+impl Store {
+    /// A write transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so a transaction that reads before it writes cannot
+    /// fail half-way when another writer committed in between.
+    pub async fn write_txn(&self) -> Result<DatabaseTransaction> {
+        Ok(self
+            .db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?)
+    }
+
+    /// One record by id. With `initiative` set, a record of another initiative is
+    /// not found (no leaking across initiatives).
+    pub async fn get<T: Resource>(&self, initiative: Option<i64>, id: i64) -> Result<Record<T>> {
+        get_in::<T>(&self.db, initiative, id).await?.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn list<T: Resource>(
+        &self,
+        initiative: Option<i64>,
+        opts: ListOptions,
+    ) -> Result<Vec<Record<T>>> {
+        let mut q = select::<T>();
+        scope_filter::<T>(&mut q, initiative);
+        if !opts.include_archived {
+            q.and_where(Expr::col(a("archived_at")).is_null());
+        }
+        q.order_by(a("id"), Order::Asc).limit(opts.limit).offset(opts.offset);
+        let rows = self.db.query_all(&q).await?;
+        rows.iter().map(read_record::<T>).collect()
+    }
+
+    pub async fn count<T: Resource>(&self, initiative: Option<i64>, include_archived: bool) -> Result<i64> {
+        let mut q = Query::select();
+        q.expr(Expr::cust("COUNT(*)")).from(a(T::TABLE));
+        scope_filter::<T>(&mut q, initiative);
+        if !include_archived {
+            q.and_where(Expr::col(a("archived_at")).is_null());
+        }
+        let row = self.db.query_one(&q).await?;
+        Ok(row.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0))
+    }
+
+    /// Create a record (in `initiative` when the kind is scoped to one).
+    pub async fn create<T: Resource>(
+        &self,
+        actor: Option<i64>,
+        initiative: Option<i64>,
+        value: &T,
+    ) -> Result<Record<T>> {
+        let txn = self.write_txn().await?;
+        let rec = create_in(&txn, actor, initiative, value).await?;
+        txn.commit().await?;
+        Ok(rec)
+    }
+
+    /// Replace a record's data, provided it is still at `expected_version`.
+    /// A stale edit is refused with [`StoreError::Conflict`] carrying the current
+    /// values; nothing is written.
+    pub async fn update<T: Resource>(
+        &self,
+        actor: Option<i64>,
+        initiative: Option<i64>,
+        id: i64,
+        expected_version: i64,
+        value: &T,
+    ) -> Result<Record<T>> {
+        let txn = self.write_txn().await?;
+        let before = get_in::<T>(&txn, initiative, id).await?.ok_or(StoreError::NotFound)?;
+        if before.version != expected_version {
+            return Err(conflict(&before));
+        }
+        check_constraints(&txn, initiative, Some(id), value).await?;
+        let now = crate::now();
+        let mut q = Query::update();
+        q.table(a(T::TABLE));
+        for (col, v) in to_values::<T>(value)? {
+            q.value(a(col), v);
+        }
+        q.value(a("version"), expected_version + 1)
+            .value(a("updated_at"), now)
+            .and_where(Expr::col(a("id")).eq(id))
+            .and_where(Expr::col(a("version")).eq(expected_version));
+        let res = txn.execute(&q).await?;
+        if res.rows_affected() == 0 {
+            return Err(conflict(&before));
+        }
+        let after = get_in::<T>(&txn, initiative, id).await?.ok_or(StoreError::NotFound)?;
+        audit::append(&txn, actor, audit_scope(&after), T::KIND, id, "update", Some(&before), Some(&after)).await?;
+        txn.commit().await?;
+        Ok(after)
+    }
+
+    /// Archive (or bring back) a record. Nothing with history is deleted.
+    pub async fn set_archived<T: Resource>(
+        &self,
+        actor: Option<i64>,
+        initiative: Option<i64>,
+        id: i64,
+        expected_version: Option<i64>,
+        archived: bool,
+    ) -> Result<Record<T>> {
+        let txn = self.write_txn().await?;
+        let before = get_in::<T>(&txn, initiative, id).await?.ok_or(StoreError::NotFound)?;
+        if expected_version.is_some_and(|v| v != before.version) {
+            return Err(conflict(&before));
+        }
+        if before.archived == archived {
+            return Ok(before);
+        }
+        let now = crate::now();
+        let q = Query::update()
+            .table(a(T::TABLE))
+            .value(a("archived_at"), if archived { Some(now) } else { None })
+            .value(a("version"), before.version + 1)
+            .value(a("updated_at"), now)
+            .and_where(Expr::col(a("id")).eq(id))
+            .and_where(Expr::col(a("version")).eq(before.version))
+            .to_owned();
+        if txn.execute(&q).await?.rows_affected() == 0 {
+            return Err(conflict(&before));
+        }
+        let after = get_in::<T>(&txn, initiative, id).await?.ok_or(StoreError::NotFound)?;
+        let action = if archived { "archive" } else { "restore" };
+        audit::append(&txn, actor, audit_scope(&after), T::KIND, id, action, Some(&before), Some(&after)).await?;
+        txn.commit().await?;
+        Ok(after)
+    }
+}
+
+/// Create inside a caller's transaction (used by the demo loader and imports,
+/// which must be all-or-nothing).
+pub async fn create_in<T: Resource>(
+    txn: &DatabaseTransaction,
+    actor: Option<i64>,
+    initiative: Option<i64>,
+    value: &T,
+) -> Result<Record<T>> {
+    let initiative = match T::SCOPE {
+        Scope::Initiative => Some(initiative.ok_or(StoreError::NotFound)?),
+        Scope::Global => None,
+    };
+    check_constraints(txn, initiative, None, value).await?;
+    let now = crate::now();
+    let mut cols = vec![];
+    let mut vals: Vec<SimpleExpr> = vec![];
+    if let Some(i) = initiative {
+        cols.push(a("initiative_id"));
+        vals.push(i.into());
+    }
+    for (col, v) in to_values::<T>(value)? {
+        cols.push(a(col));
+        vals.push(v.into());
+    }
+    cols.extend([a("version"), a("created_at"), a("updated_at")]);
+    vals.extend([1i64.into(), now.into(), now.into()]);
+    let q = Query::insert()
+        .into_table(a(T::TABLE))
+        .columns(cols)
+        .values_panic(vals)
+        .returning_col(a("id"))
+        .to_owned();
+    let row = txn.query_one(&q).await?.ok_or(StoreError::NotFound)?;
+    let id: i64 = row.try_get("", "id")?;
+    let after = get_in::<T>(txn, initiative, id).await?.ok_or(StoreError::NotFound)?;
+    audit::append(txn, actor, audit_scope(&after), T::KIND, id, "create", None::<&()>, Some(&after)).await?;
+    Ok(after)
+}
+
+fn audit_scope<T: Resource>(rec: &Record<T>) -> Option<i64> {
+    match T::KIND {
+        "initiative" => Some(rec.id),
+        _ => rec.initiative_id,
+    }
+}
+
+fn conflict<T: Resource>(current: &Record<T>) -> StoreError {
+    StoreError::Conflict {
+        current: serde_json::to_value(current).unwrap_or(Json::Null),
+    }
+}
+
+fn select<T: Resource>() -> SelectStatement {
+    let mut q = Query::select();
+    q.from(a(T::TABLE)).column(a("id"));
+    if T::SCOPE == Scope::Initiative {
+        q.column(a("initiative_id"));
+    }
+    for c in T::columns() {
+        q.column(a(c.name));
+    }
+    q.columns([a("version"), a("archived_at"), a("created_at"), a("updated_at")]);
+    q
+}
+
+fn scope_filter<T: Resource>(q: &mut SelectStatement, initiative: Option<i64>) {
+    if T::SCOPE == Scope::Initiative
+        && let Some(i) = initiative
+    {
+        q.and_where(Expr::col(a("initiative_id")).eq(i));
+    }
+}
+
+pub(crate) async fn get_in<T: Resource>(
+    conn: &impl ConnectionTrait,
+    initiative: Option<i64>,
+    id: i64,
+) -> Result<Option<Record<T>>> {
+    let mut q = select::<T>();
+    q.and_where(Expr::col(a("id")).eq(id));
+    scope_filter::<T>(&mut q, initiative);
+    match conn.query_one(&q).await? {
+        Some(row) => Ok(Some(read_record::<T>(&row)?)),
+        None => Ok(None),
+    }
+}
+
+/// A row as the JSON object of its data columns.
+pub(crate) fn read_data(columns: &[Column], row: &QueryResult) -> Result<Map<String, Json>> {
+    let mut obj = Map::new();
+    for c in columns {
+        let v = match c.ty {
+            ColumnType::Text => row.try_get::<Option<String>>("", c.name)?.map(Json::String),
+            ColumnType::Int => row.try_get::<Option<i64>>("", c.name)?.map(Json::from),
+            ColumnType::Date => row
+                .try_get::<Option<NaiveDate>>("", c.name)?
+                .map(|d| Json::String(d.to_string())),
+        };
+        obj.insert(c.name.to_string(), v.unwrap_or(Json::Null));
+    }
+    Ok(obj)
+}
+
+fn read_record<T: Resource>(row: &QueryResult) -> Result<Record<T>> {
+    let obj = read_data(T::columns(), row)?;
+    let data: T = serde_json::from_value(Json::Object(obj)).map_err(|e| {
+        StoreError::Database(sea_orm::DbErr::Custom(format!(
+            "stored {} does not match its type: {e}",
+            T::KIND
+        )))
+    })?;
+    Ok(Record {
+        id: row.try_get("", "id")?,
+        initiative_id: match T::SCOPE {
+            Scope::Initiative => Some(row.try_get("", "initiative_id")?),
+            Scope::Global => None,
+        },
+        version: row.try_get("", "version")?,
+        archived: row.try_get::<Option<DateTime<Utc>>>("", "archived_at")?.is_some(),
+        created_at: row.try_get("", "created_at")?,
+        updated_at: row.try_get("", "updated_at")?,
+        data,
+    })
+}
+
+/// The data columns of a value, as database values.
+fn to_values<T: Resource>(value: &T) -> Result<Vec<(&'static str, Value)>> {
+    let Json::Object(obj) = serde_json::to_value(value).map_err(|e| {
+        StoreError::Database(sea_orm::DbErr::Custom(format!("cannot encode {}: {e}", T::KIND)))
+    })?
+    else {
+        return Err(StoreError::Database(sea_orm::DbErr::Custom(format!(
+            "{} does not encode as an object",
+            T::KIND
+        ))));
+    };
+    T::columns()
+        .iter()
+        .map(|c| {
+            let j = obj.get(c.name).unwrap_or(&Json::Null);
+            let v: Value = match c.ty {
+                ColumnType::Text => j.as_str().map(str::to_string).into(),
+                ColumnType::Int => j.as_i64().into(),
+                ColumnType::Date => j
+                    .as_str()
+                    .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+                    .into(),
+            };
+            Ok((c.name, v))
+        })
+        .collect()
+}
+
+/// References must point at live records (of the same initiative); unique columns
+/// must not repeat. Each refusal names its field.
+async fn check_constraints<T: Resource>(
+    txn: &DatabaseTransaction,
+    initiative: Option<i64>,
+    self_id: Option<i64>,
+    value: &T,
+) -> Result<()> {
+    let mut errors = FieldErrors::default();
+    let values = serde_json::to_value(value).unwrap_or(Json::Null);
+    for c in T::columns() {
+        let v = &values[c.name];
+        if let (Some(target), Some(ref_id)) = (c.refers_to, v.as_i64()) {
+            let mut q = Query::select();
+            q.expr(Expr::cust("COUNT(*)"))
+                .from(a(target))
+                .and_where(Expr::col(a("id")).eq(ref_id));
+            if target == "users" {
+                q.and_where(Expr::col(a("disabled_at")).is_null());
+            } else {
+                q.and_where(Expr::col(a("archived_at")).is_null());
+            }
+            if is_scoped(target)
+                && let Some(i) = initiative
+            {
+                q.and_where(Expr::col(a("initiative_id")).eq(i));
+            }
+            if count(txn, &q).await? == 0 {
+                errors.add(c.name, "unknown_reference", format!("{}: no such {} here", c.name, target));
+            }
+        }
+        if c.unique
+            && let Some(s) = v.as_str().filter(|s| !s.is_empty())
+        {
+            let mut q = Query::select();
+            q.expr(Expr::cust("COUNT(*)"))
+                .from(a(T::TABLE))
+                .and_where(Expr::col(a(c.name)).eq(s));
+            if let Some(id) = self_id {
+                q.and_where(Expr::col(a("id")).ne(id));
+            }
+            if T::SCOPE == Scope::Initiative
+                && let Some(i) = initiative
+            {
+                q.and_where(Expr::col(a("initiative_id")).eq(i));
+                q.and_where(Expr::col(a("archived_at")).is_null());
+            }
+            if count(txn, &q).await? > 0 {
+                errors.add(c.name, "taken", format!("{}: '{s}' is already in use", c.name));
+            }
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(StoreError::Invalid(errors)) }
+}
+
+pub(crate) async fn count(conn: &impl ConnectionTrait, q: &SelectStatement) -> Result<i64> {
+    let row = conn.query_one(q).await?;
+    Ok(row.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0))
+}

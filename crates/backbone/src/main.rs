@@ -1,1 +1,359 @@
-fn main() {}
+//! `backbone`: the server and its command line.
+//!
+//! `cargo run --release` serves http://127.0.0.1:8080 with SQLite under `./data/`,
+//! migrates, loads the demo into an empty database and prints a one-time link to
+//! create the first administrator. See `backbone --help`.
+
+mod bench;
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use store::Store;
+
+#[derive(Parser)]
+#[command(
+    name = "backbone",
+    version,
+    about = "Backbone: the open platform for collective impact partnerships"
+)]
+struct Cli {
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(flatten)]
+    serve: ServeArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB (default: SQLite in the data folder).
+    #[arg(long, env = "BACKBONE_DATABASE_URL", global = true)]
+    database: Option<String>,
+    /// Folder for the embedded SQLite database.
+    #[arg(long, env = "BACKBONE_DATA_DIR", default_value = "data", global = true)]
+    data_dir: String,
+    /// Log as JSON lines (for log collectors) instead of text.
+    #[arg(long, env = "BACKBONE_LOG_JSON", global = true)]
+    log_json: bool,
+}
+
+impl DbArgs {
+    fn url(&self) -> String {
+        self.database.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}/backbone.db",
+                self.data_dir.trim_end_matches('/')
+            )
+        })
+    }
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "BACKBONE_ADDR",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    addr: String,
+    /// Do not load the demo into an empty database.
+    #[arg(long, env = "BACKBONE_NO_DEMO", global = true)]
+    no_demo: bool,
+    /// Mark cookies Secure (when served over TLS).
+    #[arg(long, env = "BACKBONE_SECURE_COOKIES", global = true)]
+    secure_cookies: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web application (the default).
+    Serve,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Load the demo initiatives into an empty database.
+    Demo,
+    /// Write a consistent copy of the SQLite database to PATH while it runs.
+    Backup { path: String },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Export open data.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+    /// Measure the server under load (see the README).
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Platform administrator.
+        #[arg(long)]
+        admin: bool,
+        /// Grant a role in an initiative: SLUG:ROLE (repeatable), e.g. kiryat-malachi:coordinator.
+        #[arg(long = "role")]
+        roles: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a new API token for the account.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "command line")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// The services directory as Open Referral HSDS 3.0 JSON, to standard output.
+    Hsds {
+        #[arg(long)]
+        initiative: String,
+    },
+}
+
+fn init_logs(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("BACKBONE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json { b.json().init() } else { b.init() }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logs(cli.db.log_json);
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type AnyResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+async fn open(db: &DbArgs) -> AnyResult<Store> {
+    let store = Store::connect(&db.url()).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+fn describe(e: store::StoreError) -> String {
+    match e {
+        store::StoreError::Invalid(f) => {
+            f.0.values()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+        other => other.to_string(),
+    }
+}
+
+async fn run(cli: Cli) -> AnyResult {
+    let command = cli.command.unwrap_or(Command::Serve);
+    match command {
+        Command::Serve => serve(&cli.db, cli.serve).await,
+        Command::Migrate => {
+            let store = Store::connect(&cli.db.url()).await?;
+            let applied = store.migrate().await?;
+            println!(
+                "{} migration(s) applied; schema is at {}",
+                applied.len(),
+                store::migrations::known().last().unwrap_or(&"(none)")
+            );
+            Ok(())
+        }
+        Command::Demo => {
+            let store = open(&cli.db).await?;
+            if store.load_demo().await.map_err(describe)? {
+                println!("demo loaded: /p/kiryat-malachi/ and /p/riverside-zero/");
+            } else {
+                println!("the database already holds initiatives; the demo was not loaded");
+            }
+            Ok(())
+        }
+        Command::Backup { path } => {
+            let store = Store::connect(&cli.db.url()).await?;
+            if std::path::Path::new(&path).exists() {
+                return Err(format!("{path} exists; choose a new file").into());
+            }
+            store.backup_sqlite(&path).await.map_err(describe)?;
+            println!("backup written to {path}");
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    name,
+                    admin,
+                    roles,
+                },
+        } => {
+            let store = open(&cli.db).await?;
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let mut grants = vec![];
+            for r in &roles {
+                let (slug, role) = r.split_once(':').ok_or("--role takes SLUG:ROLE")?;
+                let role = domain::access::Role::parse(role)
+                    .ok_or_else(|| format!("unknown role {role}"))?;
+                let i = store
+                    .initiative_by_slug(slug)
+                    .await
+                    .map_err(|_| format!("no initiative {slug}"))?;
+                grants.push((i.id, role));
+            }
+            let user = store
+                .create_user(&email, &name, Some(password), admin)
+                .await
+                .map_err(describe)?;
+            for (i, role) in grants {
+                store
+                    .grant_role(None, user.id, i, role)
+                    .await
+                    .map_err(describe)?;
+            }
+            println!("user {} created (id {})", user.email, user.id);
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Create { email, name },
+        } => {
+            let store = open(&cli.db).await?;
+            let user = store
+                .user_by_email(&email)
+                .await?
+                .ok_or_else(|| format!("no account with email {email}"))?;
+            let (_, secret) = store
+                .create_api_token(user.id, &name)
+                .await
+                .map_err(describe)?;
+            println!("{secret}");
+            Ok(())
+        }
+        Command::Export {
+            command: ExportCommand::Hsds { initiative },
+        } => {
+            let store = open(&cli.db).await?;
+            let i = store
+                .initiative_by_slug(&initiative)
+                .await
+                .map_err(|_| format!("no initiative {initiative}"))?;
+            let opts = store::records::ListOptions {
+                include_archived: true,
+                limit: u64::MAX >> 1,
+                offset: 0,
+            };
+            use domain::partnership::{Location, Organization, Service};
+            let orgs = store
+                .list::<Organization>(Some(i.id), opts)
+                .await
+                .map_err(describe)?;
+            let locations = store
+                .list::<Location>(Some(i.id), opts)
+                .await
+                .map_err(describe)?;
+            let services = store
+                .list::<Service>(Some(i.id), opts)
+                .await
+                .map_err(describe)?;
+            let doc = interop::hsds::export(&i.data.slug, &orgs, &locations, &services);
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+            Ok(())
+        }
+        Command::Bench(args) => bench::run(args).await,
+    }
+}
+
+async fn serve(db: &DbArgs, args: ServeArgs) -> AnyResult {
+    let started = std::time::Instant::now();
+    let url = db.url();
+    let store = open(db).await?;
+    if !args.no_demo && store.load_demo().await.map_err(describe)? {
+        tracing::info!("demo initiatives loaded");
+    }
+    let addr: SocketAddr = args
+        .addr
+        .parse()
+        .map_err(|_| format!("--addr {} is not HOST:PORT", args.addr))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let local = listener.local_addr()?;
+    if store.user_count().await? == 0 {
+        let secret = store.create_setup_link().await.map_err(describe)?;
+        println!(
+            "No account exists yet. Open this one-time link to create the first administrator:"
+        );
+        println!("  http://{local}/invite/{secret}");
+    }
+    let app = web::router(web::AppState::new(
+        store,
+        web::Config {
+            secure_cookies: args.secure_cookies,
+        },
+    ));
+    tracing::info!(addr = %local, database = %store::redact_url(&url), ready_ms = started.elapsed().as_millis() as u64, "Backbone is serving");
+    println!("Backbone is serving on http://{local}");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// SIGTERM or Ctrl-C: stop accepting, finish requests in flight, exit.
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -87,7 +87,10 @@ mod tests {
 
     #[test]
     fn viewer_reads_but_never_writes() {
-        let g = Grants { roles: vec![Role::Viewer], ..Default::default() };
+        let g = Grants {
+            roles: vec![Role::Viewer],
+            ..Default::default()
+        };
         assert!(g.allows(Action::Read));
         assert!(!g.allows(Action::EditPartnership));
         assert!(!g.allows(Action::ReadAudit));
@@ -102,9 +105,24 @@ mod tests {
 
     #[test]
     fn coordinator_and_admin_edit() {
-        assert!(Grants { roles: vec![Role::Coordinator], ..Default::default() }.allows(Action::EditPartnership));
-        assert!(Grants { admin: true, ..Default::default() }.allows(Action::ManageAccess));
-        let lead = Grants { network_lead: true, ..Default::default() };
+        assert!(
+            Grants {
+                roles: vec![Role::Coordinator],
+                ..Default::default()
+            }
+            .allows(Action::EditPartnership)
+        );
+        assert!(
+            Grants {
+                admin: true,
+                ..Default::default()
+            }
+            .allows(Action::ManageAccess)
+        );
+        let lead = Grants {
+            network_lead: true,
+            ..Default::default()
+        };
         assert!(lead.allows(Action::Read) && !lead.allows(Action::EditPartnership));
     }
 

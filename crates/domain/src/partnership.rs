@@ -149,7 +149,9 @@ impl Resource for Initiative {
         let name = p.name("name", MAX_NAME);
         let slug = p.slug("slug");
         let place = p.name("place", MAX_NAME);
-        let languages = p.opt_text("languages", 100, false).unwrap_or_else(|| "en".into());
+        let languages = p
+            .opt_text("languages", 100, false)
+            .unwrap_or_else(|| "en".into());
         let languages = normalize_languages(&languages).unwrap_or_else(|| {
             p.errors.add(
                 "languages",
@@ -186,7 +188,9 @@ pub fn normalize_languages(s: &str) -> Option<String> {
             let lang = parts.next().unwrap_or("");
             (2..=3).contains(&lang.len())
                 && lang.bytes().all(|b| b.is_ascii_lowercase())
-                && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+                && parts.all(|p| {
+                    (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric())
+                })
         });
     ok.then(|| codes.join(","))
 }
@@ -254,7 +258,11 @@ impl Resource for StageReached {
         let reached_on = p.date("reached_on");
         let note = p.opt_text("note", 1000, true).unwrap_or_default();
         match (stage, reached_on) {
-            (Some(stage), Some(reached_on)) => p.errors.finish(Self { stage, reached_on, note }),
+            (Some(stage), Some(reached_on)) => p.errors.finish(Self {
+                stage,
+                reached_on,
+                note,
+            }),
             _ => Err(p.errors),
         }
     }
@@ -295,7 +303,13 @@ impl Resource for Organization {
         let website = p.opt_url("website");
         let description = p.text("description");
         match sector {
-            Some(sector) => p.errors.finish(Self { name, sector, identifier, website, description }),
+            Some(sector) => p.errors.finish(Self {
+                name,
+                sector,
+                identifier,
+                website,
+                description,
+            }),
             None => Err(p.errors),
         }
     }
@@ -333,11 +347,22 @@ impl Resource for Person {
         let email = p.opt_email("email");
         let phone = p.opt_text("phone", 40, false);
         if let Some(ph) = &phone
-            && !ph.chars().all(|c| c.is_ascii_digit() || " +-()./".contains(c))
+            && !ph
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-()./".contains(c))
         {
-            p.errors.add("phone", "invalid_phone", "phone may only contain digits, spaces and + - ( ) . /");
+            p.errors.add(
+                "phone",
+                "invalid_phone",
+                "phone may only contain digits, spaces and + - ( ) . /",
+            );
         }
-        let v = Self { name, email, phone, user_id: p.opt_id("user_id") };
+        let v = Self {
+            name,
+            email,
+            phone,
+            user_id: p.opt_id("user_id"),
+        };
         p.errors.finish(v)
     }
     fn label(&self) -> String {
@@ -377,7 +402,10 @@ impl Resource for Body {
         let purpose = p.text("purpose");
         let min = p.int("cadence_min_days", 1, 366);
         let max = p.int("cadence_max_days", 1, 366);
-        if p.errors.get("cadence_min_days").is_none() && p.errors.get("cadence_max_days").is_none() && min > max {
+        if p.errors.get("cadence_min_days").is_none()
+            && p.errors.get("cadence_max_days").is_none()
+            && min > max
+        {
             p.errors.add(
                 "cadence_max_days",
                 "min_greater_than_max",
@@ -385,7 +413,13 @@ impl Resource for Body {
             );
         }
         match kind {
-            Some(kind) => p.errors.finish(Self { name, kind, purpose, cadence_min_days: min, cadence_max_days: max }),
+            Some(kind) => p.errors.finish(Self {
+                name,
+                kind,
+                purpose,
+                cadence_min_days: min,
+                cadence_max_days: max,
+            }),
             None => Err(p.errors),
         }
     }
@@ -437,21 +471,41 @@ impl Resource for Membership {
         if let (Some(s), Some(e)) = (start_date, end_date)
             && e < s
         {
-            p.errors.add("end_date", "ends_before_start", "end_date must not be before start_date");
+            p.errors.add(
+                "end_date",
+                "ends_before_start",
+                "end_date must not be before start_date",
+            );
         }
         // Forms send the rate as a decimal; the JSON API may send hundredths directly.
-        let stipend_hourly_cents = match input.get("stipend_hourly_cents").filter(|s| !s.trim().is_empty()) {
+        let stipend_hourly_cents = match input
+            .get("stipend_hourly_cents")
+            .filter(|s| !s.trim().is_empty())
+        {
             Some(_) => p.opt_int("stipend_hourly_cents", 0, 100_000_000),
             None => p.opt_money("stipend_rate"),
         };
-        let currency = p.opt_text("stipend_currency", 3, false).map(|c| c.to_ascii_uppercase());
+        let currency = p
+            .opt_text("stipend_currency", 3, false)
+            .map(|c| c.to_ascii_uppercase());
         if let Some(c) = &currency
             && (c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()))
         {
-            p.errors.add("stipend_currency", "invalid_currency", "stipend_currency must be a three-letter code such as ILS or USD");
+            p.errors.add(
+                "stipend_currency",
+                "invalid_currency",
+                "stipend_currency must be a three-letter code such as ILS or USD",
+            );
         }
-        if stipend_hourly_cents.is_some() && currency.is_none() && p.errors.get("stipend_currency").is_none() {
-            p.errors.add("stipend_currency", "required", "stipend_currency is required with a stipend");
+        if stipend_hourly_cents.is_some()
+            && currency.is_none()
+            && p.errors.get("stipend_currency").is_none()
+        {
+            p.errors.add(
+                "stipend_currency",
+                "required",
+                "stipend_currency is required with a stipend",
+            );
         }
         match (position, start_date) {
             (Some(position), Some(start_date)) => p.errors.finish(Self {
@@ -471,12 +525,28 @@ impl Resource for Membership {
         let mut m = FieldMap::new();
         m.insert("body_id".into(), self.body_id.to_string());
         m.insert("person_id".into(), self.person_id.to_string());
-        m.insert("organization_id".into(), self.organization_id.map(|i| i.to_string()).unwrap_or_default());
+        m.insert(
+            "organization_id".into(),
+            self.organization_id
+                .map(|i| i.to_string())
+                .unwrap_or_default(),
+        );
         m.insert("position".into(), self.position.as_str().into());
         m.insert("start_date".into(), self.start_date.to_string());
-        m.insert("end_date".into(), self.end_date.map(|d| d.to_string()).unwrap_or_default());
-        m.insert("stipend_rate".into(), self.stipend_hourly_cents.map(format_hundredths).unwrap_or_default());
-        m.insert("stipend_currency".into(), self.stipend_currency.clone().unwrap_or_default());
+        m.insert(
+            "end_date".into(),
+            self.end_date.map(|d| d.to_string()).unwrap_or_default(),
+        );
+        m.insert(
+            "stipend_rate".into(),
+            self.stipend_hourly_cents
+                .map(format_hundredths)
+                .unwrap_or_default(),
+        );
+        m.insert(
+            "stipend_currency".into(),
+            self.stipend_currency.clone().unwrap_or_default(),
+        );
         m
     }
     fn label(&self) -> String {
@@ -525,10 +595,23 @@ impl Resource for Location {
         let city = p.name("city", MAX_NAME);
         let postal_code = p.opt_text("postal_code", 20, false).unwrap_or_default();
         let country = p.name("country", 2).to_ascii_uppercase();
-        if !country.is_empty() && (country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase())) {
-            p.errors.add("country", "invalid_country", "country must be a two-letter ISO 3166 code such as IL");
+        if !country.is_empty()
+            && (country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()))
+        {
+            p.errors.add(
+                "country",
+                "invalid_country",
+                "country must be a two-letter ISO 3166 code such as IL",
+            );
         }
-        p.errors.finish(Self { organization_id, name, address, city, postal_code, country })
+        p.errors.finish(Self {
+            organization_id,
+            name,
+            address,
+            city,
+            postal_code,
+            country,
+        })
     }
     fn label(&self) -> String {
         self.name.clone()
@@ -572,13 +655,27 @@ impl Resource for Service {
         let url = p.opt_url("url");
         let email = p.opt_email("email");
         let mut status_input = input.clone();
-        status_input.entry("status".into()).or_insert_with(|| "active".into());
+        status_input
+            .entry("status".into())
+            .or_insert_with(|| "active".into());
         let status = Parser::new(&status_input).choice("status", ServiceStatus::parse);
         if status.is_none() {
-            p.errors.add("status", "unknown_choice", "status must be active, inactive, defunct or temporarily closed");
+            p.errors.add(
+                "status",
+                "unknown_choice",
+                "status must be active, inactive, defunct or temporarily closed",
+            );
         }
         match status {
-            Some(status) => p.errors.finish(Self { organization_id, location_id, name, description, url, email, status }),
+            Some(status) => p.errors.finish(Self {
+                organization_id,
+                location_id,
+                name,
+                description,
+                url,
+                email,
+                status,
+            }),
             None => Err(p.errors),
         }
     }
@@ -618,8 +715,16 @@ pub fn table(seats: Vec<(Seat, Option<Sector>)>) -> Table {
     for seats in by_sector.values_mut() {
         seats.sort_by(|a, b| a.position.cmp(&b.position).then(a.person.cmp(&b.person)));
     }
-    let missing = Sector::ALL.iter().copied().filter(|s| !by_sector.contains_key(s)).collect();
-    Table { by_sector, missing, unaffiliated }
+    let missing = Sector::ALL
+        .iter()
+        .copied()
+        .filter(|s| !by_sector.contains_key(s))
+        .collect();
+    Table {
+        by_sector,
+        missing,
+        unaffiliated,
+    }
 }
 
 #[cfg(test)]
@@ -627,7 +732,10 @@ mod tests {
     use super::*;
 
     fn map(pairs: &[(&str, &str)]) -> FieldMap {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -639,7 +747,10 @@ mod tests {
             ("cadence_max_days", "14"),
         ]))
         .unwrap_err();
-        assert_eq!(e.get("cadence_max_days").unwrap().code, "min_greater_than_max");
+        assert_eq!(
+            e.get("cadence_max_days").unwrap().code,
+            "min_greater_than_max"
+        );
         let ok = Body::parse(&map(&[
             ("name", "Steering Committee"),
             ("kind", "steering_committee"),
@@ -685,7 +796,13 @@ mod tests {
         .unwrap();
         assert_eq!(m.stipend_hourly_cents, Some(2550));
         assert_eq!(m.to_fields()["stipend_rate"], "25.50");
-        assert_eq!(Membership::parse(&m.to_fields()).unwrap().stipend_currency.as_deref(), Some("USD"));
+        assert_eq!(
+            Membership::parse(&m.to_fields())
+                .unwrap()
+                .stipend_currency
+                .as_deref(),
+            Some("USD")
+        );
     }
 
     #[test]
@@ -696,7 +813,11 @@ mod tests {
 
     #[test]
     fn table_groups_by_sector_and_lists_missing() {
-        let seat = |p: &str, pos| Seat { person: p.into(), organization: None, position: pos };
+        let seat = |p: &str, pos| Seat {
+            person: p.into(),
+            organization: None,
+            position: pos,
+        };
         let t = table(vec![
             (seat("B", Position::Member), Some(Sector::LocalGovernment)),
             (seat("A", Position::Chair), Some(Sector::LocalGovernment)),
@@ -710,7 +831,10 @@ mod tests {
 
     #[test]
     fn languages_are_normalized() {
-        assert_eq!(normalize_languages("he, EN ,am").as_deref(), Some("he,en,am"));
+        assert_eq!(
+            normalize_languages("he, EN ,am").as_deref(),
+            Some("he,en,am")
+        );
         assert_eq!(normalize_languages("hebrew!"), None);
     }
 }

@@ -33,28 +33,55 @@ pub struct Column {
 
 impl Column {
     pub const fn text(name: &'static str) -> Self {
-        Self { name, ty: ColumnType::Text, refers_to: None, unique: false, nullable: false }
+        Self {
+            name,
+            ty: ColumnType::Text,
+            refers_to: None,
+            unique: false,
+            nullable: false,
+        }
     }
     pub const fn opt_text(name: &'static str) -> Self {
-        Self { nullable: true, ..Self::text(name) }
+        Self {
+            nullable: true,
+            ..Self::text(name)
+        }
     }
     pub const fn int(name: &'static str) -> Self {
-        Self { ty: ColumnType::Int, ..Self::text(name) }
+        Self {
+            ty: ColumnType::Int,
+            ..Self::text(name)
+        }
     }
     pub const fn opt_int(name: &'static str) -> Self {
-        Self { nullable: true, ..Self::int(name) }
+        Self {
+            nullable: true,
+            ..Self::int(name)
+        }
     }
     pub const fn date(name: &'static str) -> Self {
-        Self { ty: ColumnType::Date, ..Self::text(name) }
+        Self {
+            ty: ColumnType::Date,
+            ..Self::text(name)
+        }
     }
     pub const fn opt_date(name: &'static str) -> Self {
-        Self { nullable: true, ..Self::date(name) }
+        Self {
+            nullable: true,
+            ..Self::date(name)
+        }
     }
     pub const fn refers(self, table: &'static str) -> Self {
-        Self { refers_to: Some(table), ..self }
+        Self {
+            refers_to: Some(table),
+            ..self
+        }
     }
     pub const fn unique(self) -> Self {
-        Self { unique: true, ..self }
+        Self {
+            unique: true,
+            ..self
+        }
     }
 }
 

@@ -50,7 +50,11 @@ impl FieldErrors {
     }
     /// `Ok(value)` when nothing was recorded, else the errors.
     pub fn finish<T>(self, value: T) -> Result<T, FieldErrors> {
-        if self.is_empty() { Ok(value) } else { Err(self) }
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 }
 
@@ -81,7 +85,8 @@ impl<'a> Parser<'a> {
             Some(s) => s,
             None => {
                 if self.errors.get(field).is_none() {
-                    self.errors.add(field, "required", format!("{field} is required"));
+                    self.errors
+                        .add(field, "required", format!("{field} is required"));
                 }
                 String::new()
             }
@@ -182,7 +187,8 @@ impl<'a> Parser<'a> {
     pub fn choice<T: Copy>(&mut self, field: &str, parse: fn(&str) -> Option<T>) -> Option<T> {
         match self.raw(field) {
             None => {
-                self.errors.add(field, "required", format!("{field} is required"));
+                self.errors
+                    .add(field, "required", format!("{field} is required"));
                 None
             }
             Some(s) => match parse(s) {
@@ -216,7 +222,8 @@ impl<'a> Parser<'a> {
 
     pub fn int(&mut self, field: &str, min: i64, max: i64) -> i64 {
         if self.raw(field).is_none() {
-            self.errors.add(field, "required", format!("{field} is required"));
+            self.errors
+                .add(field, "required", format!("{field} is required"));
             return 0;
         }
         self.opt_int(field, min, max).unwrap_or(0)
@@ -248,7 +255,8 @@ impl<'a> Parser<'a> {
 
     pub fn date(&mut self, field: &str) -> Option<NaiveDate> {
         if self.raw(field).is_none() {
-            self.errors.add(field, "required", format!("{field} is required"));
+            self.errors
+                .add(field, "required", format!("{field} is required"));
             return None;
         }
         self.opt_date(field)
@@ -368,7 +376,11 @@ mod tests {
 
     #[test]
     fn urls_must_be_web_addresses() {
-        let input = map(&[("ok", "https://example.org/x"), ("bad", "javascript:alert(1)"), ("rel", "/x")]);
+        let input = map(&[
+            ("ok", "https://example.org/x"),
+            ("bad", "javascript:alert(1)"),
+            ("rel", "/x"),
+        ]);
         let mut p = Parser::new(&input);
         assert!(p.opt_url("ok").is_some());
         assert!(p.opt_url("bad").is_none());

@@ -1,1 +1,14 @@
-//! interop
+//! Backbone's open formats.
+//!
+//! A partnership's data should leave Backbone in the shapes other tools already
+//! read, so that a services directory, a funder or a statistics office does not
+//! have to learn Backbone's own API. Each format is a module of pure functions:
+//! records come in, a document in the open format comes out; nothing here reads a
+//! database or writes a file.
+//!
+//! - [`hsds`]: the services directory as Open Referral HSDS 3.0 (organizations,
+//!   services and where each service is offered).
+//!
+//! Next: HMIS CSV, OCDS, 360Giving and iCalendar.
+
+pub mod hsds;

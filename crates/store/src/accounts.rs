@@ -88,7 +88,11 @@ fn hash_password(password: &str) -> String {
 fn verify_hash(password: &str, hash: &str) -> bool {
     use argon2::password_hash::{PasswordHash, PasswordVerifier};
     PasswordHash::new(hash)
-        .map(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            argon2::Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -96,16 +100,30 @@ fn verify_hash(password: &str, hash: &str) -> bool {
 pub fn check_password(field: &str, password: &str) -> Result<(), FieldErrors> {
     let n = password.chars().count();
     if n < MIN_PASSWORD {
-        Err(FieldErrors::single(field, "password_too_short", format!("{field} must be at least {MIN_PASSWORD} characters")))
+        Err(FieldErrors::single(
+            field,
+            "password_too_short",
+            format!("{field} must be at least {MIN_PASSWORD} characters"),
+        ))
     } else if n > 1000 {
-        Err(FieldErrors::single(field, "too_long", format!("{field} must be at most 1000 characters")))
+        Err(FieldErrors::single(
+            field,
+            "too_long",
+            format!("{field} must be at most 1000 characters"),
+        ))
     } else {
         Ok(())
     }
 }
 
 fn user_columns() -> [Alias; 5] {
-    [a("id"), a("email"), a("display_name"), a("is_admin"), a("language")]
+    [
+        a("id"),
+        a("email"),
+        a("display_name"),
+        a("is_admin"),
+        a("language"),
+    ]
 }
 
 fn read_user(r: &QueryResult, prefix: &str) -> Result<User> {
@@ -137,7 +155,11 @@ impl Store {
         if display_name.is_empty() {
             errors.add("display_name", "required", "display_name is required");
         } else if display_name.chars().count() > 200 {
-            errors.add("display_name", "too_long", "display_name must be at most 200 characters");
+            errors.add(
+                "display_name",
+                "too_long",
+                "display_name must be at most 200 characters",
+            );
         }
         if let Some(p) = password
             && let Err(e) = check_password("password", p)
@@ -150,7 +172,11 @@ impl Store {
         let hash = match password {
             Some(p) => {
                 let p = p.to_string();
-                Some(tokio::task::spawn_blocking(move || hash_password(&p)).await.expect("hashing task"))
+                Some(
+                    tokio::task::spawn_blocking(move || hash_password(&p))
+                        .await
+                        .expect("hashing task"),
+                )
             }
             None => None,
         };
@@ -165,17 +191,53 @@ impl Store {
         )
         .await?;
         if taken > 0 {
-            return Err(StoreError::Invalid(FieldErrors::single("email", "taken", "email: an account with this address exists")));
+            return Err(StoreError::Invalid(FieldErrors::single(
+                "email",
+                "taken",
+                "email: an account with this address exists",
+            )));
         }
         let q = Query::insert()
             .into_table(a("users"))
-            .columns([a("email"), a("display_name"), a("password_hash"), a("is_admin"), a("created_at")])
-            .values_panic([email.as_str().into(), display_name.into(), hash.into(), admin.into(), crate::now().into()])
+            .columns([
+                a("email"),
+                a("display_name"),
+                a("password_hash"),
+                a("is_admin"),
+                a("created_at"),
+            ])
+            .values_panic([
+                email.as_str().into(),
+                display_name.into(),
+                hash.into(),
+                admin.into(),
+                crate::now().into(),
+            ])
             .returning_col(a("id"))
             .to_owned();
-        let id: i64 = txn.query_one(&q).await?.ok_or(StoreError::NotFound)?.try_get("", "id")?;
-        let user = User { id, email, display_name: display_name.to_string(), is_admin: admin, language: None };
-        audit::append(&txn, None, None, "user", id, "create", None::<&()>, Some(&user)).await?;
+        let id: i64 = txn
+            .query_one(&q)
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .try_get("", "id")?;
+        let user = User {
+            id,
+            email,
+            display_name: display_name.to_string(),
+            is_admin: admin,
+            language: None,
+        };
+        audit::append(
+            &txn,
+            None,
+            None,
+            "user",
+            id,
+            "create",
+            None::<&()>,
+            Some(&user),
+        )
+        .await?;
         txn.commit().await?;
         Ok(user)
     }
@@ -197,7 +259,11 @@ impl Store {
             .and_where(Expr::col(a("email")).eq(email.trim().to_lowercase()))
             .and_where(Expr::col(a("disabled_at")).is_null())
             .to_owned();
-        self.db.query_one(&q).await?.map(|r| read_user(&r, "")).transpose()
+        self.db
+            .query_one(&q)
+            .await?
+            .map(|r| read_user(&r, ""))
+            .transpose()
     }
 
     /// The user whose password this is, or `None` (unknown email and wrong
@@ -216,14 +282,22 @@ impl Store {
         let hash: Option<String> = row.try_get("", "password_hash")?;
         let Some(hash) = hash else { return Ok(None) };
         let password = password.to_string();
-        let ok = tokio::task::spawn_blocking(move || verify_hash(&password, &hash)).await.expect("verify task");
-        if ok { Ok(Some(read_user(&row, "")?)) } else { Ok(None) }
+        let ok = tokio::task::spawn_blocking(move || verify_hash(&password, &hash))
+            .await
+            .expect("verify task");
+        if ok {
+            Ok(Some(read_user(&row, "")?))
+        } else {
+            Ok(None)
+        }
     }
 
     pub async fn set_password(&self, user_id: i64, password: &str) -> Result<()> {
         check_password("new_password", password).map_err(StoreError::Invalid)?;
         let p = password.to_string();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&p)).await.expect("hashing task");
+        let hash = tokio::task::spawn_blocking(move || hash_password(&p))
+            .await
+            .expect("hashing task");
         let txn = self.write_txn().await?;
         txn.execute(
             &Query::update()
@@ -233,7 +307,17 @@ impl Store {
                 .to_owned(),
         )
         .await?;
-        audit::append(&txn, Some(user_id), None, "user", user_id, "change_password", None::<&()>, None::<&()>).await?;
+        audit::append(
+            &txn,
+            Some(user_id),
+            None,
+            "user",
+            user_id,
+            "change_password",
+            None::<&()>,
+            None::<&()>,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -260,7 +344,13 @@ impl Store {
             .execute(
                 &Query::insert()
                     .into_table(a("sessions"))
-                    .columns([a("id_hash"), a("user_id"), a("csrf_token"), a("created_at"), a("expires_at")])
+                    .columns([
+                        a("id_hash"),
+                        a("user_id"),
+                        a("csrf_token"),
+                        a("created_at"),
+                        a("expires_at"),
+                    ])
                     .values_panic([
                         sha256_hex(&secret).into(),
                         user_id.into(),
@@ -280,13 +370,19 @@ impl Store {
             .columns(user_columns().map(|c| (a("users"), c)))
             .column((a("sessions"), a("csrf_token")))
             .from(a("sessions"))
-            .inner_join(a("users"), Expr::col((a("users"), a("id"))).equals((a("sessions"), a("user_id"))))
+            .inner_join(
+                a("users"),
+                Expr::col((a("users"), a("id"))).equals((a("sessions"), a("user_id"))),
+            )
             .and_where(Expr::col((a("sessions"), a("id_hash"))).eq(sha256_hex(secret)))
             .and_where(Expr::col((a("sessions"), a("expires_at"))).gt(crate::now()))
             .and_where(Expr::col((a("users"), a("disabled_at"))).is_null())
             .to_owned();
         match self.db.query_one(&q).await? {
-            Some(r) => Ok(Some(Session { user: read_user(&r, "")?, csrf_token: r.try_get("", "csrf_token")? })),
+            Some(r) => Ok(Some(Session {
+                user: read_user(&r, "")?,
+                csrf_token: r.try_get("", "csrf_token")?,
+            })),
             None => Ok(None),
         }
     }
@@ -323,12 +419,31 @@ impl Store {
         let q = Query::insert()
             .into_table(a("api_tokens"))
             .columns([a("user_id"), a("name"), a("token_hash"), a("created_at")])
-            .values_panic([user_id.into(), name.into(), sha256_hex(&secret).into(), crate::now().into()])
+            .values_panic([
+                user_id.into(),
+                name.into(),
+                sha256_hex(&secret).into(),
+                crate::now().into(),
+            ])
             .returning_col(a("id"))
             .to_owned();
         let txn = self.write_txn().await?;
-        let id: i64 = txn.query_one(&q).await?.ok_or(StoreError::NotFound)?.try_get("", "id")?;
-        audit::append(&txn, Some(user_id), None, "api_token", id, "create", None::<&()>, Some(&serde_json::json!({"name": name}))).await?;
+        let id: i64 = txn
+            .query_one(&q)
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .try_get("", "id")?;
+        audit::append(
+            &txn,
+            Some(user_id),
+            None,
+            "api_token",
+            id,
+            "create",
+            None::<&()>,
+            Some(&serde_json::json!({"name": name})),
+        )
+        .await?;
         txn.commit().await?;
         Ok((id, secret))
     }
@@ -349,7 +464,9 @@ impl Store {
                     id: r.try_get("", "id")?,
                     name: r.try_get("", "name")?,
                     created_at: r.try_get("", "created_at")?,
-                    revoked: r.try_get::<Option<DateTime<Utc>>>("", "revoked_at")?.is_some(),
+                    revoked: r
+                        .try_get::<Option<DateTime<Utc>>>("", "revoked_at")?
+                        .is_some(),
                 })
             })
             .collect()
@@ -372,7 +489,17 @@ impl Store {
         if res.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        audit::append(&txn, Some(user_id), None, "api_token", token_id, "revoke", None::<&()>, None::<&()>).await?;
+        audit::append(
+            &txn,
+            Some(user_id),
+            None,
+            "api_token",
+            token_id,
+            "revoke",
+            None::<&()>,
+            None::<&()>,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -382,16 +509,29 @@ impl Store {
         let q = Query::select()
             .columns(user_columns().map(|c| (a("users"), c)))
             .from(a("api_tokens"))
-            .inner_join(a("users"), Expr::col((a("users"), a("id"))).equals((a("api_tokens"), a("user_id"))))
+            .inner_join(
+                a("users"),
+                Expr::col((a("users"), a("id"))).equals((a("api_tokens"), a("user_id"))),
+            )
             .and_where(Expr::col((a("api_tokens"), a("token_hash"))).eq(sha256_hex(secret)))
             .and_where(Expr::col((a("api_tokens"), a("revoked_at"))).is_null())
             .and_where(Expr::col((a("users"), a("disabled_at"))).is_null())
             .to_owned();
-        self.db.query_one(&q).await?.map(|r| read_user(&r, "")).transpose()
+        self.db
+            .query_one(&q)
+            .await?
+            .map(|r| read_user(&r, ""))
+            .transpose()
     }
 
     /// Give a user a role in an initiative (idempotent).
-    pub async fn grant_role(&self, actor: Option<i64>, user_id: i64, initiative_id: i64, role: Role) -> Result<()> {
+    pub async fn grant_role(
+        &self,
+        actor: Option<i64>,
+        user_id: i64,
+        initiative_id: i64,
+        role: Role,
+    ) -> Result<()> {
         let txn = self.write_txn().await?;
         let exists = count(
             &txn,
@@ -408,18 +548,43 @@ impl Store {
             let q = Query::insert()
                 .into_table(a("role_grants"))
                 .columns([a("user_id"), a("initiative_id"), a("role"), a("created_at")])
-                .values_panic([user_id.into(), initiative_id.into(), role.as_str().into(), crate::now().into()])
+                .values_panic([
+                    user_id.into(),
+                    initiative_id.into(),
+                    role.as_str().into(),
+                    crate::now().into(),
+                ])
                 .returning_col(a("id"))
                 .to_owned();
-            let id: i64 = txn.query_one(&q).await?.ok_or(StoreError::NotFound)?.try_get("", "id")?;
+            let id: i64 = txn
+                .query_one(&q)
+                .await?
+                .ok_or(StoreError::NotFound)?
+                .try_get("", "id")?;
             let after = serde_json::json!({"user_id": user_id, "role": role});
-            audit::append(&txn, actor, Some(initiative_id), "role_grant", id, "create", None::<&()>, Some(&after)).await?;
+            audit::append(
+                &txn,
+                actor,
+                Some(initiative_id),
+                "role_grant",
+                id,
+                "create",
+                None::<&()>,
+                Some(&after),
+            )
+            .await?;
         }
         txn.commit().await?;
         Ok(())
     }
 
-    pub async fn revoke_role(&self, actor: Option<i64>, user_id: i64, initiative_id: i64, role: Role) -> Result<()> {
+    pub async fn revoke_role(
+        &self,
+        actor: Option<i64>,
+        user_id: i64,
+        initiative_id: i64,
+        role: Role,
+    ) -> Result<()> {
         let txn = self.write_txn().await?;
         let res = txn
             .execute(
@@ -433,7 +598,17 @@ impl Store {
             .await?;
         if res.rows_affected() > 0 {
             let before = serde_json::json!({"user_id": user_id, "role": role});
-            audit::append(&txn, actor, Some(initiative_id), "role_grant", user_id, "revoke", Some(&before), None::<&()>).await?;
+            audit::append(
+                &txn,
+                actor,
+                Some(initiative_id),
+                "role_grant",
+                user_id,
+                "revoke",
+                Some(&before),
+                None::<&()>,
+            )
+            .await?;
         }
         txn.commit().await?;
         Ok(())
@@ -447,9 +622,23 @@ impl Store {
             .values_panic([user_id.into(), network_id.into(), crate::now().into()])
             .returning_col(a("id"))
             .to_owned();
-        let id: i64 = txn.query_one(&q).await?.ok_or(StoreError::NotFound)?.try_get("", "id")?;
+        let id: i64 = txn
+            .query_one(&q)
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .try_get("", "id")?;
         let after = serde_json::json!({"user_id": user_id, "network_id": network_id});
-        audit::append(&txn, None, None, "network_lead", id, "create", None::<&()>, Some(&after)).await?;
+        audit::append(
+            &txn,
+            None,
+            None,
+            "network_lead",
+            id,
+            "create",
+            None::<&()>,
+            Some(&after),
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -467,7 +656,11 @@ impl Store {
             .query_all(&q)
             .await?
             .iter()
-            .filter_map(|r| r.try_get::<String>("", "role").ok().and_then(|s| Role::parse(&s)))
+            .filter_map(|r| {
+                r.try_get::<String>("", "role")
+                    .ok()
+                    .and_then(|s| Role::parse(&s))
+            })
             .collect();
         let network_lead = match initiative.data.network_id {
             Some(n) => {
@@ -485,7 +678,11 @@ impl Store {
             }
             None => false,
         };
-        Ok(Grants { admin: user.is_admin, network_lead, roles })
+        Ok(Grants {
+            admin: user.is_admin,
+            network_lead,
+            roles,
+        })
     }
 
     /// The initiatives a user can see: by role, as network lead, or all for an admin.
@@ -503,7 +700,8 @@ impl Store {
             .from(a("initiatives"))
             .inner_join(
                 a("network_leads"),
-                Expr::col((a("network_leads"), a("network_id"))).equals((a("initiatives"), a("network_id"))),
+                Expr::col((a("network_leads"), a("network_id")))
+                    .equals((a("initiatives"), a("network_id"))),
             )
             .and_where(Expr::col((a("network_leads"), a("user_id"))).eq(user.id))
             .to_owned();
@@ -524,14 +722,20 @@ impl Store {
             .columns(user_columns().map(|c| (a("users"), c)))
             .column((a("role_grants"), a("role")))
             .from(a("role_grants"))
-            .inner_join(a("users"), Expr::col((a("users"), a("id"))).equals((a("role_grants"), a("user_id"))))
+            .inner_join(
+                a("users"),
+                Expr::col((a("users"), a("id"))).equals((a("role_grants"), a("user_id"))),
+            )
             .and_where(Expr::col((a("role_grants"), a("initiative_id"))).eq(initiative_id))
             .order_by((a("users"), a("display_name")), Order::Asc)
             .to_owned();
         let mut out: Vec<(User, Vec<Role>)> = vec![];
         for r in self.db.query_all(&q).await? {
             let u = read_user(&r, "")?;
-            let role = r.try_get::<String>("", "role").ok().and_then(|s| Role::parse(&s));
+            let role = r
+                .try_get::<String>("", "role")
+                .ok()
+                .and_then(|s| Role::parse(&s));
             match out.iter_mut().find(|(x, _)| x.id == u.id) {
                 Some((_, roles)) => roles.extend(role),
                 None => out.push((u, role.into_iter().collect())),
@@ -552,7 +756,11 @@ impl Store {
     ) -> Result<String> {
         let email = email.trim().to_lowercase();
         if !is_email(&email) {
-            return Err(StoreError::Invalid(FieldErrors::single("email", "invalid_email", "email is not an email address")));
+            return Err(StoreError::Invalid(FieldErrors::single(
+                "email",
+                "invalid_email",
+                "email is not an email address",
+            )));
         }
         let secret = new_secret();
         let now = crate::now();
@@ -581,17 +789,63 @@ impl Store {
             ])
             .returning_col(a("id"))
             .to_owned();
-        let id: i64 = txn.query_one(&q).await?.ok_or(StoreError::NotFound)?.try_get("", "id")?;
+        let id: i64 = txn
+            .query_one(&q)
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .try_get("", "id")?;
         let after = serde_json::json!({"email": email, "role": role, "admin": admin});
-        audit::append(&txn, actor, initiative_id, "invitation", id, "create", None::<&()>, Some(&after)).await?;
+        audit::append(
+            &txn,
+            actor,
+            initiative_id,
+            "invitation",
+            id,
+            "create",
+            None::<&()>,
+            Some(&after),
+        )
+        .await?;
         txn.commit().await?;
+        Ok(secret)
+    }
+
+    /// A one-time link to create the first administrator account; the person
+    /// chooses their email when they open it.
+    pub async fn create_setup_link(&self) -> Result<String> {
+        let secret = new_secret();
+        let now = crate::now();
+        let q = Query::insert()
+            .into_table(a("invitations"))
+            .columns([
+                a("token_hash"),
+                a("email"),
+                a("admin"),
+                a("created_at"),
+                a("expires_at"),
+            ])
+            .values_panic([
+                sha256_hex(&secret).into(),
+                "".into(),
+                true.into(),
+                now.into(),
+                (now + Duration::days(INVITATION_DAYS)).into(),
+            ])
+            .to_owned();
+        self.db.execute(&q).await?;
         Ok(secret)
     }
 
     /// A live (unexpired, unused) invitation.
     pub async fn invitation(&self, secret: &str) -> Result<Option<Invitation>> {
         let q = Query::select()
-            .columns([a("id"), a("email"), a("initiative_id"), a("role"), a("admin")])
+            .columns([
+                a("id"),
+                a("email"),
+                a("initiative_id"),
+                a("role"),
+                a("admin"),
+            ])
             .from(a("invitations"))
             .and_where(Expr::col(a("token_hash")).eq(sha256_hex(secret)))
             .and_where(Expr::col(a("accepted_at")).is_null())
@@ -602,7 +856,9 @@ impl Store {
                 id: r.try_get("", "id")?,
                 email: r.try_get("", "email")?,
                 initiative_id: r.try_get("", "initiative_id")?,
-                role: r.try_get::<Option<String>>("", "role")?.and_then(|s| Role::parse(&s)),
+                role: r
+                    .try_get::<Option<String>>("", "role")?
+                    .and_then(|s| Role::parse(&s)),
                 admin: r.try_get("", "admin")?,
             })),
             None => Ok(None),
@@ -611,15 +867,31 @@ impl Store {
 
     /// Accept an invitation: create the account (or use the existing one with that
     /// email), set its password, grant the role, and mark the link used.
-    pub async fn accept_invitation(&self, secret: &str, display_name: &str, password: &str) -> Result<User> {
+    /// A setup link (made by [`Store::create_setup_link`]) names no email: the
+    /// person gives it here.
+    pub async fn accept_invitation(
+        &self,
+        secret: &str,
+        email: &str,
+        display_name: &str,
+        password: &str,
+    ) -> Result<User> {
         let inv = self.invitation(secret).await?.ok_or(StoreError::NotFound)?;
         check_password("password", password).map_err(StoreError::Invalid)?;
-        let user = match self.user_by_email(&inv.email).await? {
+        let email = if inv.email.is_empty() {
+            email.to_string()
+        } else {
+            inv.email.clone()
+        };
+        let user = match self.user_by_email(&email).await? {
             Some(u) => {
                 self.set_password(u.id, password).await?;
                 u
             }
-            None => self.create_user(&inv.email, display_name, Some(password), inv.admin).await?,
+            None => {
+                self.create_user(&email, display_name, Some(password), inv.admin)
+                    .await?
+            }
         };
         if inv.admin && !user.is_admin {
             self.db
@@ -679,6 +951,13 @@ impl Store {
     }
 
     pub async fn user_count(&self) -> Result<i64> {
-        count(&self.db, &Query::select().expr(Expr::cust("COUNT(*)")).from(a("users")).to_owned()).await
+        count(
+            &self.db,
+            &Query::select()
+                .expr(Expr::cust("COUNT(*)"))
+                .from(a("users"))
+                .to_owned(),
+        )
+        .await
     }
 }

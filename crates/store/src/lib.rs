@@ -17,6 +17,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod demo;
 pub mod migrations;
 pub mod partnership;
 pub mod records;
@@ -79,9 +80,7 @@ pub struct Store {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
-    #[error(
-        "unsupported database URL (expected sqlite://PATH or postgres://USER@HOST/DB): {0}"
-    )]
+    #[error("unsupported database URL (expected sqlite://PATH or postgres://USER@HOST/DB): {0}")]
     UnknownScheme(String),
     #[error("cannot open the database: {0}")]
     Open(#[from] DbErr),

@@ -5,10 +5,13 @@
 //! `schema_migrations`. Migrations are append-only: never edit one that has shipped.
 
 use sea_orm::sea_query::{
-    Alias, ColumnDef, ForeignKey, ForeignKeyAction, ForeignKeyCreateStatement, Index, IndexCreateStatement, Query,
-    Table, TableCreateStatement,
+    Alias, ColumnDef, ForeignKey, ForeignKeyAction, ForeignKeyCreateStatement, Index,
+    IndexCreateStatement, Query, Table, TableCreateStatement,
 };
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
 
 enum Step {
     Table(TableCreateStatement),
@@ -26,17 +29,40 @@ const MIGRATIONS: &[Migration] = &[Migration {
 }];
 
 /// Apply pending migrations; returns the names applied.
+///
+/// Everything runs in one transaction that first takes a lock (an advisory lock
+/// on PostgreSQL, the write lock on SQLite), so several `backbone serve`
+/// processes starting together apply each migration exactly once.
 pub async fn apply(db: &DatabaseConnection) -> Result<Vec<&'static str>, DbErr> {
-    db.execute(
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("SELECT pg_advisory_xact_lock(7461001)")
+            .await?;
+    }
+    txn.execute(
         &Table::create()
             .table(Alias::new("schema_migrations"))
             .if_not_exists()
-            .col(ColumnDef::new(Alias::new("name")).string().not_null().primary_key())
-            .col(ColumnDef::new(Alias::new("applied_at")).timestamp_with_time_zone().not_null())
+            .col(
+                ColumnDef::new(Alias::new("name"))
+                    .string()
+                    .not_null()
+                    .primary_key(),
+            )
+            .col(
+                ColumnDef::new(Alias::new("applied_at"))
+                    .timestamp_with_time_zone()
+                    .not_null(),
+            )
             .to_owned(),
     )
     .await?;
-    let rows = db
+    let rows = txn
         .query_all(
             &Query::select()
                 .column(Alias::new("name"))
@@ -53,7 +79,6 @@ pub async fn apply(db: &DatabaseConnection) -> Result<Vec<&'static str>, DbErr> 
         if done.iter().any(|d| d == m.name) {
             continue;
         }
-        let txn = db.begin().await?;
         for step in (m.steps)() {
             match step {
                 Step::Table(t) => txn.execute(&t).await?,
@@ -68,11 +93,16 @@ pub async fn apply(db: &DatabaseConnection) -> Result<Vec<&'static str>, DbErr> 
                 .to_owned(),
         )
         .await?;
-        txn.commit().await?;
         tracing::info!(migration = m.name, "applied migration");
         applied.push(m.name);
     }
+    txn.commit().await?;
     Ok(applied)
+}
+
+/// Names of the migrations this build knows, in order.
+pub fn known() -> Vec<&'static str> {
+    MIGRATIONS.iter().map(|m| m.name).collect()
 }
 
 fn a(s: &str) -> Alias {
@@ -107,13 +137,23 @@ fn opt_date(name: &str) -> ColumnDef {
     ColumnDef::new(a(name)).date().null().to_owned()
 }
 fn ts(name: &str) -> ColumnDef {
-    ColumnDef::new(a(name)).timestamp_with_time_zone().not_null().to_owned()
+    ColumnDef::new(a(name))
+        .timestamp_with_time_zone()
+        .not_null()
+        .to_owned()
 }
 fn opt_ts(name: &str) -> ColumnDef {
-    ColumnDef::new(a(name)).timestamp_with_time_zone().null().to_owned()
+    ColumnDef::new(a(name))
+        .timestamp_with_time_zone()
+        .null()
+        .to_owned()
 }
 fn flag(name: &str) -> ColumnDef {
-    ColumnDef::new(a(name)).boolean().not_null().default(false).to_owned()
+    ColumnDef::new(a(name))
+        .boolean()
+        .not_null()
+        .default(false)
+        .to_owned()
 }
 
 fn fk(table: &str, col: &str, target: &str) -> ForeignKeyCreateStatement {
@@ -127,7 +167,8 @@ fn fk(table: &str, col: &str, target: &str) -> ForeignKeyCreateStatement {
 
 fn index(table: &str, cols: &[&str], unique: bool) -> Step {
     let mut i = Index::create();
-    i.name(format!("ix_{table}_{}", cols.join("_"))).table(a(table));
+    i.name(format!("ix_{table}_{}", cols.join("_")))
+        .table(a(table));
     for c in cols {
         i.col(a(c));
     }
@@ -154,10 +195,15 @@ fn record_table(
     for mut c in cols {
         t.col(&mut c);
     }
-    t.col(ColumnDef::new(a("version")).big_integer().not_null().default(1))
-        .col(opt_ts("archived_at"))
-        .col(ts("created_at"))
-        .col(ts("updated_at"));
+    t.col(
+        ColumnDef::new(a("version"))
+            .big_integer()
+            .not_null()
+            .default(1),
+    )
+    .col(opt_ts("archived_at"))
+    .col(ts("created_at"))
+    .col(ts("updated_at"));
     for (col, target) in refs {
         t.foreign_key(&mut fk(name, col, target));
     }
@@ -188,7 +234,12 @@ fn foundation() -> Vec<Step> {
     s.push(Step::Table(
         Table::create()
             .table(a("sessions"))
-            .col(ColumnDef::new(a("id_hash")).string_len(64).not_null().primary_key())
+            .col(
+                ColumnDef::new(a("id_hash"))
+                    .string_len(64)
+                    .not_null()
+                    .primary_key(),
+            )
             .col(int("user_id"))
             .col(text("csrf_token"))
             .col(ts("created_at"))
@@ -244,7 +295,12 @@ fn foundation() -> Vec<Step> {
     s.extend(record_table(
         "facts",
         true,
-        vec![text("label"), text("value"), text("source"), opt_int("year")],
+        vec![
+            text("label"),
+            text("value"),
+            text("source"),
+            opt_int("year"),
+        ],
         &[],
     ));
     s.extend(record_table(
@@ -351,7 +407,11 @@ fn foundation() -> Vec<Step> {
             .foreign_key(&mut fk("role_grants", "initiative_id", "initiatives"))
             .to_owned(),
     ));
-    s.push(index("role_grants", &["user_id", "initiative_id", "role"], true));
+    s.push(index(
+        "role_grants",
+        &["user_id", "initiative_id", "role"],
+        true,
+    ));
     s.push(Step::Table(
         Table::create()
             .table(a("network_leads"))

@@ -4,8 +4,8 @@
 //! "who is at the table" view of all bodies loads every current seat in one join.
 
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use serde::Serialize;
 
 use domain::partnership::{Body, Initiative, Position, Seat, Sector, Table, table};
@@ -70,11 +70,20 @@ impl Store {
                 (m(), a("stipend_currency")),
             ])
             .expr_as(Expr::col((a("people"), a("name"))), a("person"))
-            .expr_as(Expr::col((a("organizations"), a("name"))), a("organization"))
+            .expr_as(
+                Expr::col((a("organizations"), a("name"))),
+                a("organization"),
+            )
             .expr_as(Expr::col((a("organizations"), a("sector"))), a("sector"))
             .from(m())
-            .inner_join(a("people"), Expr::col((a("people"), a("id"))).equals((m(), a("person_id"))))
-            .inner_join(a("bodies"), Expr::col((a("bodies"), a("id"))).equals((m(), a("body_id"))))
+            .inner_join(
+                a("people"),
+                Expr::col((a("people"), a("id"))).equals((m(), a("person_id"))),
+            )
+            .inner_join(
+                a("bodies"),
+                Expr::col((a("bodies"), a("id"))).equals((m(), a("body_id"))),
+            )
             .left_join(
                 a("organizations"),
                 Expr::col((a("organizations"), a("id"))).equals((m(), a("organization_id"))),
@@ -126,7 +135,9 @@ impl Store {
         initiative: i64,
         today: NaiveDate,
     ) -> Result<Vec<(Record<Body>, Table)>> {
-        let bodies = self.list::<Body>(Some(initiative), ListOptions::default()).await?;
+        let bodies = self
+            .list::<Body>(Some(initiative), ListOptions::default())
+            .await?;
         let members = self.members(initiative, None, Some(today)).await?;
         Ok(bodies
             .into_iter()
@@ -152,7 +163,9 @@ impl Store {
 
     /// Every live initiative the given ids allow (`None`: all), by name.
     pub async fn initiatives_among(&self, ids: Option<&[i64]>) -> Result<Vec<Record<Initiative>>> {
-        let all = self.list::<Initiative>(None, ListOptions::default()).await?;
+        let all = self
+            .list::<Initiative>(None, ListOptions::default())
+            .await?;
         let mut v: Vec<_> = match ids {
             None => all,
             Some(ids) => all.into_iter().filter(|i| ids.contains(&i.id)).collect(),

@@ -39,7 +39,11 @@ pub struct ListOptions {
 
 impl Default for ListOptions {
     fn default() -> Self {
-        Self { include_archived: false, limit: 500, offset: 0 }
+        Self {
+            include_archived: false,
+            limit: 500,
+            offset: 0,
+        }
     }
 }
 
@@ -60,7 +64,9 @@ impl Store {
     /// One record by id. With `initiative` set, a record of another initiative is
     /// not found (no leaking across initiatives).
     pub async fn get<T: Resource>(&self, initiative: Option<i64>, id: i64) -> Result<Record<T>> {
-        get_in::<T>(&self.db, initiative, id).await?.ok_or(StoreError::NotFound)
+        get_in::<T>(&self.db, initiative, id)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     pub async fn list<T: Resource>(
@@ -73,12 +79,18 @@ impl Store {
         if !opts.include_archived {
             q.and_where(Expr::col(a("archived_at")).is_null());
         }
-        q.order_by(a("id"), Order::Asc).limit(opts.limit).offset(opts.offset);
+        q.order_by(a("id"), Order::Asc)
+            .limit(opts.limit)
+            .offset(opts.offset);
         let rows = self.db.query_all(&q).await?;
         rows.iter().map(read_record::<T>).collect()
     }
 
-    pub async fn count<T: Resource>(&self, initiative: Option<i64>, include_archived: bool) -> Result<i64> {
+    pub async fn count<T: Resource>(
+        &self,
+        initiative: Option<i64>,
+        include_archived: bool,
+    ) -> Result<i64> {
         let mut q = Query::select();
         q.expr(Expr::cust("COUNT(*)")).from(a(T::TABLE));
         scope_filter::<T>(&mut q, initiative);
@@ -86,7 +98,10 @@ impl Store {
             q.and_where(Expr::col(a("archived_at")).is_null());
         }
         let row = self.db.query_one(&q).await?;
-        Ok(row.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0))
+        Ok(row
+            .map(|r| r.try_get_by_index::<i64>(0))
+            .transpose()?
+            .unwrap_or(0))
     }
 
     /// Create a record (in `initiative` when the kind is scoped to one).
@@ -114,7 +129,9 @@ impl Store {
         value: &T,
     ) -> Result<Record<T>> {
         let txn = self.write_txn().await?;
-        let before = get_in::<T>(&txn, initiative, id).await?.ok_or(StoreError::NotFound)?;
+        let before = get_in::<T>(&txn, initiative, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         if before.version != expected_version {
             return Err(conflict(&before));
         }
@@ -133,8 +150,20 @@ impl Store {
         if res.rows_affected() == 0 {
             return Err(conflict(&before));
         }
-        let after = get_in::<T>(&txn, initiative, id).await?.ok_or(StoreError::NotFound)?;
-        audit::append(&txn, actor, audit_scope(&after), T::KIND, id, "update", Some(&before), Some(&after)).await?;
+        let after = get_in::<T>(&txn, initiative, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        audit::append(
+            &txn,
+            actor,
+            audit_scope(&after),
+            T::KIND,
+            id,
+            "update",
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         txn.commit().await?;
         Ok(after)
     }
@@ -149,7 +178,9 @@ impl Store {
         archived: bool,
     ) -> Result<Record<T>> {
         let txn = self.write_txn().await?;
-        let before = get_in::<T>(&txn, initiative, id).await?.ok_or(StoreError::NotFound)?;
+        let before = get_in::<T>(&txn, initiative, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         if expected_version.is_some_and(|v| v != before.version) {
             return Err(conflict(&before));
         }
@@ -168,9 +199,21 @@ impl Store {
         if txn.execute(&q).await?.rows_affected() == 0 {
             return Err(conflict(&before));
         }
-        let after = get_in::<T>(&txn, initiative, id).await?.ok_or(StoreError::NotFound)?;
+        let after = get_in::<T>(&txn, initiative, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let action = if archived { "archive" } else { "restore" };
-        audit::append(&txn, actor, audit_scope(&after), T::KIND, id, action, Some(&before), Some(&after)).await?;
+        audit::append(
+            &txn,
+            actor,
+            audit_scope(&after),
+            T::KIND,
+            id,
+            action,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         txn.commit().await?;
         Ok(after)
     }
@@ -210,8 +253,20 @@ pub async fn create_in<T: Resource>(
         .to_owned();
     let row = txn.query_one(&q).await?.ok_or(StoreError::NotFound)?;
     let id: i64 = row.try_get("", "id")?;
-    let after = get_in::<T>(txn, initiative, id).await?.ok_or(StoreError::NotFound)?;
-    audit::append(txn, actor, audit_scope(&after), T::KIND, id, "create", None::<&()>, Some(&after)).await?;
+    let after = get_in::<T>(txn, initiative, id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    audit::append(
+        txn,
+        actor,
+        audit_scope(&after),
+        T::KIND,
+        id,
+        "create",
+        None::<&()>,
+        Some(&after),
+    )
+    .await?;
     Ok(after)
 }
 
@@ -237,7 +292,12 @@ fn select<T: Resource>() -> SelectStatement {
     for c in T::columns() {
         q.column(a(c.name));
     }
-    q.columns([a("version"), a("archived_at"), a("created_at"), a("updated_at")]);
+    q.columns([
+        a("version"),
+        a("archived_at"),
+        a("created_at"),
+        a("updated_at"),
+    ]);
     q
 }
 
@@ -294,7 +354,9 @@ fn read_record<T: Resource>(row: &QueryResult) -> Result<Record<T>> {
             Scope::Global => None,
         },
         version: row.try_get("", "version")?,
-        archived: row.try_get::<Option<DateTime<Utc>>>("", "archived_at")?.is_some(),
+        archived: row
+            .try_get::<Option<DateTime<Utc>>>("", "archived_at")?
+            .is_some(),
         created_at: row.try_get("", "created_at")?,
         updated_at: row.try_get("", "updated_at")?,
         data,
@@ -304,7 +366,10 @@ fn read_record<T: Resource>(row: &QueryResult) -> Result<Record<T>> {
 /// The data columns of a value, as database values.
 fn to_values<T: Resource>(value: &T) -> Result<Vec<(&'static str, Value)>> {
     let Json::Object(obj) = serde_json::to_value(value).map_err(|e| {
-        StoreError::Database(sea_orm::DbErr::Custom(format!("cannot encode {}: {e}", T::KIND)))
+        StoreError::Database(sea_orm::DbErr::Custom(format!(
+            "cannot encode {}: {e}",
+            T::KIND
+        )))
     })?
     else {
         return Err(StoreError::Database(sea_orm::DbErr::Custom(format!(
@@ -357,7 +422,11 @@ async fn check_constraints<T: Resource>(
                 q.and_where(Expr::col(a("initiative_id")).eq(i));
             }
             if count(txn, &q).await? == 0 {
-                errors.add(c.name, "unknown_reference", format!("{}: no such {} here", c.name, target));
+                errors.add(
+                    c.name,
+                    "unknown_reference",
+                    format!("{}: no such {} here", c.name, target),
+                );
             }
         }
         if c.unique
@@ -377,14 +446,25 @@ async fn check_constraints<T: Resource>(
                 q.and_where(Expr::col(a("archived_at")).is_null());
             }
             if count(txn, &q).await? > 0 {
-                errors.add(c.name, "taken", format!("{}: '{s}' is already in use", c.name));
+                errors.add(
+                    c.name,
+                    "taken",
+                    format!("{}: '{s}' is already in use", c.name),
+                );
             }
         }
     }
-    if errors.is_empty() { Ok(()) } else { Err(StoreError::Invalid(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(errors))
+    }
 }
 
 pub(crate) async fn count(conn: &impl ConnectionTrait, q: &SelectStatement) -> Result<i64> {
     let row = conn.query_one(q).await?;
-    Ok(row.map(|r| r.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0))
+    Ok(row
+        .map(|r| r.try_get_by_index::<i64>(0))
+        .transpose()?
+        .unwrap_or(0))
 }

@@ -1,0 +1,176 @@
+//! Translations with Fluent: English, Spanish and Hebrew (right-to-left).
+//!
+//! The language of a page is, in order: the signed-in user's setting, the `lang`
+//! cookie set by the language switcher, the browser's `Accept-Language`, English.
+//! A message missing from a language falls back to English, and a unit test keeps
+//! the three files in step.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+
+/// Languages the interface speaks: (code, name in that language).
+pub const LANGUAGES: &[(&str, &str)] = &[("en", "English"), ("es", "Español"), ("he", "עברית")];
+
+const SOURCES: &[(&str, &str)] = &[
+    ("en", include_str!("../locales/en.ftl")),
+    ("es", include_str!("../locales/es.ftl")),
+    ("he", include_str!("../locales/he.ftl")),
+];
+
+type Bundle = FluentBundle<FluentResource>;
+
+fn bundles() -> &'static HashMap<&'static str, Bundle> {
+    static B: OnceLock<HashMap<&'static str, Bundle>> = OnceLock::new();
+    B.get_or_init(|| {
+        SOURCES
+            .iter()
+            .map(|(code, src)| {
+                let res = FluentResource::try_new(src.to_string())
+                    .unwrap_or_else(|(_, e)| panic!("locales/{code}.ftl does not parse: {e:?}"));
+                let lang: unic_langid::LanguageIdentifier = code.parse().expect("language code");
+                let mut b = FluentBundle::new_concurrent(vec![lang]);
+                b.set_use_isolating(false);
+                b.add_resource(res).expect("no duplicate messages");
+                (*code, b)
+            })
+            .collect()
+    })
+}
+
+/// A supported language code for a requested one ("he-IL" → "he").
+pub fn supported(code: &str) -> Option<&'static str> {
+    let primary = code.split(['-', '_']).next()?.trim().to_ascii_lowercase();
+    LANGUAGES.iter().map(|(c, _)| *c).find(|c| *c == primary)
+}
+
+/// The best supported language of an `Accept-Language` header.
+pub fn from_accept_language(header: &str) -> Option<&'static str> {
+    let mut best: Option<(f32, usize, &'static str)> = None;
+    for (i, part) in header.split(',').enumerate() {
+        let mut it = part.split(';');
+        let tag = it.next().unwrap_or("").trim();
+        let q = it
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+            })
+            .unwrap_or(1.0);
+        if q <= 0.0 {
+            continue;
+        }
+        if let Some(code) = supported(tag)
+            && best.is_none_or(|(bq, bi, _)| q > bq || (q == bq && i < bi))
+        {
+            best = Some((q, i, code));
+        }
+    }
+    best.map(|(_, _, c)| c)
+}
+
+/// A translator for one language; cheap to copy.
+#[derive(Clone, Copy, Debug)]
+pub struct Tr {
+    pub lang: &'static str,
+}
+
+impl Default for Tr {
+    fn default() -> Self {
+        Tr { lang: "en" }
+    }
+}
+
+impl Tr {
+    pub fn new(lang: &str) -> Tr {
+        Tr {
+            lang: supported(lang).unwrap_or("en"),
+        }
+    }
+
+    /// Text direction of the language.
+    pub fn dir(&self) -> &'static str {
+        if self.lang == "he" { "rtl" } else { "ltr" }
+    }
+
+    /// The message `key`; its English text when this language lacks it; the key
+    /// itself when no language has it.
+    pub fn t(&self, key: &str) -> String {
+        self.format(key, None)
+    }
+
+    /// The message `key` with one named argument.
+    pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
+        let mut args = FluentArgs::new();
+        args.set(name.to_string(), FluentValue::from(value.to_string()));
+        self.format(key, Some(&args))
+    }
+
+    fn format(&self, key: &str, args: Option<&FluentArgs>) -> String {
+        let all = bundles();
+        for code in [self.lang, "en"] {
+            let b = &all[code];
+            if let Some(pattern) = b.get_message(key).and_then(|m| m.value()) {
+                let mut errors = vec![];
+                return b.format_pattern(pattern, args, &mut errors).into_owned();
+            }
+        }
+        key.to_string()
+    }
+
+    /// Whether any language defines `key`.
+    pub fn has(&self, key: &str) -> bool {
+        bundles()[self.lang].has_message(key) || bundles()["en"].has_message(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(src: &str) -> Vec<String> {
+        src.lines()
+            .filter(|l| !l.starts_with([' ', '#', '\t']) && l.contains(" ="))
+            .map(|l| l.split(" =").next().unwrap().trim().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn every_language_has_every_message() {
+        let en = keys(SOURCES[0].1);
+        assert!(en.len() > 50);
+        for (code, src) in SOURCES {
+            let k = keys(src);
+            let missing: Vec<_> = en.iter().filter(|x| !k.contains(x)).collect();
+            let extra: Vec<_> = k.iter().filter(|x| !en.contains(x)).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "{code}: missing {missing:?}, extra {extra:?}"
+            );
+        }
+        // Parse every bundle.
+        assert_eq!(Tr::new("he").t("app-name"), "Backbone");
+    }
+
+    #[test]
+    fn accept_language_negotiation() {
+        assert_eq!(from_accept_language("he-IL,he;q=0.9,en;q=0.8"), Some("he"));
+        assert_eq!(
+            from_accept_language("fr-FR, es;q=0.5, en;q=0.4"),
+            Some("es")
+        );
+        assert_eq!(from_accept_language("fr"), None);
+        assert_eq!(from_accept_language("en;q=0, he;q=0.1"), Some("he"));
+    }
+
+    #[test]
+    fn hebrew_is_right_to_left_and_falls_back() {
+        let he = Tr::new("he");
+        assert_eq!(he.dir(), "rtl");
+        assert_eq!(Tr::new("es").dir(), "ltr");
+        assert_ne!(he.t("nav-home"), Tr::new("en").t("nav-home"));
+        assert_eq!(he.t("no-such-key"), "no-such-key");
+    }
+}

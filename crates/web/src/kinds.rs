@@ -1,0 +1,405 @@
+//! How each kind of partnership record is shown and edited.
+//!
+//! The store handles every kind the same way; this module adds what a page needs:
+//! the URL segment, the form widgets, which columns a listing shows, and how a
+//! stored value reads to a person (a sector code becomes "Philanthropy", a person
+//! id becomes a name).
+
+use std::collections::HashMap;
+
+use domain::partnership::{
+    Body, BodyKind, Fact, Location, Membership, Organization, Person, Position, Sector, Service,
+    ServiceStatus, Stage, StageReached,
+};
+use domain::resource::Resource;
+use domain::validation::{FieldMap, format_hundredths};
+use store::Store;
+use store::records::ListOptions;
+
+use crate::i18n::Tr;
+
+#[derive(Clone, Copy)]
+pub enum Widget {
+    Text,
+    TextArea,
+    Email,
+    Url,
+    Tel,
+    Date,
+    Number,
+    /// A decimal amount shown from hundredths.
+    Money,
+    /// One of a closed list; labels are `{prefix}-{code}` messages.
+    Choice(fn() -> Vec<&'static str>, &'static str),
+    /// The id of a record of that table in the same initiative.
+    Ref(&'static str),
+}
+
+#[derive(Clone, Copy)]
+pub struct FieldDef {
+    pub name: &'static str,
+    pub widget: Widget,
+    pub required: bool,
+}
+
+const fn f(name: &'static str, widget: Widget, required: bool) -> FieldDef {
+    FieldDef {
+        name,
+        widget,
+        required,
+    }
+}
+
+/// A kind of record with pages under `/i/{slug}/{PATH}`.
+pub trait Kind: Resource {
+    const PATH: &'static str;
+    /// Fields of the form, in order.
+    fn fields() -> Vec<FieldDef>;
+    /// Fields a listing shows.
+    fn list_fields() -> &'static [&'static str];
+}
+
+fn sectors() -> Vec<&'static str> {
+    Sector::ALL.iter().map(|s| s.as_str()).collect()
+}
+fn body_kinds() -> Vec<&'static str> {
+    BodyKind::ALL.iter().map(|s| s.as_str()).collect()
+}
+fn positions() -> Vec<&'static str> {
+    Position::ALL.iter().map(|s| s.as_str()).collect()
+}
+fn stages() -> Vec<&'static str> {
+    Stage::ALL.iter().map(|s| s.as_str()).collect()
+}
+fn statuses() -> Vec<&'static str> {
+    ServiceStatus::ALL.iter().map(|s| s.as_str()).collect()
+}
+
+impl Kind for Organization {
+    const PATH: &'static str = "organizations";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("name", Widget::Text, true),
+            f("sector", Widget::Choice(sectors, "sector"), true),
+            f("identifier", Widget::Text, false),
+            f("website", Widget::Url, false),
+            f("description", Widget::TextArea, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["name", "sector", "identifier"]
+    }
+}
+
+impl Kind for Person {
+    const PATH: &'static str = "people";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("name", Widget::Text, true),
+            f("email", Widget::Email, false),
+            f("phone", Widget::Tel, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["name", "email"]
+    }
+}
+
+impl Kind for Body {
+    const PATH: &'static str = "bodies";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("name", Widget::Text, true),
+            f("kind", Widget::Choice(body_kinds, "body-kind"), true),
+            f("purpose", Widget::TextArea, false),
+            f("cadence_min_days", Widget::Number, true),
+            f("cadence_max_days", Widget::Number, true),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["name", "kind", "cadence_min_days", "cadence_max_days"]
+    }
+}
+
+impl Kind for Membership {
+    const PATH: &'static str = "memberships";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("body_id", Widget::Ref("bodies"), true),
+            f("person_id", Widget::Ref("people"), true),
+            f("organization_id", Widget::Ref("organizations"), false),
+            f("position", Widget::Choice(positions, "position"), true),
+            f("start_date", Widget::Date, true),
+            f("end_date", Widget::Date, false),
+            f("stipend_rate", Widget::Money, false),
+            f("stipend_currency", Widget::Text, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &[
+            "body_id",
+            "person_id",
+            "organization_id",
+            "position",
+            "start_date",
+            "end_date",
+        ]
+    }
+}
+
+impl Kind for Location {
+    const PATH: &'static str = "locations";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("organization_id", Widget::Ref("organizations"), true),
+            f("name", Widget::Text, true),
+            f("address", Widget::Text, true),
+            f("city", Widget::Text, true),
+            f("postal_code", Widget::Text, false),
+            f("country", Widget::Text, true),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["name", "organization_id", "city"]
+    }
+}
+
+impl Kind for Service {
+    const PATH: &'static str = "services";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("organization_id", Widget::Ref("organizations"), true),
+            f("name", Widget::Text, true),
+            f("location_id", Widget::Ref("locations"), false),
+            f("description", Widget::TextArea, false),
+            f("url", Widget::Url, false),
+            f("email", Widget::Email, false),
+            f("status", Widget::Choice(statuses, "service-status"), true),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["name", "organization_id", "status"]
+    }
+}
+
+impl Kind for Fact {
+    const PATH: &'static str = "facts";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("label", Widget::Text, true),
+            f("value", Widget::Text, true),
+            f("source", Widget::Text, false),
+            f("year", Widget::Number, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["label", "value", "source", "year"]
+    }
+}
+
+impl Kind for StageReached {
+    const PATH: &'static str = "stages";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("stage", Widget::Choice(stages, "stage"), true),
+            f("reached_on", Widget::Date, true),
+            f("note", Widget::TextArea, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["stage", "reached_on"]
+    }
+}
+
+/// Names of the records a form may refer to, loaded once per page (at most four
+/// queries, whatever the size of the initiative).
+#[derive(Default)]
+pub struct RefNames {
+    pub by_table: HashMap<&'static str, Vec<(i64, String)>>,
+}
+
+impl RefNames {
+    pub async fn load(
+        store: &Store,
+        initiative: i64,
+        fields: &[FieldDef],
+    ) -> Result<Self, store::StoreError> {
+        let mut by_table = HashMap::new();
+        for fd in fields {
+            if let Widget::Ref(table) = fd.widget {
+                if by_table.contains_key(table) {
+                    continue;
+                }
+                let opts = ListOptions {
+                    limit: 10_000,
+                    ..Default::default()
+                };
+                let names: Vec<(i64, String)> = match table {
+                    "bodies" => store
+                        .list::<Body>(Some(initiative), opts)
+                        .await?
+                        .into_iter()
+                        .map(|r| (r.id, r.data.name))
+                        .collect(),
+                    "people" => store
+                        .list::<Person>(Some(initiative), opts)
+                        .await?
+                        .into_iter()
+                        .map(|r| (r.id, r.data.name))
+                        .collect(),
+                    "organizations" => store
+                        .list::<Organization>(Some(initiative), opts)
+                        .await?
+                        .into_iter()
+                        .map(|r| (r.id, r.data.name))
+                        .collect(),
+                    "locations" => store
+                        .list::<Location>(Some(initiative), opts)
+                        .await?
+                        .into_iter()
+                        .map(|r| (r.id, r.data.name))
+                        .collect(),
+                    _ => vec![],
+                };
+                let mut names = names;
+                names.sort_by(|a, b| a.1.cmp(&b.1));
+                by_table.insert(table, names);
+            }
+        }
+        Ok(RefNames { by_table })
+    }
+
+    pub fn name(&self, table: &str, id: i64) -> Option<&str> {
+        self.by_table
+            .get(table)?
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, n)| n.as_str())
+    }
+}
+
+/// How a stored field reads to a person.
+pub fn display(tr: &Tr, fd: &FieldDef, values: &FieldMap, refs: &RefNames) -> String {
+    let raw = values.get(fd.name).map(String::as_str).unwrap_or("");
+    if raw.is_empty() {
+        return String::new();
+    }
+    match fd.widget {
+        Widget::Choice(_, prefix) => tr.t(&format!("{prefix}-{}", raw.replace(' ', "_"))),
+        Widget::Ref(table) => raw
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| refs.name(table, id))
+            .unwrap_or(raw)
+            .to_string(),
+        Widget::Money => raw
+            .parse::<i64>()
+            .map(format_hundredths)
+            .unwrap_or_else(|_| raw.to_string()),
+        _ => raw.to_string(),
+    }
+}
+
+/// One form control, ready for the template.
+pub struct FormField {
+    pub name: &'static str,
+    pub label: String,
+    pub hint: String,
+    /// "input", "textarea" or "select".
+    pub control: &'static str,
+    /// The input's `type` for "input".
+    pub input_type: &'static str,
+    pub value: String,
+    pub options: Vec<(String, String, bool)>,
+    pub required: bool,
+    pub error: String,
+}
+
+pub fn form_fields(
+    tr: &Tr,
+    defs: &[FieldDef],
+    values: &FieldMap,
+    errors: &domain::validation::FieldErrors,
+    refs: &RefNames,
+) -> Vec<FormField> {
+    defs.iter()
+        .map(|fd| {
+            let value = values.get(fd.name).cloned().unwrap_or_default();
+            let (control, input_type, options) =
+                match fd.widget {
+                    Widget::Text => ("input", "text", vec![]),
+                    Widget::TextArea => ("textarea", "", vec![]),
+                    Widget::Email => ("input", "email", vec![]),
+                    Widget::Url => ("input", "url", vec![]),
+                    Widget::Tel => ("input", "tel", vec![]),
+                    Widget::Date => ("input", "date", vec![]),
+                    Widget::Number => ("input", "number", vec![]),
+                    Widget::Money => ("input", "text", vec![]),
+                    Widget::Choice(codes, prefix) => {
+                        let mut o: Vec<(String, String, bool)> = if fd.required {
+                            vec![]
+                        } else {
+                            vec![(String::new(), "—".into(), value.is_empty())]
+                        };
+                        if fd.required && value.is_empty() {
+                            o.push((String::new(), tr.t("form-choose"), true));
+                        }
+                        o.extend(codes().into_iter().map(|c| {
+                            (
+                                c.to_string(),
+                                tr.t(&format!("{prefix}-{}", c.replace(' ', "_"))),
+                                value == c,
+                            )
+                        }));
+                        ("select", "", o)
+                    }
+                    Widget::Ref(table) => {
+                        let mut o = vec![(
+                            String::new(),
+                            if fd.required {
+                                tr.t("form-choose")
+                            } else {
+                                "—".into()
+                            },
+                            value.is_empty(),
+                        )];
+                        if let Some(names) = refs.by_table.get(table) {
+                            o.extend(names.iter().map(|(id, n)| {
+                                (id.to_string(), n.clone(), value == id.to_string())
+                            }));
+                        }
+                        ("select", "", o)
+                    }
+                };
+            let hint_key = format!("hint-{}", fd.name);
+            FormField {
+                name: fd.name,
+                label: tr.t(&format!("field-{}", fd.name)),
+                hint: if tr.has(&hint_key) {
+                    tr.t(&hint_key)
+                } else {
+                    String::new()
+                },
+                control,
+                input_type,
+                value,
+                options,
+                required: fd.required,
+                error: errors
+                    .get(fd.name)
+                    .map(|e| translate_error(tr, fd.name, e))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// A field error in the page's language, naming the field.
+pub fn translate_error(tr: &Tr, field: &str, e: &domain::validation::FieldError) -> String {
+    let key = format!("error-{}", e.code);
+    if tr.has(&key) {
+        tr.t1(&key, "field", &tr.t(&format!("field-{field}")))
+    } else {
+        e.message.clone()
+    }
+}

@@ -1,0 +1,187 @@
+//! Operations: health, Prometheus metrics, security headers.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+
+/// Latency buckets in seconds.
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+#[derive(Default)]
+struct Series {
+    count: u64,
+    sum: f64,
+    buckets: [u64; BUCKETS.len()],
+}
+
+/// Request counters and latency histograms by route, method and status. Kept in
+/// the process: each server process exposes its own, as Prometheus expects.
+#[derive(Default)]
+pub struct Metrics {
+    series: Mutex<BTreeMap<(String, String, u16), Series>>,
+}
+
+impl Metrics {
+    pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        let mut map = self.series.lock().expect("metrics lock");
+        let s = map
+            .entry((route.to_string(), method.to_string(), status))
+            .or_default();
+        s.count += 1;
+        s.sum += seconds;
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if seconds <= *b {
+                s.buckets[i] += 1;
+            }
+        }
+    }
+
+    pub fn render(&self, pool: (u32, usize)) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let map = self.series.lock().expect("metrics lock");
+        out.push_str(
+            "# HELP backbone_http_requests_total HTTP requests by route, method and status.\n",
+        );
+        out.push_str("# TYPE backbone_http_requests_total counter\n");
+        for ((route, method, status), s) in map.iter() {
+            let _ = writeln!(
+                out,
+                "backbone_http_requests_total{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {}",
+                esc(route),
+                s.count
+            );
+        }
+        out.push_str("# HELP backbone_http_request_duration_seconds Time to answer, by route.\n");
+        out.push_str("# TYPE backbone_http_request_duration_seconds histogram\n");
+        let mut by_route: BTreeMap<(&str, &str), Series> = BTreeMap::new();
+        for ((route, method, _), s) in map.iter() {
+            let t = by_route
+                .entry((route.as_str(), method.as_str()))
+                .or_default();
+            t.count += s.count;
+            t.sum += s.sum;
+            for i in 0..BUCKETS.len() {
+                t.buckets[i] += s.buckets[i];
+            }
+        }
+        for ((route, method), s) in by_route {
+            let labels = format!("route=\"{}\",method=\"{method}\"", esc(route));
+            for (i, b) in BUCKETS.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "backbone_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}",
+                    s.buckets[i]
+                );
+            }
+            let _ = writeln!(
+                out,
+                "backbone_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                s.count
+            );
+            let _ = writeln!(
+                out,
+                "backbone_http_request_duration_seconds_sum{{{labels}}} {}",
+                s.sum
+            );
+            let _ = writeln!(
+                out,
+                "backbone_http_request_duration_seconds_count{{{labels}}} {}",
+                s.count
+            );
+        }
+        let (size, idle) = pool;
+        out.push_str(
+            "# HELP backbone_db_pool_connections Database connections open in the pool.\n",
+        );
+        out.push_str("# TYPE backbone_db_pool_connections gauge\n");
+        let _ = writeln!(out, "backbone_db_pool_connections {size}");
+        out.push_str("# HELP backbone_db_pool_idle Idle database connections in the pool.\n");
+        out.push_str("# TYPE backbone_db_pool_idle gauge\n");
+        let _ = writeln!(out, "backbone_db_pool_idle {idle}");
+        out
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// Count and time every request under its route template (never the raw path,
+/// which could carry personal data or explode the label set).
+pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = req.method().to_string();
+    let start = Instant::now();
+    let res = next.run(req).await;
+    let secs = start.elapsed().as_secs_f64();
+    state
+        .metrics
+        .observe(&route, &method, res.status().as_u16(), secs);
+    if res.status().is_server_error() {
+        tracing::warn!(%route, %method, status = res.status().as_u16(), secs, "request failed");
+    } else {
+        tracing::debug!(%route, %method, status = res.status().as_u16(), secs, "request");
+    }
+    res
+}
+
+/// Headers every response carries.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    res
+}
+
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    if state.store.ping().await {
+        (StatusCode::OK, "ok\n").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+    }
+}
+
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let body = state.metrics.render(state.store.pool_stats());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/app.css"),
+    )
+        .into_response()
+}

@@ -1,0 +1,275 @@
+//! Signing in and out, and accepting an invitation (which is also how the first
+//! administrator sets a password).
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use store::StoreError;
+use store::accounts::SESSION_DAYS;
+
+use super::{Chrome, Submitted, render_status};
+use crate::AppState;
+use crate::error::{AppError, PageResult};
+use crate::session::{
+    Ctx, LANG_COOKIE, PRE_CSRF_COOKIE, Peer, SESSION_COOKIE, constant_time_eq, set_cookie,
+};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    c: Chrome,
+    next: String,
+    email: String,
+    error: String,
+    pre: String,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Only local paths are followed after signing in (no open redirects).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".into(),
+    }
+}
+
+fn with_pre_cookie(ctx: &Ctx, mut res: Response) -> Response {
+    if ctx.pre_csrf.1 {
+        let v = set_cookie(PRE_CSRF_COOKIE, &ctx.pre_csrf.0, 3600, ctx.secure);
+        res.headers_mut()
+            .append(header::SET_COOKIE, v.parse().expect("cookie header"));
+    }
+    res
+}
+
+fn login_page(
+    ctx: &Ctx,
+    next: String,
+    email: String,
+    error: String,
+    status: StatusCode,
+) -> PageResult {
+    let c = Chrome::new(ctx, ctx.tr.t("login-title"));
+    let res = render_status(
+        status,
+        &LoginPage {
+            c,
+            next,
+            email,
+            error,
+            pre: ctx.pre_csrf.0.clone(),
+        },
+    )?;
+    Ok(with_pre_cookie(ctx, res))
+}
+
+pub async fn login_form(ctx: Ctx, Query(q): Query<NextQuery>) -> PageResult {
+    login_page(
+        &ctx,
+        safe_next(q.next.as_deref()),
+        String::new(),
+        String::new(),
+        StatusCode::OK,
+    )
+}
+
+fn client_ip(headers: &HeaderMap, peer: Option<std::net::SocketAddr>) -> String {
+    // Behind a proxy the first X-Forwarded-For hop is the client.
+    headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|s| s.trim().to_string())
+        .or_else(|| peer.map(|p| p.ip().to_string()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+pub async fn login(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Peer(peer): Peer,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    let get = |k: &str| sub.fields.get(k).cloned().unwrap_or_default();
+    let (email, password, next) = (
+        get("email"),
+        get("password"),
+        safe_next(sub.fields.get("next").map(String::as_str)),
+    );
+    let pre_ok = !ctx.pre_csrf.1
+        && sub
+            .csrf
+            .as_deref()
+            .is_some_and(|c| constant_time_eq(c.as_bytes(), ctx.pre_csrf.0.as_bytes()));
+    if !pre_ok {
+        return Err(AppError::Forbidden.into());
+    }
+    let account_key = format!("account:{}", email.trim().to_lowercase());
+    let ip_key = format!("ip:{}", client_ip(&headers, peer));
+    if s.store.login_throttled(&account_key).await? || s.store.login_throttled(&ip_key).await? {
+        tracing::warn!("login throttled");
+        return login_page(
+            &ctx,
+            next,
+            email,
+            ctx.tr.t("login-throttled"),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    match s.store.check_login(&email, &password).await? {
+        Some(user) => {
+            let (secret, _) = s.store.create_session(user.id).await?;
+            let mut res = Redirect::to(&next).into_response();
+            let h = res.headers_mut();
+            let cookie = set_cookie(SESSION_COOKIE, &secret, SESSION_DAYS * 86400, ctx.secure);
+            h.append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
+            if let Some(lang) = user.language.as_deref() {
+                h.append(
+                    header::SET_COOKIE,
+                    set_cookie(LANG_COOKIE, lang, 365 * 86400, ctx.secure)
+                        .parse()
+                        .expect("cookie header"),
+                );
+            }
+            tracing::info!(user_id = user.id, "signed in");
+            Ok(res)
+        }
+        None => {
+            s.store.record_login_failure(&account_key).await?;
+            s.store.record_login_failure(&ip_key).await?;
+            login_page(
+                &ctx,
+                next,
+                email,
+                ctx.tr.t("login-failed"),
+                StatusCode::UNAUTHORIZED,
+            )
+        }
+    }
+}
+
+pub async fn logout(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    ctx.check_csrf(sub.csrf.as_deref())?;
+    if let Some(secret) = crate::session::cookie(&headers, SESSION_COOKIE) {
+        s.store.end_session(secret).await?;
+    }
+    let mut res = Redirect::to("/login").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, ctx.secure)
+            .parse()
+            .expect("cookie header"),
+    );
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "invite.html")]
+struct InvitePage {
+    c: Chrome,
+    email: String,
+    ask_email: bool,
+    name: String,
+    error: String,
+    pre: String,
+}
+
+pub async fn invitation_form(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> PageResult {
+    let inv = s
+        .store
+        .invitation(&token)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let c = Chrome::new(&ctx, ctx.tr.t("invite-title"));
+    let page = InvitePage {
+        c,
+        ask_email: inv.email.is_empty(),
+        email: inv.email,
+        name: String::new(),
+        error: String::new(),
+        pre: ctx.pre_csrf.0.clone(),
+    };
+    Ok(with_pre_cookie(&ctx, render_status(StatusCode::OK, &page)?))
+}
+
+pub async fn accept_invitation(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    let pre_ok = !ctx.pre_csrf.1
+        && sub
+            .csrf
+            .as_deref()
+            .is_some_and(|c| constant_time_eq(c.as_bytes(), ctx.pre_csrf.0.as_bytes()));
+    if !pre_ok {
+        return Err(AppError::Forbidden.into());
+    }
+    let inv = s
+        .store
+        .invitation(&token)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let get = |k: &str| sub.fields.get(k).cloned().unwrap_or_default();
+    let email = if inv.email.is_empty() {
+        get("email")
+    } else {
+        inv.email.clone()
+    };
+    let result = s
+        .store
+        .accept_invitation(&token, &email, &get("display_name"), &get("password"))
+        .await;
+    match result {
+        Ok(user) => {
+            let (secret, _) = s.store.create_session(user.id).await?;
+            let mut res = Redirect::to("/").into_response();
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &secret, SESSION_DAYS * 86400, ctx.secure)
+                    .parse()
+                    .expect("cookie header"),
+            );
+            Ok(res)
+        }
+        Err(StoreError::Invalid(e)) => {
+            let error =
+                e.0.iter()
+                    .map(|(f, e)| crate::kinds::translate_error(&ctx.tr, f, e))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+            let c = Chrome::new(&ctx, ctx.tr.t("invite-title"));
+            let page = InvitePage {
+                c,
+                ask_email: inv.email.is_empty(),
+                email,
+                name: get("display_name"),
+                error,
+                pre: ctx.pre_csrf.0.clone(),
+            };
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}

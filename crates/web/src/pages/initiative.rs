@@ -1,0 +1,700 @@
+//! The initiative's own pages: dashboard, home, "who is at the table", audit log,
+//! access, and the network and initiative forms.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use serde::Deserialize;
+
+use domain::access::{Action, Grants, Role};
+use domain::partnership::{Body, Fact, Initiative, Network, Sector, Stage, StageReached, Table};
+use domain::resource::{Record, Resource};
+use domain::validation::{FieldErrors, FieldMap};
+use store::StoreError;
+use store::accounts::User;
+use store::audit::{Entry, Filter};
+use store::records::ListOptions;
+
+use super::{Chrome, Submitted, open, render, render_status};
+use crate::AppState;
+use crate::error::{AppError, PageResult};
+use crate::kinds::{FieldDef, FormField, RefNames, Widget, form_fields};
+use crate::pages::records::FormPage;
+use crate::session::Ctx;
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct Dashboard {
+    c: Chrome,
+    initiatives: Vec<Record<Initiative>>,
+}
+
+/// The signed-in user's initiatives.
+pub async fn dashboard(State(s): State<AppState>, ctx: Ctx) -> PageResult {
+    let user = ctx.user()?.clone();
+    let ids = s.store.visible_initiative_ids(&user).await?;
+    let initiatives = s.store.initiatives_among(ids.as_deref()).await?;
+    let c = Chrome::new(&ctx, ctx.tr.t("dashboard-title"));
+    render(&Dashboard { c, initiatives })
+}
+
+fn admin_only(ctx: &Ctx) -> Result<User, AppError> {
+    let u = ctx.user()?;
+    if u.is_admin {
+        Ok(u.clone())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "networks.html")]
+struct NetworksPage {
+    c: Chrome,
+    networks: Vec<(Record<Network>, Vec<Record<Initiative>>)>,
+}
+
+/// Networks and their initiatives: all for an admin; a user sees the networks
+/// of the initiatives they can see.
+pub async fn networks(State(s): State<AppState>, ctx: Ctx) -> PageResult {
+    let user = ctx.user()?.clone();
+    let ids = s.store.visible_initiative_ids(&user).await?;
+    let initiatives = s.store.initiatives_among(ids.as_deref()).await?;
+    let all = s
+        .store
+        .list::<Network>(None, ListOptions::default())
+        .await?;
+    let networks = all
+        .into_iter()
+        .map(|n| {
+            let members: Vec<_> = initiatives
+                .iter()
+                .filter(|i| i.data.network_id == Some(n.id))
+                .cloned()
+                .collect();
+            (n, members)
+        })
+        .filter(|(_, m)| user.is_admin || !m.is_empty())
+        .collect();
+    let c = Chrome::new(&ctx, ctx.tr.t("networks-title"));
+    render(&NetworksPage { c, networks })
+}
+
+fn network_fields() -> Vec<FieldDef> {
+    vec![
+        FieldDef {
+            name: "name",
+            widget: Widget::Text,
+            required: true,
+        },
+        FieldDef {
+            name: "slug",
+            widget: Widget::Text,
+            required: true,
+        },
+        FieldDef {
+            name: "description",
+            widget: Widget::TextArea,
+            required: false,
+        },
+    ]
+}
+
+fn initiative_fields() -> Vec<FieldDef> {
+    vec![
+        FieldDef {
+            name: "name",
+            widget: Widget::Text,
+            required: true,
+        },
+        FieldDef {
+            name: "slug",
+            widget: Widget::Text,
+            required: true,
+        },
+        FieldDef {
+            name: "place",
+            widget: Widget::Text,
+            required: true,
+        },
+        FieldDef {
+            name: "languages",
+            widget: Widget::Text,
+            required: true,
+        },
+        FieldDef {
+            name: "network_id",
+            widget: Widget::Ref("networks"),
+            required: false,
+        },
+        FieldDef {
+            name: "description",
+            widget: Widget::TextArea,
+            required: false,
+        },
+    ]
+}
+
+async fn network_names(s: &AppState) -> Result<RefNames, AppError> {
+    let mut refs = RefNames::default();
+    let nets = s
+        .store
+        .list::<Network>(None, ListOptions::default())
+        .await?;
+    refs.by_table.insert(
+        "networks",
+        nets.into_iter().map(|n| (n.id, n.data.name)).collect(),
+    );
+    Ok(refs)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn global_form(
+    c: Chrome,
+    heading: String,
+    action: String,
+    cancel: String,
+    fields: Vec<FormField>,
+    version: Option<i64>,
+    conflict: Vec<(String, String)>,
+    status: StatusCode,
+) -> PageResult {
+    let summary = fields
+        .iter()
+        .filter(|f| !f.error.is_empty())
+        .map(|f| (f.name.to_string(), f.error.clone()))
+        .collect();
+    let c = Chrome {
+        title: heading.clone(),
+        ..c
+    };
+    render_status(
+        status,
+        &FormPage {
+            c,
+            heading,
+            action,
+            fields,
+            version,
+            summary,
+            conflict,
+            cancel,
+        },
+    )
+}
+
+pub async fn new_network(State(s): State<AppState>, ctx: Ctx) -> PageResult {
+    admin_only(&ctx)?;
+    let c = Chrome::new(&ctx, "");
+    let fields = form_fields(
+        &c.tr,
+        &network_fields(),
+        &FieldMap::new(),
+        &FieldErrors::default(),
+        &network_names(&s).await?,
+    );
+    let heading = c.t1("form-new", "kind", &c.t("kind-one-network"));
+    global_form(
+        c,
+        heading,
+        "/networks".into(),
+        "/networks".into(),
+        fields,
+        None,
+        vec![],
+        StatusCode::OK,
+    )
+}
+
+pub async fn create_network(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
+    admin_only(&ctx)?;
+    let res = match Network::parse(&sub.fields) {
+        Ok(n) => s.store.create(Some(user.id), None, &n).await,
+        Err(e) => Err(StoreError::Invalid(e)),
+    };
+    match res {
+        Ok(_) => Ok(Redirect::to("/networks").into_response()),
+        Err(StoreError::Invalid(e)) => {
+            let c = Chrome::new(&ctx, "");
+            let fields = form_fields(
+                &c.tr,
+                &network_fields(),
+                &sub.fields,
+                &e,
+                &RefNames::default(),
+            );
+            let heading = c.t1("form-new", "kind", &c.t("kind-one-network"));
+            global_form(
+                c,
+                heading,
+                "/networks".into(),
+                "/networks".into(),
+                fields,
+                None,
+                vec![],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn new_initiative(State(s): State<AppState>, ctx: Ctx) -> PageResult {
+    admin_only(&ctx)?;
+    let c = Chrome::new(&ctx, "");
+    let mut values = FieldMap::new();
+    values.insert("languages".into(), "en".into());
+    let fields = form_fields(
+        &c.tr,
+        &initiative_fields(),
+        &values,
+        &FieldErrors::default(),
+        &network_names(&s).await?,
+    );
+    let heading = c.t1("form-new", "kind", &c.t("kind-one-initiative"));
+    global_form(
+        c,
+        heading,
+        "/initiatives".into(),
+        "/".into(),
+        fields,
+        None,
+        vec![],
+        StatusCode::OK,
+    )
+}
+
+pub async fn create_initiative(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
+    admin_only(&ctx)?;
+    let res = match Initiative::parse(&sub.fields) {
+        Ok(n) => s.store.create(Some(user.id), None, &n).await,
+        Err(e) => Err(StoreError::Invalid(e)),
+    };
+    match res {
+        Ok(rec) => {
+            // Whoever creates an initiative coordinates it until they hand it over.
+            s.store
+                .grant_role(Some(user.id), user.id, rec.id, Role::Coordinator)
+                .await?;
+            Ok(Redirect::to(&format!("/i/{}", rec.data.slug)).into_response())
+        }
+        Err(StoreError::Invalid(e)) => {
+            let c = Chrome::new(&ctx, "");
+            let fields = form_fields(
+                &c.tr,
+                &initiative_fields(),
+                &sub.fields,
+                &e,
+                &network_names(&s).await?,
+            );
+            let heading = c.t1("form-new", "kind", &c.t("kind-one-initiative"));
+            global_form(
+                c,
+                heading,
+                "/initiatives".into(),
+                "/".into(),
+                fields,
+                None,
+                vec![],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn edit_initiative(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let (_, i, g) = open(&s.store, &ctx, &slug, Action::EditPartnership).await?;
+    let c = Chrome::new(&ctx, "").in_initiative(&i, &g, "home");
+    let fields = form_fields(
+        &c.tr,
+        &initiative_fields(),
+        &i.data.to_fields(),
+        &FieldErrors::default(),
+        &network_names(&s).await?,
+    );
+    let heading = c.t1("form-edit", "kind", &c.t("kind-one-initiative"));
+    global_form(
+        c,
+        heading,
+        format!("/i/{slug}/edit"),
+        format!("/i/{slug}"),
+        fields,
+        Some(i.version),
+        vec![],
+        StatusCode::OK,
+    )
+}
+
+pub async fn update_initiative(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
+    let (_, i, g) = open(&s.store, &ctx, &slug, Action::EditPartnership).await?;
+    let version = sub.version.ok_or_else(|| {
+        AppError::BadRequest("the form lacks the version it was opened at".into())
+    })?;
+    let res = match Initiative::parse(&sub.fields) {
+        Ok(v) => s.store.update(Some(user.id), None, i.id, version, &v).await,
+        Err(e) => Err(StoreError::Invalid(e)),
+    };
+    let c = Chrome::new(&ctx, "").in_initiative(&i, &g, "home");
+    let heading = c.t1("form-edit", "kind", &c.t("kind-one-initiative"));
+    match res {
+        Ok(rec) => Ok(Redirect::to(&format!("/i/{}", rec.data.slug)).into_response()),
+        Err(StoreError::Invalid(e)) => {
+            let fields = form_fields(
+                &c.tr,
+                &initiative_fields(),
+                &sub.fields,
+                &e,
+                &network_names(&s).await?,
+            );
+            global_form(
+                c,
+                heading,
+                format!("/i/{slug}/edit"),
+                format!("/i/{slug}"),
+                fields,
+                Some(version),
+                vec![],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(StoreError::Conflict { current }) => {
+            let fields = form_fields(
+                &c.tr,
+                &initiative_fields(),
+                &sub.fields,
+                &FieldErrors::default(),
+                &network_names(&s).await?,
+            );
+            let v = current["version"].as_i64().unwrap_or(version);
+            let theirs = serde_json::from_value::<Initiative>(current)
+                .map(|x| x.to_fields())
+                .unwrap_or_default();
+            let conflict = initiative_fields()
+                .iter()
+                .map(|d| {
+                    (
+                        c.t(&format!("field-{}", d.name)),
+                        theirs.get(d.name).cloned().unwrap_or_default(),
+                    )
+                })
+                .collect();
+            global_form(
+                c,
+                heading,
+                format!("/i/{slug}/edit"),
+                format!("/i/{slug}"),
+                fields,
+                Some(v),
+                conflict,
+                StatusCode::CONFLICT,
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct Home {
+    c: Chrome,
+    i: Record<Initiative>,
+    network: Option<String>,
+    facts: Vec<Record<Fact>>,
+    /// (stage code, label, reached on, record id)
+    stages: Vec<(String, String, Option<String>, Option<i64>)>,
+    bodies: Vec<(Record<Body>, Option<String>, usize)>,
+}
+
+/// The stages in order, with the date each was reached.
+pub fn stage_rows(
+    c: &Chrome,
+    reached: &[Record<StageReached>],
+) -> Vec<(String, String, Option<String>, Option<i64>)> {
+    Stage::ALL
+        .iter()
+        .map(|s| {
+            let r = reached.iter().find(|r| r.data.stage == *s);
+            (
+                s.as_str().to_string(),
+                c.t(&format!("stage-{}", s.as_str())),
+                r.map(|r| r.data.reached_on.to_string()),
+                r.map(|r| r.id),
+            )
+        })
+        .collect()
+}
+
+pub async fn home(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> PageResult {
+    let (_, i, g) = open(&s.store, &ctx, &slug, Action::Read).await?;
+    let facts = s
+        .store
+        .list::<Fact>(Some(i.id), ListOptions::default())
+        .await?;
+    let reached = s
+        .store
+        .list::<StageReached>(Some(i.id), ListOptions::default())
+        .await?;
+    let today = chrono::Utc::now().date_naive();
+    let table = s.store.at_the_table(i.id, today).await?;
+    let network = match i.data.network_id {
+        Some(n) => Some(s.store.get::<Network>(None, n).await?.data.name),
+        None => None,
+    };
+    let c = Chrome::new(&ctx, i.data.name.clone()).in_initiative(&i, &g, "home");
+    let stages = stage_rows(&c, &reached);
+    let bodies = table
+        .into_iter()
+        .map(|(b, t)| {
+            let chair = t
+                .by_sector
+                .values()
+                .flatten()
+                .chain(t.unaffiliated.iter())
+                .find(|s| s.position == domain::partnership::Position::Chair)
+                .map(|s| s.person.clone());
+            let n = t.by_sector.values().map(Vec::len).sum::<usize>() + t.unaffiliated.len();
+            (b, chair, n)
+        })
+        .collect();
+    render(&Home {
+        c,
+        i,
+        network,
+        facts,
+        stages,
+        bodies,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "table.html")]
+struct TablePage {
+    c: Chrome,
+    bodies: Vec<(Record<Body>, Table)>,
+    sectors: Vec<(Sector, String)>,
+}
+
+pub async fn at_the_table(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> PageResult {
+    let (_, i, g) = open(&s.store, &ctx, &slug, Action::Read).await?;
+    let today = chrono::Utc::now().date_naive();
+    let bodies = s.store.at_the_table(i.id, today).await?;
+    let c = Chrome::new(&ctx, ctx.tr.t("table-title")).in_initiative(&i, &g, "table");
+    let sectors = Sector::ALL
+        .iter()
+        .map(|s| (*s, c.t(&format!("sector-{}", s.as_str()))))
+        .collect();
+    render(&TablePage { c, bodies, sectors })
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    c: Chrome,
+    entries: Vec<Entry>,
+    page: u64,
+    more: bool,
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<u64>,
+}
+
+pub async fn audit(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
+    let (_, i, g) = open(&s.store, &ctx, &slug, Action::ReadAudit).await?;
+    let page = q.page.unwrap_or(1).max(1);
+    let per = 50;
+    let mut entries = s
+        .store
+        .audit(&Filter {
+            initiative: Some(i.id),
+            limit: per + 1,
+            offset: (page - 1) * per,
+            ..Default::default()
+        })
+        .await?;
+    let more = entries.len() as u64 > per;
+    entries.truncate(per as usize);
+    let c = Chrome::new(&ctx, ctx.tr.t("audit-title")).in_initiative(&i, &g, "audit");
+    render(&AuditPage {
+        c,
+        entries,
+        page,
+        more,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "access.html")]
+struct AccessPage {
+    c: Chrome,
+    users: Vec<(User, Vec<Role>)>,
+    roles: Vec<(String, String)>,
+    link: Option<String>,
+    error: String,
+}
+
+async fn access_page(
+    s: &AppState,
+    ctx: &Ctx,
+    i: &Record<Initiative>,
+    g: &Grants,
+    link: Option<String>,
+    error: String,
+    status: StatusCode,
+) -> PageResult {
+    let users = s.store.initiative_users(i.id).await?;
+    let c = Chrome::new(ctx, ctx.tr.t("access-title")).in_initiative(i, g, "access");
+    let roles = Role::ALL
+        .iter()
+        .map(|r| (r.as_str().to_string(), c.t(&format!("role-{}", r.as_str()))))
+        .collect();
+    render_status(
+        status,
+        &AccessPage {
+            c,
+            users,
+            roles,
+            link,
+            error,
+        },
+    )
+}
+
+pub async fn access(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> PageResult {
+    let (_, i, g) = open(&s.store, &ctx, &slug, Action::ManageAccess).await?;
+    access_page(&s, &ctx, &i, &g, None, String::new(), StatusCode::OK).await
+}
+
+/// Invite someone by link with a role. Backbone sends no email: the coordinator
+/// passes the link on.
+pub async fn invite(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
+    let (_, i, g) = open(&s.store, &ctx, &slug, Action::ManageAccess).await?;
+    let role = sub.fields.get("role").and_then(|r| Role::parse(r));
+    let email = sub.fields.get("email").cloned().unwrap_or_default();
+    let Some(role) = role else {
+        let msg = ctx
+            .tr
+            .t1("error-unknown_choice", "field", &ctx.tr.t("field-role"));
+        return access_page(
+            &s,
+            &ctx,
+            &i,
+            &g,
+            None,
+            msg,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    match s
+        .store
+        .create_invitation(Some(user.id), &email, Some(i.id), Some(role), false)
+        .await
+    {
+        Ok(secret) => {
+            access_page(
+                &s,
+                &ctx,
+                &i,
+                &g,
+                Some(format!("/invite/{secret}")),
+                String::new(),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(StoreError::Invalid(e)) => {
+            let msg =
+                e.0.iter()
+                    .next()
+                    .map(|(f, e)| crate::kinds::translate_error(&ctx.tr, f, e))
+                    .unwrap_or_default();
+            access_page(
+                &s,
+                &ctx,
+                &i,
+                &g,
+                None,
+                msg,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn revoke(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
+    let (_, i, _) = open(&s.store, &ctx, &slug, Action::ManageAccess).await?;
+    let role = sub
+        .fields
+        .get("role")
+        .and_then(|r| Role::parse(r))
+        .ok_or(AppError::BadRequest("unknown role".into()))?;
+    let target: i64 = sub
+        .fields
+        .get("user_id")
+        .and_then(|v| v.parse().ok())
+        .ok_or(AppError::BadRequest("user_id is required".into()))?;
+    s.store
+        .revoke_role(Some(user.id), target, i.id, role)
+        .await?;
+    Ok(Redirect::to(&format!("/i/{slug}/access")).into_response())
+}
+
+/// The services directory as Open Referral HSDS 3.0 JSON.
+pub async fn hsds(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> PageResult {
+    let (_, i, _) = open(&s.store, &ctx, &slug, Action::Read).await?;
+    let doc = crate::api::hsds_document(&s.store, &i).await?;
+    Ok(Json(doc).into_response())
+}

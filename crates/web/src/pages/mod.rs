@@ -1,0 +1,262 @@
+//! HTML pages. Server-rendered, usable without JavaScript, translated.
+
+pub mod account;
+pub mod auth;
+pub mod initiative;
+pub mod portal;
+pub mod records;
+
+use askama::Template;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+
+use domain::access::{Action, Grants};
+use domain::partnership::Initiative;
+use domain::resource::Record;
+use store::Store;
+use store::accounts::User;
+
+use crate::error::{AppError, PageError, PageResult};
+use crate::i18n::{LANGUAGES, Tr};
+use crate::session::{Ctx, language};
+
+/// The frame around every page: language, direction, who is signed in, where
+/// they are.
+pub struct Chrome {
+    pub tr: Tr,
+    pub title: String,
+    pub user: Option<String>,
+    pub is_admin: bool,
+    pub csrf: String,
+    pub path: String,
+    /// Slug and name of the initiative the page belongs to.
+    pub initiative: Option<(String, String)>,
+    /// Which initiative section is current (for `aria-current`).
+    pub section: &'static str,
+    pub can_edit: bool,
+    pub can_audit: bool,
+    pub crumbs: Vec<(String, String)>,
+}
+
+impl Chrome {
+    pub fn new(ctx: &Ctx, title: impl Into<String>) -> Self {
+        Chrome {
+            tr: ctx.tr,
+            title: title.into(),
+            user: ctx.session.as_ref().map(|s| s.user.display_name.clone()),
+            is_admin: ctx.session.as_ref().is_some_and(|s| s.user.is_admin),
+            csrf: ctx.csrf().to_string(),
+            path: ctx.path.clone(),
+            initiative: None,
+            section: "",
+            can_edit: false,
+            can_audit: false,
+            crumbs: vec![],
+        }
+    }
+
+    pub fn in_initiative(
+        mut self,
+        i: &Record<Initiative>,
+        g: &Grants,
+        section: &'static str,
+    ) -> Self {
+        self.initiative = Some((i.data.slug.clone(), i.data.name.clone()));
+        self.section = section;
+        self.can_edit = g.allows(Action::EditPartnership);
+        self.can_audit = g.allows(Action::ReadAudit);
+        self.crumbs
+            .push((format!("/i/{}", i.data.slug), i.data.name.clone()));
+        self
+    }
+
+    pub fn crumb(mut self, href: impl Into<String>, label: impl Into<String>) -> Self {
+        self.crumbs.push((href.into(), label.into()));
+        self
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        self.tr.t(key)
+    }
+    pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
+        self.tr.t1(key, name, value)
+    }
+    pub fn lang(&self) -> &'static str {
+        self.tr.lang
+    }
+    pub fn dir(&self) -> &'static str {
+        self.tr.dir()
+    }
+    pub fn languages(&self) -> &'static [(&'static str, &'static str)] {
+        LANGUAGES
+    }
+    pub fn back(&self) -> String {
+        crate::error::urlencode(&self.path)
+    }
+    /// `aria-current="page"` for the current section.
+    pub fn current(&self, section: &str) -> &'static str {
+        if self.section == section {
+            "page"
+        } else {
+            "false"
+        }
+    }
+    pub fn islug(&self) -> String {
+        self.initiative
+            .as_ref()
+            .map(|(s, _)| s.clone())
+            .unwrap_or_default()
+    }
+    /// The navigation of an initiative: (section, href, label).
+    pub fn sections(&self) -> Vec<(&'static str, String, String)> {
+        let Some((slug, _)) = &self.initiative else {
+            return vec![];
+        };
+        let mut v = vec![
+            ("home", format!("/i/{slug}"), self.t("nav-home")),
+            ("table", format!("/i/{slug}/table"), self.t("nav-table")),
+            ("bodies", format!("/i/{slug}/bodies"), self.t("nav-bodies")),
+            (
+                "organizations",
+                format!("/i/{slug}/organizations"),
+                self.t("nav-organizations"),
+            ),
+            ("people", format!("/i/{slug}/people"), self.t("nav-people")),
+            (
+                "memberships",
+                format!("/i/{slug}/memberships"),
+                self.t("nav-memberships"),
+            ),
+            (
+                "services",
+                format!("/i/{slug}/services"),
+                self.t("nav-services"),
+            ),
+            (
+                "locations",
+                format!("/i/{slug}/locations"),
+                self.t("nav-locations"),
+            ),
+        ];
+        if self.can_audit {
+            v.push(("access", format!("/i/{slug}/access"), self.t("nav-access")));
+            v.push(("audit", format!("/i/{slug}/audit"), self.t("nav-audit")));
+        }
+        v.push(("portal", format!("/p/{slug}/"), self.t("nav-portal")));
+        v
+    }
+}
+
+/// Render a template as a 200 page.
+pub fn render<T: Template>(t: &T) -> PageResult {
+    render_status(StatusCode::OK, t)
+}
+
+pub fn render_status<T: Template>(status: StatusCode, t: &T) -> PageResult {
+    match t.render() {
+        Ok(body) => Ok((status, Html(body)).into_response()),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            Err(PageError(AppError::Internal))
+        }
+    }
+}
+
+/// Load an initiative the signed-in user may act on. An initiative they hold no
+/// role in is "not found": its existence is not revealed.
+pub async fn open(
+    store: &Store,
+    ctx: &Ctx,
+    slug: &str,
+    action: Action,
+) -> Result<(User, Record<Initiative>, Grants), AppError> {
+    let user = ctx.user()?.clone();
+    let initiative = store.initiative_by_slug(slug).await?;
+    let grants = store.grants(&user, &initiative).await?;
+    if !grants.can_see() {
+        return Err(AppError::NotFound);
+    }
+    if !grants.allows(action) {
+        return Err(AppError::Forbidden);
+    }
+    Ok((user, initiative, grants))
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    c: Chrome,
+    heading: String,
+    message: String,
+}
+
+/// Turn page errors into translated HTML pages.
+pub async fn error_pages(req: Request, next: Next) -> Response {
+    let tr = language(req.headers());
+    let path = req.uri().path().to_string();
+    let res = next.run(req).await;
+    let Some(err) = res.extensions().get::<AppError>().cloned() else {
+        return res;
+    };
+    let heading = tr.t(&format!("error-page-{}", err.code()));
+    let message = match &err {
+        AppError::BadRequest(m) => m.clone(),
+        _ => tr.t(&format!("error-page-{}-text", err.code())),
+    };
+    let c = Chrome {
+        tr,
+        title: heading.clone(),
+        user: None,
+        is_admin: false,
+        csrf: String::new(),
+        path,
+        initiative: None,
+        section: "",
+        can_edit: false,
+        can_audit: false,
+        crumbs: vec![],
+    };
+    match (ErrorPage {
+        c,
+        heading,
+        message,
+    })
+    .render()
+    {
+        Ok(body) => (err.status(), Html(body)).into_response(),
+        Err(_) => err.status().into_response(),
+    }
+}
+
+pub async fn not_found() -> PageError {
+    PageError(AppError::NotFound)
+}
+
+/// Read a submitted form into field map, plus the CSRF token and version.
+pub struct Submitted {
+    pub fields: domain::validation::FieldMap,
+    pub csrf: Option<String>,
+    pub version: Option<i64>,
+}
+
+impl Submitted {
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut s = Submitted {
+            fields: Default::default(),
+            csrf: None,
+            version: None,
+        };
+        for (k, v) in pairs {
+            match k.as_str() {
+                "_csrf" => s.csrf = Some(v),
+                "_version" => s.version = v.parse().ok(),
+                _ => {
+                    s.fields.insert(k, v);
+                }
+            }
+        }
+        s
+    }
+}

@@ -1,0 +1,460 @@
+//! List, view, create, edit and archive pages for every kind of record, written
+//! once. Kind-specific detail (a body's members) is added by `show`.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use domain::access::Action;
+use domain::partnership::Body;
+use domain::resource::{Record, Resource};
+use domain::validation::{FieldErrors, FieldMap};
+use store::StoreError;
+use store::partnership::MemberRow;
+use store::records::ListOptions;
+
+use super::{Chrome, Submitted, open, render, render_status};
+use crate::AppState;
+use crate::error::{AppError, PageResult};
+use crate::kinds::{FormField, Kind, RefNames, display, form_fields};
+use crate::session::Ctx;
+
+/// Register the pages of one kind under `/i/{slug}/{PATH}`.
+pub fn routes<T: Kind>(r: Router<AppState>) -> Router<AppState> {
+    let base = format!("/i/{{slug}}/{}", T::PATH);
+    r.route(&base, get(list::<T>).post(create::<T>))
+        .route(&format!("{base}/new"), get(new::<T>))
+        .route(&format!("{base}/{{id}}"), get(show::<T>).post(update::<T>))
+        .route(&format!("{base}/{{id}}/edit"), get(edit::<T>))
+        .route(&format!("{base}/{{id}}/archive"), post(archive::<T>))
+        .route(&format!("{base}/{{id}}/restore"), post(restore::<T>))
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+struct ListPage {
+    c: Chrome,
+    heading: String,
+    new_href: String,
+    headers: Vec<String>,
+    /// (href, archived, cells)
+    rows: Vec<(String, bool, Vec<String>)>,
+    archived_shown: bool,
+    toggle_href: String,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    archived: Option<String>,
+}
+
+fn title<T: Kind>(c: &Chrome) -> String {
+    c.t(&format!("kind-{}", T::PATH))
+}
+
+async fn list<T: Kind>(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let (_, i, g) = open(&s.store, &ctx, &slug, Action::Read).await?;
+    let show_archived = q.archived.is_some();
+    let opts = ListOptions {
+        include_archived: show_archived,
+        limit: 1000,
+        offset: 0,
+    };
+    let records = s.store.list::<T>(Some(i.id), opts).await?;
+    let defs = T::fields();
+    let refs = RefNames::load(&s.store, i.id, &defs).await?;
+    let c = Chrome::new(&ctx, String::new()).in_initiative(&i, &g, T::PATH);
+    let heading = title::<T>(&c);
+    let shown: Vec<_> = defs
+        .iter()
+        .filter(|d| T::list_fields().contains(&d.name))
+        .collect();
+    let headers = shown
+        .iter()
+        .map(|d| c.t(&format!("field-{}", d.name)))
+        .collect();
+    let rows = records
+        .iter()
+        .map(|r| {
+            let values = r.data.to_fields_raw();
+            let cells = shown
+                .iter()
+                .map(|d| display(&c.tr, d, &values, &refs))
+                .collect();
+            (format!("/i/{slug}/{}/{}", T::PATH, r.id), r.archived, cells)
+        })
+        .collect();
+    let base = format!("/i/{slug}/{}", T::PATH);
+    let c = Chrome {
+        title: heading.clone(),
+        ..c
+    };
+    render(&ListPage {
+        new_href: format!("{base}/new"),
+        toggle_href: if show_archived {
+            base
+        } else {
+            format!("{base}?archived=1")
+        },
+        c,
+        heading,
+        headers,
+        rows,
+        archived_shown: show_archived,
+    })
+}
+
+/// `to_fields` for forms shows money as decimals; listings format from the raw value.
+trait RawFields {
+    fn to_fields_raw(&self) -> FieldMap;
+}
+impl<T: Resource> RawFields for T {
+    fn to_fields_raw(&self) -> FieldMap {
+        let mut m = FieldMap::new();
+        if let Ok(serde_json::Value::Object(o)) = serde_json::to_value(self) {
+            for (k, v) in o {
+                m.insert(
+                    k.clone(),
+                    match v {
+                        serde_json::Value::String(s) => s,
+                        serde_json::Value::Null => String::new(),
+                        other => other.to_string(),
+                    },
+                );
+            }
+            if let Some(c) = m.get("stipend_hourly_cents").cloned() {
+                m.insert("stipend_rate".into(), c);
+            }
+        }
+        m
+    }
+}
+
+#[derive(Template)]
+#[template(path = "form.html")]
+pub struct FormPage {
+    pub c: Chrome,
+    pub heading: String,
+    pub action: String,
+    pub fields: Vec<FormField>,
+    pub version: Option<i64>,
+    pub summary: Vec<(String, String)>,
+    /// Someone else's values, shown when a save was refused as stale.
+    pub conflict: Vec<(String, String)>,
+    pub cancel: String,
+}
+
+/// Prefill from the query string (e.g. `?body_id=3` from a body's page).
+async fn new<T: Kind>(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Query(prefill): Query<FieldMap>,
+) -> PageResult {
+    let (_, i, g) = open(&s.store, &ctx, &slug, Action::EditPartnership).await?;
+    form_page::<T>(
+        &s,
+        &ctx,
+        &i,
+        &g,
+        None,
+        &prefill,
+        &FieldErrors::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn form_page<T: Kind>(
+    s: &AppState,
+    ctx: &Ctx,
+    i: &Record<domain::partnership::Initiative>,
+    g: &domain::access::Grants,
+    record: Option<(i64, i64)>,
+    values: &FieldMap,
+    errors: &FieldErrors,
+    conflict: Option<&serde_json::Value>,
+    status: StatusCode,
+) -> PageResult {
+    let defs = T::fields();
+    let refs = RefNames::load(&s.store, i.id, &defs).await?;
+    let c = Chrome::new(ctx, String::new()).in_initiative(i, g, T::PATH);
+    let kind = title::<T>(&c);
+    let base = format!("/i/{}/{}", i.data.slug, T::PATH);
+    let (heading, action, cancel) = match record {
+        Some((id, _)) => (
+            c.t1("form-edit", "kind", &c.t(&format!("kind-one-{}", T::KIND))),
+            format!("{base}/{id}"),
+            format!("{base}/{id}"),
+        ),
+        None => (
+            c.t1("form-new", "kind", &c.t(&format!("kind-one-{}", T::KIND))),
+            base.clone(),
+            base.clone(),
+        ),
+    };
+    let fields = form_fields(&c.tr, &defs, values, errors, &refs);
+    let summary = fields
+        .iter()
+        .filter(|f| !f.error.is_empty())
+        .map(|f| (f.name.to_string(), f.error.clone()))
+        .collect();
+    let conflict = conflict
+        .and_then(|cur| serde_json::from_value::<T>(cur.clone()).ok())
+        .map(|cur| {
+            let vals = cur.to_fields();
+            defs.iter()
+                .map(|d| {
+                    (
+                        c.t(&format!("field-{}", d.name)),
+                        display(&c.tr, d, &vals, &refs),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let c = c.crumb(base, kind).crumb(String::new(), heading.clone());
+    let c = Chrome {
+        title: heading.clone(),
+        ..c
+    };
+    render_status(
+        status,
+        &FormPage {
+            c,
+            heading,
+            action,
+            fields,
+            version: record.map(|(_, v)| v),
+            summary,
+            conflict,
+            cancel,
+        },
+    )
+}
+
+async fn create<T: Kind>(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
+    let (_, i, g) = open(&s.store, &ctx, &slug, Action::EditPartnership).await?;
+    let result = match T::parse(&sub.fields) {
+        Ok(v) => s.store.create(Some(user.id), Some(i.id), &v).await,
+        Err(e) => Err(StoreError::Invalid(e)),
+    };
+    match result {
+        Ok(rec) => Ok(Redirect::to(&format!("/i/{slug}/{}/{}", T::PATH, rec.id)).into_response()),
+        Err(StoreError::Invalid(e)) => {
+            form_page::<T>(
+                &s,
+                &ctx,
+                &i,
+                &g,
+                None,
+                &sub.fields,
+                &e,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn edit<T: Kind>(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path((slug, id)): Path<(String, i64)>,
+) -> PageResult {
+    let (_, i, g) = open(&s.store, &ctx, &slug, Action::EditPartnership).await?;
+    let rec = s.store.get::<T>(Some(i.id), id).await?;
+    form_page::<T>(
+        &s,
+        &ctx,
+        &i,
+        &g,
+        Some((id, rec.version)),
+        &rec.data.to_fields(),
+        &FieldErrors::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn update<T: Kind>(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
+    let (_, i, g) = open(&s.store, &ctx, &slug, Action::EditPartnership).await?;
+    let version = sub.version.ok_or_else(|| {
+        AppError::BadRequest("the form lacks the version it was opened at".into())
+    })?;
+    let result = match T::parse(&sub.fields) {
+        Ok(v) => {
+            s.store
+                .update(Some(user.id), Some(i.id), id, version, &v)
+                .await
+        }
+        Err(e) => Err(StoreError::Invalid(e)),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/i/{slug}/{}/{id}", T::PATH)).into_response()),
+        Err(StoreError::Invalid(e)) => {
+            form_page::<T>(
+                &s,
+                &ctx,
+                &i,
+                &g,
+                Some((id, version)),
+                &sub.fields,
+                &e,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(StoreError::Conflict { current }) => {
+            // Keep what this person typed; show what the other person saved; the
+            // form now carries the current version, so saving again is a decision.
+            let current_version = current["version"].as_i64().unwrap_or(version);
+            form_page::<T>(
+                &s,
+                &ctx,
+                &i,
+                &g,
+                Some((id, current_version)),
+                &sub.fields,
+                &FieldErrors::default(),
+                Some(&current),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn set_archived<T: Kind>(
+    s: AppState,
+    ctx: Ctx,
+    slug: String,
+    id: i64,
+    pairs: Vec<(String, String)>,
+    archived: bool,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
+    let (_, i, _) = open(&s.store, &ctx, &slug, Action::EditPartnership).await?;
+    s.store
+        .set_archived::<T>(Some(user.id), Some(i.id), id, sub.version, archived)
+        .await?;
+    Ok(Redirect::to(&format!("/i/{slug}/{}/{id}", T::PATH)).into_response())
+}
+
+async fn archive<T: Kind>(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    set_archived::<T>(s, ctx, slug, id, pairs, true).await
+}
+
+async fn restore<T: Kind>(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    set_archived::<T>(s, ctx, slug, id, pairs, false).await
+}
+
+#[derive(Template)]
+#[template(path = "show.html")]
+struct ShowPage {
+    c: Chrome,
+    heading: String,
+    base: String,
+    id: i64,
+    version: i64,
+    archived: bool,
+    rows: Vec<(String, String)>,
+    members: Vec<MemberRow>,
+    is_body: bool,
+}
+
+async fn show<T: Kind>(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path((slug, id)): Path<(String, i64)>,
+) -> PageResult {
+    let (_, i, g) = open(&s.store, &ctx, &slug, Action::Read).await?;
+    let rec = s.store.get::<T>(Some(i.id), id).await?;
+    let defs = T::fields();
+    let refs = RefNames::load(&s.store, i.id, &defs).await?;
+    let c = Chrome::new(&ctx, String::new()).in_initiative(&i, &g, T::PATH);
+    let base = format!("/i/{slug}/{}", T::PATH);
+    let values = rec.data.to_fields_raw();
+    let rows = defs
+        .iter()
+        .map(|d| {
+            (
+                c.t(&format!("field-{}", d.name)),
+                display(&c.tr, d, &values, &refs),
+            )
+        })
+        .collect();
+    let is_body = T::KIND == Body::KIND;
+    let members = if is_body {
+        s.store.members(i.id, Some(id), None).await?
+    } else {
+        vec![]
+    };
+    let heading = rec.data.label();
+    let heading = if T::KIND == "stage" {
+        c.t(&format!("stage-{heading}"))
+    } else {
+        heading
+    };
+    let kind = title::<T>(&c);
+    let c = c
+        .crumb(base.clone(), kind)
+        .crumb(String::new(), heading.clone());
+    let c = Chrome {
+        title: heading.clone(),
+        ..c
+    };
+    render(&ShowPage {
+        c,
+        heading,
+        base,
+        id,
+        version: rec.version,
+        archived: rec.archived,
+        rows,
+        members,
+        is_body,
+    })
+}

@@ -1,0 +1,228 @@
+//! Who is asking: the session cookie, the language, CSRF protection.
+//!
+//! Browser sessions are server-side rows keyed by the SHA-256 of a random cookie
+//! value. Every state-changing form carries the session's CSRF token in `_csrf`;
+//! forms shown before login (login, accepting an invitation) use a double-submit
+//! token in a short-lived cookie instead.
+
+use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+
+use store::accounts::{Session, User, new_secret};
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::i18n::{self, Tr};
+
+pub const SESSION_COOKIE: &str = "bb_session";
+pub const PRE_CSRF_COOKIE: &str = "bb_pre";
+pub const LANG_COOKIE: &str = "lang";
+
+/// The value of a cookie.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure behind TLS.
+pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> String {
+    format!(
+        "{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The language of this request: `lang` cookie, then `Accept-Language`, then English.
+pub fn language(headers: &HeaderMap) -> Tr {
+    let code = cookie(headers, LANG_COOKIE)
+        .and_then(i18n::supported)
+        .or_else(|| {
+            headers
+                .get(axum::http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(i18n::from_accept_language)
+        })
+        .unwrap_or("en");
+    Tr::new(code)
+}
+
+/// Everything a page handler needs to know about the request.
+pub struct Ctx {
+    pub tr: Tr,
+    pub session: Option<Session>,
+    /// Path and query, to come back to after signing in.
+    pub path: String,
+    pub secure: bool,
+    /// The double-submit token for pre-login forms (new when the cookie was absent).
+    pub pre_csrf: (String, bool),
+}
+
+impl Ctx {
+    /// The signed-in user, or a redirect to the login form.
+    pub fn user(&self) -> Result<&User, AppError> {
+        self.session
+            .as_ref()
+            .map(|s| &s.user)
+            .ok_or_else(|| AppError::Unauthorized {
+                next: self.path.clone(),
+            })
+    }
+
+    pub fn csrf(&self) -> &str {
+        self.session
+            .as_ref()
+            .map(|s| s.csrf_token.as_str())
+            .unwrap_or("")
+    }
+
+    /// Refuse a state-changing form whose `_csrf` is not this session's token.
+    pub fn check_csrf(&self, submitted: Option<&str>) -> Result<&User, AppError> {
+        let user = self.user()?;
+        let expected = self.csrf();
+        match submitted {
+            Some(s)
+                if !expected.is_empty() && constant_time_eq(s.as_bytes(), expected.as_bytes()) =>
+            {
+                Ok(user)
+            }
+            _ => Err(AppError::Forbidden),
+        }
+    }
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub fn is_secure(state: &AppState, headers: &HeaderMap) -> bool {
+    state.config.secure_cookies
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+impl<S> FromRequestParts<S> for Ctx
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let session = match cookie(&parts.headers, SESSION_COOKIE) {
+            Some(secret) => state.store.session(secret).await?,
+            None => None,
+        };
+        let pre_csrf = match cookie(&parts.headers, PRE_CSRF_COOKIE) {
+            Some(v) if v.len() == 64 => (v.to_string(), false),
+            _ => (new_secret(), true),
+        };
+        Ok(Ctx {
+            tr: language(&parts.headers),
+            session,
+            path: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "/".into()),
+            secure: is_secure(&state, &parts.headers),
+            pre_csrf,
+        })
+    }
+}
+
+/// The client's socket address, when the server was started with connect info.
+pub struct Peer(pub Option<std::net::SocketAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0),
+        ))
+    }
+}
+
+/// The caller of a JSON API request: a bearer token, or a browser session (which
+/// must then send its CSRF token in `X-CSRF-Token` for anything but a read).
+pub struct ApiCaller {
+    pub user: User,
+}
+
+impl<S> FromRequestParts<S> for ApiCaller
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let unauthorized = || AppError::Unauthorized {
+            next: String::new(),
+        };
+        if let Some(auth) = parts.headers.get(axum::http::header::AUTHORIZATION) {
+            let token = auth
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .ok_or_else(unauthorized)?;
+            let user = state
+                .store
+                .api_token_user(token.trim())
+                .await?
+                .ok_or_else(unauthorized)?;
+            return Ok(ApiCaller { user });
+        }
+        let secret = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(unauthorized)?;
+        let session = state
+            .store
+            .session(secret)
+            .await?
+            .ok_or_else(unauthorized)?;
+        let safe = matches!(parts.method.as_str(), "GET" | "HEAD" | "OPTIONS");
+        if !safe {
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !constant_time_eq(sent.as_bytes(), session.csrf_token.as_bytes()) {
+                return Err(AppError::Forbidden);
+            }
+        }
+        Ok(ApiCaller { user: session.user })
+    }
+}
+
+impl<S> OptionalFromRequestParts<S> for ApiCaller
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        match <ApiCaller as FromRequestParts<S>>::from_request_parts(parts, state).await {
+            Ok(c) => Ok(Some(c)),
+            Err(AppError::Unauthorized { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,234 @@
+use axum::http::{Method, StatusCode};
+use domain::access::Role;
+use domain::partnership::Body;
+use store::audit::Filter;
+use store::records::ListOptions;
+use testkit::{Engine, TestApp, both_engines};
+
+/// Two people open the same body; the first saves; the second's save is refused
+/// with 409, shows the current values and loses nothing: saving again (now a
+/// decision) succeeds. The audit log holds both changes in the order they happened.
+async fn a_stale_edit_is_refused_and_nothing_is_lost(e: Engine) {
+    let app = TestApp::new(e).await;
+    let a = app
+        .user(
+            "a@example.org",
+            false,
+            &[("kiryat-malachi", Role::Coordinator)],
+        )
+        .await;
+    let b = app
+        .user(
+            "b@example.org",
+            false,
+            &[("kiryat-malachi", Role::Coordinator)],
+        )
+        .await;
+    let i = app
+        .store()
+        .initiative_by_slug("kiryat-malachi")
+        .await
+        .unwrap();
+    let body = app
+        .store()
+        .list::<Body>(Some(i.id), ListOptions::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|b| b.data.name == "Steering Committee")
+        .unwrap();
+    let path = format!("/i/kiryat-malachi/bodies/{}", body.id);
+    // Both open the edit form at version 1.
+    for who in [&a, &b] {
+        let form = app.get(&format!("{path}/edit"), Some(who)).await;
+        assert!(
+            form.body.contains(r#"name="_version" value="1""#),
+            "{}",
+            form.body
+        );
+    }
+    let base = [
+        ("name", "Steering Committee"),
+        ("kind", "steering_committee"),
+        ("purpose", "Manages the initiative."),
+        ("_version", "1"),
+    ];
+    let mut first = base.to_vec();
+    first.extend([("cadence_min_days", "14"), ("cadence_max_days", "28")]);
+    let r = app.post_form(&path, &a, &first).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut second = base.to_vec();
+    second.extend([("cadence_min_days", "7"), ("cadence_max_days", "21")]);
+    let r = app.post_form(&path, &b, &second).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.body.contains(r#"id="conflict""#),
+        "the page explains the conflict"
+    );
+    assert!(
+        r.body.contains(r#"value="7""#),
+        "B's typing is kept in the form"
+    );
+    assert!(r.body.contains(">28<"), "A's saved value is shown");
+    assert!(
+        r.body.contains(r#"name="_version" value="2""#),
+        "the form now carries the current version"
+    );
+    let now = app.store().get::<Body>(Some(i.id), body.id).await.unwrap();
+    assert_eq!(
+        (
+            now.data.cadence_min_days,
+            now.data.cadence_max_days,
+            now.version
+        ),
+        (14, 28, 2),
+        "A's change stands"
+    );
+    // B saves again knowingly.
+    let mut again = second.clone();
+    again.retain(|(k, _)| *k != "_version");
+    again.push(("_version", "2"));
+    assert_eq!(
+        app.post_form(&path, &b, &again).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let log = app
+        .store()
+        .audit(&Filter {
+            kind: Some("body".into()),
+            record_id: Some(body.id),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let updates: Vec<_> = log.iter().filter(|e| e.action == "update").collect();
+    assert_eq!(updates.len(), 2);
+    // Newest first: B's, then A's; each with its before and after.
+    assert_eq!(updates[0].actor_user_id, Some(b.user_id));
+    assert_eq!(updates[0].before.as_ref().unwrap()["cadence_max_days"], 28);
+    assert_eq!(updates[0].after.as_ref().unwrap()["cadence_min_days"], 7);
+    assert_eq!(updates[1].actor_user_id, Some(a.user_id));
+    assert_eq!(updates[1].before.as_ref().unwrap()["cadence_max_days"], 21);
+    assert_eq!(updates[1].after.as_ref().unwrap()["cadence_max_days"], 28);
+    assert!(updates[0].id > updates[1].id);
+}
+
+async fn the_api_answers_409_with_the_current_values(e: Engine) {
+    let app = TestApp::new(e).await;
+    let a = app
+        .user(
+            "a@example.org",
+            false,
+            &[("kiryat-malachi", Role::Coordinator)],
+        )
+        .await;
+    let r = app
+        .api(
+            Method::GET,
+            "/api/v1/initiatives/kiryat-malachi/bodies?per_page=1",
+            Some(&a),
+            None,
+        )
+        .await;
+    let body = r.json()["items"][0].clone();
+    let id = body["id"].as_i64().unwrap();
+    let path = format!("/api/v1/initiatives/kiryat-malachi/bodies/{id}");
+    let mut edit = body.clone();
+    edit["purpose"] = "first".into();
+    let r = app
+        .api(Method::PUT, &path, Some(&a), Some(edit.clone()))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["version"], 2);
+    edit["purpose"] = "second".into();
+    let r = app.api(Method::PUT, &path, Some(&a), Some(edit)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let j = r.json();
+    assert_eq!(j["error"], "conflict");
+    assert_eq!(j["current"]["purpose"], "first");
+    assert_eq!(j["current"]["version"], 2);
+    // Missing version is refused by name.
+    let mut no_version = body.clone();
+    no_version.as_object_mut().unwrap().remove("version");
+    let r = app
+        .api(Method::PUT, &path, Some(&a), Some(no_version))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["fields"]["version"].is_string());
+}
+
+/// Concurrent writers from several "processes" on one database: each update lands
+/// once, versions advance without gaps, and the audit log counts them all.
+async fn concurrent_writers_never_lose_updates(e: Engine) {
+    let app = TestApp::new(e).await;
+    let a = app
+        .user(
+            "a@example.org",
+            false,
+            &[("kiryat-malachi", Role::Coordinator)],
+        )
+        .await;
+    let i = app
+        .store()
+        .initiative_by_slug("kiryat-malachi")
+        .await
+        .unwrap();
+    let body = app
+        .store()
+        .list::<Body>(Some(i.id), ListOptions::default())
+        .await
+        .unwrap()[0]
+        .clone();
+    let mut tasks = vec![];
+    for n in 0..8 {
+        let store = app.store().clone();
+        let data = body.data.clone();
+        let uid = a.user_id;
+        tasks.push(tokio::spawn(async move {
+            let mut ok = 0;
+            for _ in 0..5 {
+                loop {
+                    let cur = store.get::<Body>(Some(i.id), body.id).await.unwrap();
+                    let mut d = data.clone();
+                    d.purpose = format!("writer {n}");
+                    match store
+                        .update(Some(uid), Some(i.id), body.id, cur.version, &d)
+                        .await
+                    {
+                        Ok(_) => {
+                            ok += 1;
+                            break;
+                        }
+                        Err(store::StoreError::Conflict { .. }) => continue,
+                        Err(e) => panic!("unexpected: {e}"),
+                    }
+                }
+            }
+            ok
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.unwrap();
+    }
+    assert_eq!(total, 40);
+    let now = app.store().get::<Body>(Some(i.id), body.id).await.unwrap();
+    assert_eq!(now.version, 41);
+    let log = app
+        .store()
+        .audit(&Filter {
+            kind: Some("body".into()),
+            record_id: Some(body.id),
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(log.iter().filter(|e| e.action == "update").count(), 40);
+}
+
+both_engines!(
+    a_stale_edit_is_refused_and_nothing_is_lost,
+    the_api_answers_409_with_the_current_values,
+    concurrent_writers_never_lose_updates
+);

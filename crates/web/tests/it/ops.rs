@@ -1,0 +1,323 @@
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use domain::access::Role;
+use testkit::{Engine, TestApp, both_engines, send_to};
+
+async fn health_metrics_and_headers(e: Engine) {
+    let app = TestApp::new(e).await;
+    let r = app.get("/healthz", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    for h in [
+        "content-security-policy",
+        "x-content-type-options",
+        "referrer-policy",
+    ] {
+        assert!(r.headers.contains_key(h), "{h}");
+    }
+    let csp = r.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'none'")
+            && csp.contains("script-src 'self'")
+            && !csp.contains("unsafe-inline")
+    );
+    app.get("/p/kiryat-malachi/", None).await;
+    app.get("/nope", None).await;
+    let m = app.get("/metrics", None).await.body;
+    assert!(
+        m.contains(
+            r#"backbone_http_requests_total{route="/p/{slug}/",method="GET",status="200"} 1"#
+        ),
+        "{m}"
+    );
+    assert!(m.contains(r#"route="unmatched",method="GET",status="404""#));
+    assert!(m.contains("backbone_http_request_duration_seconds_bucket{route=\"/healthz\""));
+    assert!(m.contains("backbone_db_pool_connections"));
+}
+
+/// Sessions live in the database: a second server process on the same database
+/// knows the session, and logging out ends it everywhere.
+async fn sessions_work_across_processes(e: Engine) {
+    let app = TestApp::new(e).await;
+    let s = app.store();
+    s.create_user(
+        "c@example.org",
+        "Coordinator",
+        Some("a long enough password"),
+        false,
+    )
+    .await
+    .unwrap();
+    let i = s.initiative_by_slug("kiryat-malachi").await.unwrap();
+    let u = s.user_by_email("c@example.org").await.unwrap().unwrap();
+    s.grant_role(None, u.id, i.id, Role::Coordinator)
+        .await
+        .unwrap();
+    // Log in through the form (double-submit CSRF cookie first).
+    let login = app.get("/login", None).await;
+    let pre = login.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let token = pre.split('=').nth(1).unwrap().to_string();
+    let form = |pw: &str| {
+        format!("_csrf={token}&email=c%40example.org&password={pw}&next=%2Fi%2Fkiryat-malachi")
+    };
+    let post = |body: String| {
+        Request::builder()
+            .method(Method::POST)
+            .uri("/login")
+            .header(header::COOKIE, pre.clone())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let r = app.send(post(form("a+long+enough+password"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/i/kiryat-malachi");
+    let set = r.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"));
+    let cookie = set.split(';').next().unwrap().to_string();
+    let other = app.another_process();
+    let get = |path: &str| {
+        Request::builder()
+            .uri(path)
+            .header(header::COOKIE, cookie.clone())
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(
+        send_to(&other, get("/i/kiryat-malachi")).await.status,
+        StatusCode::OK
+    );
+    // A login form posted without its CSRF cookie is refused.
+    let r = app
+        .send(
+            Request::builder()
+                .method(Method::POST)
+                .uri("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(form("a+long+enough+password")))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Log out on the first process; the second no longer knows the session.
+    let page = send_to(&app.router, get("/")).await.body;
+    let csrf = page
+        .split(r#"name="_csrf" value=""#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = send_to(
+        &app.router,
+        Request::builder()
+            .method(Method::POST)
+            .uri("/logout")
+            .header(header::COOKIE, cookie.clone())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("_csrf={csrf}")))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        send_to(&other, get("/i/kiryat-malachi")).await.status,
+        StatusCode::SEE_OTHER,
+        "redirected to login"
+    );
+}
+
+async fn login_attempts_are_rate_limited(e: Engine) {
+    let app = TestApp::new(e).await;
+    app.store()
+        .create_user("c@example.org", "C", Some("the right password"), false)
+        .await
+        .unwrap();
+    let login = app.get("/login", None).await;
+    let pre = login.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let token = pre.split('=').nth(1).unwrap().to_string();
+    let attempt = |pw: &str| {
+        Request::builder()
+            .method(Method::POST)
+            .uri("/login")
+            .header(header::COOKIE, pre.clone())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!(
+                "_csrf={token}&email=c%40example.org&password={pw}"
+            )))
+            .unwrap()
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            app.send(attempt("wrong+password")).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Even the right password is refused while throttled.
+    let r = app.send(attempt("the+right+password")).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(!r.body.contains("c@example.org") || r.body.contains(r#"value="c@example.org""#));
+}
+
+async fn invitations_and_password_change(e: Engine) {
+    let app = TestApp::new(e).await;
+    let c = app
+        .user(
+            "c@example.org",
+            false,
+            &[("kiryat-malachi", Role::Coordinator)],
+        )
+        .await;
+    let r = app
+        .post_form(
+            "/i/kiryat-malachi/access",
+            &c,
+            &[("email", "new@example.org"), ("role", "partner")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let link = r
+        .body
+        .split("/invite/")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let form = app.get(&format!("/invite/{link}"), None).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let pre = form.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let token = pre.split('=').nth(1).unwrap().to_string();
+    let accept = |pw: &str| {
+        Request::builder()
+            .method(Method::POST)
+            .uri(format!("/invite/{link}"))
+            .header(header::COOKIE, pre.clone())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!(
+                "_csrf={token}&display_name=New+Partner&password={pw}"
+            )))
+            .unwrap()
+    };
+    let r = app.send(accept("short")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app.send(accept("a+good+long+password")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let u = app
+        .store()
+        .user_by_email("new@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    let i = app
+        .store()
+        .initiative_by_slug("kiryat-malachi")
+        .await
+        .unwrap();
+    assert_eq!(
+        app.store().grants(&u, &i).await.unwrap().roles,
+        vec![Role::Partner]
+    );
+    // The link works once.
+    assert_eq!(
+        app.get(&format!("/invite/{link}"), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Password change needs the current password.
+    let r = app
+        .post_form(
+            "/account/password",
+            &c,
+            &[
+                ("current_password", "wrong"),
+                ("new_password", "another long password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_form(
+            "/account/password",
+            &c,
+            &[
+                ("current_password", "correct horse battery"),
+                ("new_password", "another long password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        app.store()
+            .check_login("c@example.org", "another long password")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        app.store()
+            .check_login("c@example.org", "correct horse battery")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn sqlite_backup_is_a_consistent_copy(e: Engine) {
+    if e != Engine::Sqlite {
+        // PostgreSQL is backed up with pg_dump (README); the product refuses clearly.
+        let app = TestApp::new(e).await;
+        assert!(app.store().backup_sqlite("/tmp/never.db").await.is_err());
+        return;
+    }
+    let app = TestApp::new(e).await;
+    let dir = std::env::temp_dir().join(format!("bb-backup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("copy.db");
+    let _ = std::fs::remove_file(&path);
+    app.store()
+        .backup_sqlite(path.to_str().unwrap())
+        .await
+        .unwrap();
+    // Restore = open the copy: it holds the demo and migrates as a no-op.
+    let restored = store::Store::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    assert!(restored.migrate().await.unwrap().is_empty());
+    assert_eq!(
+        restored
+            .initiative_by_slug("kiryat-malachi")
+            .await
+            .unwrap()
+            .data
+            .name,
+        "Kiryat Malachi Collaborative Initiative"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+both_engines!(
+    health_metrics_and_headers,
+    sessions_work_across_processes,
+    login_attempts_are_rate_limited,
+    invitations_and_password_change,
+    sqlite_backup_is_a_consistent_copy
+);

@@ -14,8 +14,12 @@ use sea_orm::{
 };
 
 enum Step {
-    Table(TableCreateStatement),
-    Index(IndexCreateStatement),
+    Table(Box<TableCreateStatement>),
+    Index(Box<IndexCreateStatement>),
+}
+
+fn tbl(t: TableCreateStatement) -> Step {
+    Step::Table(Box::new(t))
 }
 
 struct Migration {
@@ -81,8 +85,8 @@ pub async fn apply(db: &DatabaseConnection) -> Result<Vec<&'static str>, DbErr> 
         }
         for step in (m.steps)() {
             match step {
-                Step::Table(t) => txn.execute(&t).await?,
-                Step::Index(i) => txn.execute(&i).await?,
+                Step::Table(t) => txn.execute(t.as_ref()).await?,
+                Step::Index(i) => txn.execute(i.as_ref()).await?,
             };
         }
         txn.execute(
@@ -175,7 +179,7 @@ fn index(table: &str, cols: &[&str], unique: bool) -> Step {
     if unique {
         i.unique();
     }
-    Step::Index(i.to_owned())
+    Step::Index(Box::new(i.to_owned()))
 }
 
 /// A partnership record table: id, optional initiative scope, data columns,
@@ -207,7 +211,7 @@ fn record_table(
     for (col, target) in refs {
         t.foreign_key(&mut fk(name, col, target));
     }
-    let mut steps = vec![Step::Table(t.to_owned())];
+    let mut steps = vec![tbl(t.to_owned())];
     if scoped {
         steps.push(index(name, &["initiative_id"], false));
     }
@@ -215,9 +219,8 @@ fn record_table(
 }
 
 fn foundation() -> Vec<Step> {
-    let mut s = vec![];
     // Accounts.
-    s.push(Step::Table(
+    let mut s = vec![tbl(
         Table::create()
             .table(a("users"))
             .col(id())
@@ -229,9 +232,9 @@ fn foundation() -> Vec<Step> {
             .col(ts("created_at"))
             .col(opt_ts("disabled_at"))
             .to_owned(),
-    ));
+    )];
     s.push(index("users", &["email"], true));
-    s.push(Step::Table(
+    s.push(tbl(
         Table::create()
             .table(a("sessions"))
             .col(
@@ -247,7 +250,7 @@ fn foundation() -> Vec<Step> {
             .foreign_key(&mut fk("sessions", "user_id", "users"))
             .to_owned(),
     ));
-    s.push(Step::Table(
+    s.push(tbl(
         Table::create()
             .table(a("api_tokens"))
             .col(id())
@@ -261,7 +264,7 @@ fn foundation() -> Vec<Step> {
             .to_owned(),
     ));
     s.push(index("api_tokens", &["token_hash"], true));
-    s.push(Step::Table(
+    s.push(tbl(
         Table::create()
             .table(a("login_failures"))
             .col(id())
@@ -395,7 +398,7 @@ fn foundation() -> Vec<Step> {
         ],
     ));
     // Access.
-    s.push(Step::Table(
+    s.push(tbl(
         Table::create()
             .table(a("role_grants"))
             .col(id())
@@ -412,7 +415,7 @@ fn foundation() -> Vec<Step> {
         &["user_id", "initiative_id", "role"],
         true,
     ));
-    s.push(Step::Table(
+    s.push(tbl(
         Table::create()
             .table(a("network_leads"))
             .col(id())
@@ -424,7 +427,7 @@ fn foundation() -> Vec<Step> {
             .to_owned(),
     ));
     s.push(index("network_leads", &["user_id", "network_id"], true));
-    s.push(Step::Table(
+    s.push(tbl(
         Table::create()
             .table(a("invitations"))
             .col(id())
@@ -442,7 +445,7 @@ fn foundation() -> Vec<Step> {
     ));
     s.push(index("invitations", &["token_hash"], true));
     // Audit log: append-only; the product has no path that updates or deletes it.
-    s.push(Step::Table(
+    s.push(tbl(
         Table::create()
             .table(a("audit_log"))
             .col(id())

@@ -119,7 +119,7 @@ export class Visitor {
         throw new Error(`after submitting the form on ${from}, expected to be at ${expectPath} but am at ${this.where()}`);
       });
     }
-    await this.check();
+    await this.check({ note: resp.status() === 200 ? '' : ` (form re-rendered by POST, HTTP ${resp.status()})` });
     return resp;
   }
 
@@ -146,8 +146,8 @@ export class Visitor {
   }
 
   /** Language/direction checks and axe-core, on the page as it is now. */
-  async check() {
-    const url = this.where();
+  async check({ note = '' } = {}) {
+    const url = this.where() + note;
     this.visited.push(url);
     checkedUrls.add(url);
     if (this.lang) {

@@ -178,6 +178,7 @@ export async function startBackbone() {
         child.kill('SIGTERM');
         const timeout = new Promise((res) => setTimeout(() => res('timeout'), 10_000));
         if ((await Promise.race([exited, timeout])) === 'timeout') {
+          console.warn('# the server did not stop within 10 s of SIGTERM; killing it');
           child.kill('SIGKILL');
           await exited;
         }

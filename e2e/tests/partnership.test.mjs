@@ -45,10 +45,15 @@ async function withDiagnostics(v, fn) {
   try {
     await fn();
   } catch (e) {
-    const tail = app.log().split('\n').slice(-15).join('\n');
-    e.message += `\n  (last page: ${v.page.url()})\n  server log tail:\n${tail}`;
+    const tail = app.log().trim().split('\n').slice(-15).join('\n');
+    let extra = `\n  last page: ${v.page.url()}\n  server log tail:\n${tail}`;
     // Report page-check problems too, so one run shows everything.
-    if (v.problems.length) e.message += `\n\n  also found:\n${v.problems.join('\n\n')}`;
+    if (v.problems.length) extra += `\n\n  also found:\n${v.problems.join('\n\n')}`;
+    if (e && typeof e === 'object') {
+      e.message += extra;
+      // Node prints the stack, which was built with the old message.
+      if (typeof e.stack === 'string') e.stack += extra;
+    }
     throw e;
   } finally {
     await v.page.context().close();

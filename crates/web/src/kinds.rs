@@ -57,6 +57,9 @@ pub trait Kind: Resource {
     fn fields() -> Vec<FieldDef>;
     /// Fields a listing shows.
     fn list_fields() -> &'static [&'static str];
+    /// Hide personal contact details from those who may read the initiative but
+    /// not edit it (partners, residents, funders, viewers).
+    fn redact(&mut self) {}
 }
 
 fn sectors() -> Vec<&'static str> {
@@ -102,6 +105,10 @@ impl Kind for Person {
     }
     fn list_fields() -> &'static [&'static str] {
         &["name", "email"]
+    }
+    fn redact(&mut self) {
+        self.email = None;
+        self.phone = None;
     }
 }
 

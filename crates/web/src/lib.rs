@@ -77,6 +77,10 @@ pub fn router(state: AppState) -> Router {
             get(initiative::networks).post(initiative::create_network),
         )
         .route("/networks/new", get(initiative::new_network))
+        .route("/networks/{id}", post(initiative::update_network))
+        .route("/networks/{id}/edit", get(initiative::edit_network))
+        .route("/networks/{id}/archive", post(initiative::archive_network))
+        .route("/i/{slug}/archive", post(initiative::archive_initiative))
         .route("/initiatives", post(initiative::create_initiative))
         .route("/initiatives/new", get(initiative::new_initiative))
         .route("/i/{slug}", get(initiative::home))

@@ -217,9 +217,12 @@ async fn list<T: Kind>(
     Path(slug): Path<String>,
     Query(p): Query<Paging>,
 ) -> ApiResult<Json<ListBody<Record<T>>>> {
-    let (i, _) = open(&s.store, &user, &slug, Action::Read).await?;
+    let (i, g) = open(&s.store, &user, &slug, Action::Read).await?;
     let (page, per_page, opts) = p.options()?;
-    let items = s.store.list::<T>(Some(i.id), opts).await?;
+    let mut items = s.store.list::<T>(Some(i.id), opts).await?;
+    if !g.allows(Action::EditPartnership) {
+        items.iter_mut().for_each(|r| r.data.redact());
+    }
     let total = s
         .store
         .count::<T>(Some(i.id), opts.include_archived)
@@ -237,8 +240,12 @@ async fn get_one<T: Kind>(
     ApiCaller { user }: ApiCaller,
     Path((slug, id)): Path<(String, i64)>,
 ) -> ApiResult<Json<Record<T>>> {
-    let (i, _) = open(&s.store, &user, &slug, Action::Read).await?;
-    Ok(Json(s.store.get::<T>(Some(i.id), id).await?))
+    let (i, g) = open(&s.store, &user, &slug, Action::Read).await?;
+    let mut rec = s.store.get::<T>(Some(i.id), id).await?;
+    if !g.allows(Action::EditPartnership) {
+        rec.data.redact();
+    }
+    Ok(Json(rec))
 }
 
 async fn create<T: Kind>(

@@ -247,6 +247,61 @@ pub async fn create_network(
     }
 }
 
+pub async fn edit_network(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
+    admin_only(&ctx)?;
+    let n = s.store.get::<Network>(None, id).await?;
+    let c = Chrome::new(&ctx, "").crumb("/networks", ctx.tr.t("networks-title"));
+    let fields = form_fields(&c.tr, &network_fields(), &n.data.to_fields(), &FieldErrors::default(), &RefNames::default());
+    let heading = c.t1("form-edit", "kind", &c.t("kind-one-network"));
+    global_form(c, heading, format!("/networks/{id}"), "/networks".into(), fields, Some(n.version), vec![], StatusCode::OK)
+}
+
+pub async fn update_network(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(pairs): Form<Vec<(String, String)>>) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
+    admin_only(&ctx)?;
+    let version = sub.version.ok_or_else(|| AppError::BadRequest("the form lacks the version it was opened at".into()))?;
+    let res = match Network::parse(&sub.fields) {
+        Ok(v) => s.store.update(Some(user.id), None, id, version, &v).await,
+        Err(e) => Err(StoreError::Invalid(e)),
+    };
+    let c = Chrome::new(&ctx, "").crumb("/networks", ctx.tr.t("networks-title"));
+    let heading = c.t1("form-edit", "kind", &c.t("kind-one-network"));
+    match res {
+        Ok(_) => Ok(Redirect::to("/networks").into_response()),
+        Err(StoreError::Invalid(e)) => {
+            let fields = form_fields(&c.tr, &network_fields(), &sub.fields, &e, &RefNames::default());
+            global_form(c, heading, format!("/networks/{id}"), "/networks".into(), fields, Some(version), vec![], StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(StoreError::Conflict { current }) => {
+            let fields = form_fields(&c.tr, &network_fields(), &sub.fields, &FieldErrors::default(), &RefNames::default());
+            let v = current["version"].as_i64().unwrap_or(version);
+            let theirs = serde_json::from_value::<Network>(current).map(|x| x.to_fields()).unwrap_or_default();
+            let conflict = network_fields().iter().map(|d| (c.t(&format!("field-{}", d.name)), theirs.get(d.name).cloned().unwrap_or_default())).collect();
+            global_form(c, heading, format!("/networks/{id}"), "/networks".into(), fields, Some(v), conflict, StatusCode::CONFLICT)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Archive a network or an initiative (admins). Nothing is deleted.
+pub async fn archive_network(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(pairs): Form<Vec<(String, String)>>) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
+    admin_only(&ctx)?;
+    s.store.set_archived::<Network>(Some(user.id), None, id, sub.version, true).await?;
+    Ok(Redirect::to("/networks").into_response())
+}
+
+pub async fn archive_initiative(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>, Form(pairs): Form<Vec<(String, String)>>) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
+    admin_only(&ctx)?;
+    let i = s.store.initiative_by_slug(&slug).await?;
+    s.store.set_archived::<Initiative>(Some(user.id), None, i.id, sub.version, true).await?;
+    Ok(Redirect::to("/").into_response())
+}
+
 pub async fn new_initiative(State(s): State<AppState>, ctx: Ctx) -> PageResult {
     admin_only(&ctx)?;
     let c = Chrome::new(&ctx, "");

@@ -70,7 +70,10 @@ async fn list<T: Kind>(
         limit: 1000,
         offset: 0,
     };
-    let records = s.store.list::<T>(Some(i.id), opts).await?;
+    let mut records = s.store.list::<T>(Some(i.id), opts).await?;
+    if !g.allows(Action::EditPartnership) {
+        records.iter_mut().for_each(|r| r.data.redact());
+    }
     let defs = T::fields();
     let refs = RefNames::load(&s.store, i.id, &defs).await?;
     let c = Chrome::new(&ctx, String::new()).in_initiative(&i, &g, T::PATH);
@@ -411,7 +414,10 @@ async fn show<T: Kind>(
     Path((slug, id)): Path<(String, i64)>,
 ) -> PageResult {
     let (_, i, g) = open(&s.store, &ctx, &slug, Action::Read).await?;
-    let rec = s.store.get::<T>(Some(i.id), id).await?;
+    let mut rec = s.store.get::<T>(Some(i.id), id).await?;
+    if !g.allows(Action::EditPartnership) {
+        rec.data.redact();
+    }
     let defs = T::fields();
     let refs = RefNames::load(&s.store, i.id, &defs).await?;
     let c = Chrome::new(&ctx, String::new()).in_initiative(&i, &g, T::PATH);

@@ -34,6 +34,7 @@ async fn every_page_renders_in_three_languages(e: Engine) {
         "/".to_string(),
         "/networks".into(),
         "/networks/new".into(),
+        "/networks/1/edit".into(),
         "/initiatives/new".into(),
         "/account".into(),
         "/i/kiryat-malachi".into(),

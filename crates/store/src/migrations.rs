@@ -5,7 +5,7 @@
 //! `schema_migrations`. Migrations are append-only: never edit one that has shipped.
 
 use sea_orm::sea_query::{
-    Alias, ColumnDef, ForeignKey, ForeignKeyAction, ForeignKeyCreateStatement, Index,
+    Alias, ColumnDef, ForeignKey, ForeignKeyAction, ForeignKeyCreateStatement, TableAlterStatement, Index,
     IndexCreateStatement, Query, Table, TableCreateStatement,
 };
 use sea_orm::{
@@ -16,6 +16,7 @@ use sea_orm::{
 enum Step {
     Table(Box<TableCreateStatement>),
     Index(Box<IndexCreateStatement>),
+    Alter(Box<TableAlterStatement>),
 }
 
 fn tbl(t: TableCreateStatement) -> Step {
@@ -87,6 +88,7 @@ pub async fn apply(db: &DatabaseConnection) -> Result<Vec<&'static str>, DbErr> 
             match step {
                 Step::Table(t) => txn.execute(t.as_ref()).await?,
                 Step::Index(i) => txn.execute(i.as_ref()).await?,
+                Step::Alter(t) => txn.execute(t.as_ref()).await?,
             };
         }
         txn.execute(
@@ -295,6 +297,14 @@ fn foundation() -> Vec<Step> {
         &[("network_id", "networks")],
     ));
     s.push(index("initiatives", &["slug"], true));
+    // Bumped by every change to the initiative or anything in it, so a process can
+    // tell in one indexed read whether a page it rendered earlier is still true.
+    s.push(Step::Alter(Box::new(
+        Table::alter()
+            .table(a("initiatives"))
+            .add_column(ColumnDef::new(a("generation")).big_integer().not_null().default(0))
+            .to_owned(),
+    )));
     s.extend(record_table(
         "facts",
         true,

@@ -9,9 +9,11 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use serde::Serialize;
 
 use domain::partnership::{Body, Initiative, Position, Seat, Sector, Table, table};
+use domain::access::{Grants, Role};
 use domain::resource::Record;
 
-use crate::records::ListOptions;
+use crate::accounts::User;
+use crate::records::{ListOptions, read_record, select};
 use crate::{Result, Store, StoreError};
 
 fn a(s: &str) -> Alias {
@@ -35,7 +37,57 @@ pub struct MemberRow {
     pub stipend_currency: Option<String>,
 }
 
+/// An initiative as one request sees it: the record, how often it has changed,
+/// and what the asking user holds over it.
+#[derive(Debug, Clone)]
+pub struct InitiativeView {
+    pub initiative: Record<Initiative>,
+    /// Increases with every change to the initiative or anything in it.
+    pub generation: i64,
+    pub grants: Grants,
+}
+
 impl Store {
+    /// A live initiative by slug with the user's grants over it, in one query
+    /// (this runs on every initiative page, so it is kept to one round trip).
+    pub async fn initiative_view(&self, slug: &str, user: Option<&User>) -> Result<InitiativeView> {
+        let i = || a("initiatives");
+        let mut q = select::<Initiative>();
+        q.column((i(), a("generation")))
+            .and_where(Expr::col((i(), a("slug"))).eq(slug))
+            .and_where(Expr::col((i(), a("archived_at"))).is_null());
+        let uid = user.map(|u| u.id).unwrap_or(0);
+        q.expr_as(
+            Expr::cust_with_values(
+                "CASE WHEN EXISTS (SELECT 1 FROM network_leads nl WHERE nl.user_id = $1 AND nl.network_id = initiatives.network_id) THEN 1 ELSE 0 END",
+                [uid],
+            ),
+            a("is_lead"),
+        )
+        .expr_as(Expr::col((a("role_grants"), a("role"))), a("role"))
+        .left_join(
+            a("role_grants"),
+            Expr::col((a("role_grants"), a("initiative_id")))
+                .equals((i(), a("id")))
+                .and(Expr::col((a("role_grants"), a("user_id"))).eq(uid)),
+        );
+        let rows = self.db.query_all(&q).await?;
+        let first = rows.first().ok_or(StoreError::NotFound)?;
+        let initiative = read_record::<Initiative>(first)?;
+        let generation: i64 = first.try_get("", "generation")?;
+        let lead: i32 = first.try_get("", "is_lead")?;
+        let roles = rows
+            .iter()
+            .filter_map(|r| r.try_get::<Option<String>>("", "role").ok().flatten())
+            .filter_map(|s| Role::parse(&s))
+            .collect();
+        let grants = match user {
+            Some(u) => Grants { admin: u.is_admin, network_lead: lead == 1, roles },
+            None => Grants::default(),
+        };
+        Ok(InitiativeView { initiative, generation, grants })
+    }
+
     /// A live initiative by its slug.
     pub async fn initiative_by_slug(&self, slug: &str) -> Result<Record<Initiative>> {
         let q = Query::select()

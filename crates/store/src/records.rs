@@ -164,6 +164,7 @@ impl Store {
             Some(&after),
         )
         .await?;
+        touch(&txn, &after).await?;
         txn.commit().await?;
         Ok(after)
     }
@@ -214,6 +215,7 @@ impl Store {
             Some(&after),
         )
         .await?;
+        touch(&txn, &after).await?;
         txn.commit().await?;
         Ok(after)
     }
@@ -267,7 +269,22 @@ pub async fn create_in<T: Resource>(
         Some(&after),
     )
     .await?;
+    touch(txn, &after).await?;
     Ok(after)
+}
+
+/// Mark the initiative a change belongs to as changed (see `initiatives.generation`).
+async fn touch<T: Resource>(txn: &DatabaseTransaction, rec: &Record<T>) -> Result<()> {
+    let mut q = Query::update();
+    q.table(a("initiatives"))
+        .value(a("generation"), Expr::col(a("generation")).add(1));
+    match (T::KIND, audit_scope(rec)) {
+        ("network", _) => q.and_where(Expr::col(a("network_id")).eq(rec.id)),
+        (_, Some(i)) => q.and_where(Expr::col(a("id")).eq(i)),
+        (_, None) => return Ok(()),
+    };
+    txn.execute(&q).await?;
+    Ok(())
 }
 
 fn audit_scope<T: Resource>(rec: &Record<T>) -> Option<i64> {
@@ -283,21 +300,19 @@ fn conflict<T: Resource>(current: &Record<T>) -> StoreError {
     }
 }
 
-fn select<T: Resource>() -> SelectStatement {
+pub(crate) fn select<T: Resource>() -> SelectStatement {
+    let t = || a(T::TABLE);
     let mut q = Query::select();
-    q.from(a(T::TABLE)).column(a("id"));
+    q.from(t()).column((t(), a("id")));
     if T::SCOPE == Scope::Initiative {
-        q.column(a("initiative_id"));
+        q.column((t(), a("initiative_id")));
     }
     for c in T::columns() {
-        q.column(a(c.name));
+        q.column((t(), a(c.name)));
     }
-    q.columns([
-        a("version"),
-        a("archived_at"),
-        a("created_at"),
-        a("updated_at"),
-    ]);
+    for c in ["version", "archived_at", "created_at", "updated_at"] {
+        q.column((t(), a(c)));
+    }
     q
 }
 
@@ -339,7 +354,7 @@ pub(crate) fn read_data(columns: &[Column], row: &QueryResult) -> Result<Map<Str
     Ok(obj)
 }
 
-fn read_record<T: Resource>(row: &QueryResult) -> Result<Record<T>> {
+pub(crate) fn read_record<T: Resource>(row: &QueryResult) -> Result<Record<T>> {
     let obj = read_data(T::columns(), row)?;
     let data: T = serde_json::from_value(Json::Object(obj)).map_err(|e| {
         StoreError::Database(sea_orm::DbErr::Custom(format!(

@@ -27,6 +27,7 @@ action-cancel = Cancel
 action-edit = Edit
 action-archive = Archive
 action-restore = Restore
+action-archive-initiative = Archive this initiative
 action-show-archived = Show archived too
 action-hide-archived = Hide archived
 action-newer = Newer

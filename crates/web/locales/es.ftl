@@ -27,6 +27,7 @@ action-cancel = Cancelar
 action-edit = Editar
 action-archive = Archivar
 action-restore = Restaurar
+action-archive-initiative = Archivar esta iniciativa
 action-show-archived = Mostrar también los archivados
 action-hide-archived = Ocultar los archivados
 action-newer = Más recientes

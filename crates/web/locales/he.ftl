@@ -27,6 +27,7 @@ action-cancel = ביטול
 action-edit = עריכה
 action-archive = העברה לארכיון
 action-restore = שחזור
+action-archive-initiative = העברת היוזמה לארכיון
 action-show-archived = הצגת פריטים בארכיון
 action-hide-archived = הסתרת פריטים בארכיון
 action-newer = חדשים יותר

@@ -12,6 +12,7 @@
 //! - [`ops`]: `/healthz`, `/metrics`, security headers, request metrics.
 
 pub mod api;
+pub mod cache;
 pub mod error;
 pub mod i18n;
 pub mod kinds;
@@ -40,6 +41,7 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
     pub metrics: Arc<ops::Metrics>,
+    pub pages: Arc<cache::PageCache>,
 }
 
 impl AppState {
@@ -48,6 +50,7 @@ impl AppState {
             store,
             config: Arc::new(config),
             metrics: Arc::new(ops::Metrics::default()),
+            pages: Arc::new(cache::PageCache::default()),
         }
     }
 }

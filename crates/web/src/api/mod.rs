@@ -192,8 +192,7 @@ async fn open(
     slug: &str,
     action: Action,
 ) -> Result<(Record<Initiative>, Grants), AppError> {
-    let i = store.initiative_by_slug(slug).await?;
-    let g = store.grants(user, &i).await?;
+    let store::partnership::InitiativeView { initiative: i, grants: g, .. } = store.initiative_view(slug, Some(user)).await?;
     if !g.can_see() {
         return Err(AppError::NotFound);
     }

@@ -475,10 +475,10 @@ pub async fn update_initiative(
 }
 
 #[derive(Template)]
-#[template(path = "home.html")]
-struct Home {
-    c: Chrome,
-    i: Record<Initiative>,
+#[template(path = "home_content.html")]
+struct HomeContent<'a> {
+    c: &'a Chrome,
+    i: &'a Record<Initiative>,
     network: Option<String>,
     facts: Vec<Record<Fact>>,
     /// (stage code, label, reached on, record id)
@@ -487,64 +487,63 @@ struct Home {
 }
 
 /// The stages in order, with the date each was reached.
-pub fn stage_rows(
-    c: &Chrome,
-    reached: &[Record<StageReached>],
-) -> Vec<(String, String, Option<String>, Option<i64>)> {
+pub fn stage_rows(c: &Chrome, reached: &[Record<StageReached>]) -> Vec<(String, String, Option<String>, Option<i64>)> {
     Stage::ALL
         .iter()
         .map(|s| {
             let r = reached.iter().find(|r| r.data.stage == *s);
-            (
-                s.as_str().to_string(),
-                c.t(&format!("stage-{}", s.as_str())),
-                r.map(|r| r.data.reached_on.to_string()),
-                r.map(|r| r.id),
-            )
+            (s.as_str().to_string(), c.t(&format!("stage-{}", s.as_str())), r.map(|r| r.data.reached_on.to_string()), r.map(|r| r.id))
         })
         .collect()
 }
 
+/// The chair of a body, from its current seats.
+pub fn chair(t: &Table) -> Option<String> {
+    t.by_sector
+        .values()
+        .flatten()
+        .chain(t.unaffiliated.iter())
+        .find(|s| s.position == domain::partnership::Position::Chair)
+        .map(|s| s.person.clone())
+}
+
+/// The initiative's home page. Its content is rendered once per change of the
+/// initiative (see [`crate::cache`]): a request costs the session lookup and one
+/// query for the initiative and the user's grants.
 pub async fn home(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> PageResult {
-    let (_, i, g) = open(&s.store, &ctx, &slug, Action::Read).await?;
-    let facts = s
-        .store
-        .list::<Fact>(Some(i.id), ListOptions::default())
-        .await?;
-    let reached = s
-        .store
-        .list::<StageReached>(Some(i.id), ListOptions::default())
-        .await?;
+    let (_, view) = super::open_view(&s.store, &ctx, &slug, Action::Read).await?;
+    let (i, g) = (&view.initiative, &view.grants);
+    let c = Chrome::new(&ctx, i.data.name.clone()).in_initiative(i, g, "home");
     let today = chrono::Utc::now().date_naive();
-    let table = s.store.at_the_table(i.id, today).await?;
-    let network = match i.data.network_id {
-        Some(n) => Some(s.store.get::<Network>(None, n).await?.data.name),
-        None => None,
+    let key = format!("home:{}:{}:{today}:{}:{}", i.id, view.generation, c.lang(), c.can_edit);
+    let content = match s.pages.get(&key) {
+        Some(html) => html,
+        None => {
+            let facts = s.store.list::<Fact>(Some(i.id), ListOptions::default()).await?;
+            let reached = s.store.list::<StageReached>(Some(i.id), ListOptions::default()).await?;
+            let table = s.store.at_the_table(i.id, today).await?;
+            let network = match i.data.network_id {
+                Some(n) => Some(s.store.get::<Network>(None, n).await?.data.name),
+                None => None,
+            };
+            let stages = stage_rows(&c, &reached);
+            let bodies = table
+                .into_iter()
+                .map(|(b, t)| {
+                    let n = t.by_sector.values().map(Vec::len).sum::<usize>() + t.unaffiliated.len();
+                    let ch = chair(&t);
+                    (b, ch, n)
+                })
+                .collect();
+            let html = HomeContent { c: &c, i, network, facts, stages, bodies }.render().map_err(|e| {
+                tracing::error!(error = %e, "template failed");
+                AppError::Internal
+            })?;
+            s.pages.put(key, html)
+        }
     };
-    let c = Chrome::new(&ctx, i.data.name.clone()).in_initiative(&i, &g, "home");
-    let stages = stage_rows(&c, &reached);
-    let bodies = table
-        .into_iter()
-        .map(|(b, t)| {
-            let chair = t
-                .by_sector
-                .values()
-                .flatten()
-                .chain(t.unaffiliated.iter())
-                .find(|s| s.position == domain::partnership::Position::Chair)
-                .map(|s| s.person.clone());
-            let n = t.by_sector.values().map(Vec::len).sum::<usize>() + t.unaffiliated.len();
-            (b, chair, n)
-        })
-        .collect();
-    render(&Home {
-        c,
-        i,
-        network,
-        facts,
-        stages,
-        bodies,
-    })
+    let archive = c.is_admin.then(|| (format!("/i/{slug}/archive"), i.version));
+    render(&super::Page { c, content, archive })
 }
 
 #[derive(Template)]

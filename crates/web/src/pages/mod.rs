@@ -17,6 +17,7 @@ use domain::partnership::Initiative;
 use domain::resource::Record;
 use store::Store;
 use store::accounts::User;
+use store::partnership::InitiativeView;
 
 use crate::error::{AppError, PageError, PageResult};
 use crate::i18n::{LANGUAGES, Tr};
@@ -172,16 +173,31 @@ pub async fn open(
     slug: &str,
     action: Action,
 ) -> Result<(User, Record<Initiative>, Grants), AppError> {
+    let (user, view) = open_view(store, ctx, slug, action).await?;
+    Ok((user, view.initiative, view.grants))
+}
+
+/// [`open`], keeping the initiative's generation (for cached page parts).
+pub async fn open_view(store: &Store, ctx: &Ctx, slug: &str, action: Action) -> Result<(User, InitiativeView), AppError> {
     let user = ctx.user()?.clone();
-    let initiative = store.initiative_by_slug(slug).await?;
-    let grants = store.grants(&user, &initiative).await?;
-    if !grants.can_see() {
+    let view = store.initiative_view(slug, Some(&user)).await?;
+    if !view.grants.can_see() {
         return Err(AppError::NotFound);
     }
-    if !grants.allows(action) {
+    if !view.grants.allows(action) {
         return Err(AppError::Forbidden);
     }
-    Ok((user, initiative, grants))
+    Ok((user, view))
+}
+
+#[derive(Template)]
+#[template(path = "page.html")]
+pub struct Page {
+    pub c: Chrome,
+    /// Rendered content, possibly from the page cache.
+    pub content: std::sync::Arc<String>,
+    /// (action, version) of the admin's archive form, when shown.
+    pub archive: Option<(String, i64)>,
 }
 
 #[derive(Template)]

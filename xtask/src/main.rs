@@ -9,13 +9,22 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
 }
 
 fn run(step: &str, cmd: &mut Command) -> Result<(), String> {
     eprintln!("\n== {step}: {cmd:?}");
-    let status = cmd.status().map_err(|e| format!("{step}: cannot start: {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("{step} failed ({status})")) }
+    let status = cmd
+        .status()
+        .map_err(|e| format!("{step}: cannot start: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{step} failed ({status})"))
+    }
 }
 
 fn cargo() -> Command {
@@ -29,14 +38,31 @@ fn test(args: &[String]) -> Result<(), String> {
     let browser = !args.iter().any(|a| a == "--no-browser");
     if lint {
         run("format", cargo().args(["fmt", "--all", "--", "--check"]))?;
-        run("lint", cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+        run(
+            "lint",
+            cargo().args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+        )?;
     }
-    run("unit and integration tests (SQLite and PostgreSQL)", cargo().args(["test", "--workspace", "--no-fail-fast"]))?;
+    run(
+        "unit and integration tests (SQLite and PostgreSQL)",
+        cargo().args(["test", "--workspace", "--no-fail-fast"]),
+    )?;
     if browser {
-        run("build for the browser tests", cargo().args(["build", "-p", "backbone"]))?;
+        run(
+            "build for the browser tests",
+            cargo().args(["build", "-p", "backbone"]),
+        )?;
         let e2e = root().join("e2e");
         let mut npm = Command::new("npm");
-        npm.current_dir(&e2e).args(["ci", "--no-audit", "--no-fund"]);
+        npm.current_dir(&e2e)
+            .args(["ci", "--no-audit", "--no-fund"]);
         run("browser test dependencies", &mut npm)?;
         for engine in ["sqlite", "postgres"] {
             let mut t = Command::new("npm");
@@ -52,7 +78,10 @@ fn test(args: &[String]) -> Result<(), String> {
 }
 
 fn bench(args: &[String]) -> Result<(), String> {
-    run("release build", cargo().args(["build", "--release", "-p", "backbone"]))?;
+    run(
+        "release build",
+        cargo().args(["build", "--release", "-p", "backbone"]),
+    )?;
     let mut c = Command::new(root().join("target/release/backbone"));
     c.arg("bench").args(args);
     run("bench", &mut c)

@@ -29,20 +29,34 @@ fn backbone(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
 }
 
 fn ok(o: &Output) -> String {
-    assert!(o.status.success(), "failed: {}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 fn standards() -> Option<PathBuf> {
     let root = std::env::var_os("BACKBONE_STANDARDS_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/standards"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/standards")
+        });
     let dir = root.join("hsds-3.0/compiled");
     if dir.is_dir() {
         return Some(dir);
     }
-    assert!(std::env::var("BACKBONE_REQUIRE_STANDARDS").as_deref() != Ok("1"), "standards folder not found at {}", dir.display());
-    eprintln!("SKIPPED: HSDS schema conformance of `backbone export hsds` — standards folder not found at {}", dir.display());
+    assert!(
+        std::env::var("BACKBONE_REQUIRE_STANDARDS").as_deref() != Ok("1"),
+        "standards folder not found at {}",
+        dir.display()
+    );
+    eprintln!(
+        "SKIPPED: HSDS schema conformance of `backbone export hsds` — standards folder not found at {}",
+        dir.display()
+    );
     None
 }
 
@@ -51,29 +65,76 @@ async fn scripts_use_the_command_line(e: Engine) {
     let url = db.url.clone();
     let out = ok(&backbone(&url, &["demo"], None));
     assert!(out.contains("demo loaded"));
-    let out = ok(&backbone(&url, &["user", "create", "--email", "Ops@Example.org", "--name", "Ops", "--role", "kiryat-malachi:coordinator"], Some("a long enough password\n")));
+    let out = ok(&backbone(
+        &url,
+        &[
+            "user",
+            "create",
+            "--email",
+            "Ops@Example.org",
+            "--name",
+            "Ops",
+            "--role",
+            "kiryat-malachi:coordinator",
+        ],
+        Some("a long enough password\n"),
+    ));
     assert!(out.contains("ops@example.org"));
     // Too short a password is refused by name, and nothing is created.
-    let bad = backbone(&url, &["user", "create", "--email", "x@example.org", "--name", "X"], Some("short\n"));
+    let bad = backbone(
+        &url,
+        &["user", "create", "--email", "x@example.org", "--name", "X"],
+        Some("short\n"),
+    );
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("password"));
-    assert!(db.store.user_by_email("x@example.org").await.unwrap().is_none());
-    let token = ok(&backbone(&url, &["token", "create", "--email", "ops@example.org"], None));
+    assert!(
+        db.store
+            .user_by_email("x@example.org")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let token = ok(&backbone(
+        &url,
+        &["token", "create", "--email", "ops@example.org"],
+        None,
+    ));
     let token = token.trim();
     assert!(token.starts_with("bb_") && token.len() == 67);
     assert!(db.store.api_token_user(token).await.unwrap().is_some());
     // The HSDS export of the demo validates against the official schemas.
-    let doc: serde_json::Value = serde_json::from_str(&ok(&backbone(&url, &["export", "hsds", "--initiative", "kiryat-malachi"], None))).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&ok(&backbone(
+        &url,
+        &["export", "hsds", "--initiative", "kiryat-malachi"],
+        None,
+    )))
+    .unwrap();
     assert!(doc["organizations"].as_array().unwrap().len() >= 12);
     if let Some(dir) = standards() {
-        for (key, file) in [("organizations", "organization.json"), ("services", "service.json"), ("service_at_locations", "service_at_location.json")] {
-            let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap();
-            let v = jsonschema::options().with_draft(jsonschema::Draft::Draft202012).should_validate_formats(true).build(&schema).unwrap();
+        for (key, file) in [
+            ("organizations", "organization.json"),
+            ("services", "service.json"),
+            ("service_at_locations", "service_at_location.json"),
+        ] {
+            let schema: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap();
+            let v = jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .should_validate_formats(true)
+                .build(&schema)
+                .unwrap();
             let items = doc[key].as_array().unwrap();
             assert!(!items.is_empty(), "{key}");
             for item in items {
-                let errs: Vec<String> = v.iter_errors(item).map(|e| format!("{e} at {}", e.instance_path)).collect();
-                assert!(errs.is_empty(), "{key} item does not validate: {errs:?}\n{item}");
+                let errs: Vec<String> = v
+                    .iter_errors(item)
+                    .map(|e| format!("{e} at {}", e.instance_path))
+                    .collect();
+                assert!(
+                    errs.is_empty(),
+                    "{key} item does not validate: {errs:?}\n{item}"
+                );
             }
         }
     }
@@ -94,10 +155,18 @@ async fn backup_is_sqlite_only_and_restorable(e: Engine) {
             ok(&out);
             // Restore: serve from the copy.
             let copy = format!("sqlite://{}", path.display());
-            let out = ok(&backbone(&copy, &["export", "hsds", "--initiative", "riverside-zero"], None));
+            let out = ok(&backbone(
+                &copy,
+                &["export", "hsds", "--initiative", "riverside-zero"],
+                None,
+            ));
             assert!(out.contains("Street outreach"));
             // Refuses to overwrite.
-            assert!(!backbone(&db.url, &["backup", path.to_str().unwrap()], None).status.success());
+            assert!(
+                !backbone(&db.url, &["backup", path.to_str().unwrap()], None)
+                    .status
+                    .success()
+            );
         }
         Engine::Postgres => {
             assert!(!out.status.success());
@@ -109,7 +178,8 @@ async fn backup_is_sqlite_only_and_restorable(e: Engine) {
 
 async fn serve_answers_and_stops_on_sigterm(e: Engine) {
     let db = TestDb::new(e).await;
-    let port = 20000 + (std::process::id() % 20000) as u16 + if e == Engine::Sqlite { 0 } else { 1 };
+    let port =
+        20000 + (std::process::id() % 20000) as u16 + if e == Engine::Sqlite { 0 } else { 1 };
     let addr = format!("127.0.0.1:{port}");
     let mut child = Command::new(BIN)
         .args(["--database", &db.url, "--addr", &addr, "serve"])
@@ -123,7 +193,8 @@ async fn serve_answers_and_stops_on_sigterm(e: Engine) {
     while start.elapsed() < Duration::from_secs(20) {
         if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
             use std::io::Read;
-            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
             let mut buf = String::new();
             let _ = s.read_to_string(&mut buf);
             if buf.starts_with("HTTP/1.1 200") {
@@ -135,12 +206,22 @@ async fn serve_answers_and_stops_on_sigterm(e: Engine) {
     }
     assert!(up, "serve answered /healthz");
     // A fresh database with no account prints a one-time setup link, never a password.
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "exit status after SIGTERM: {:?}", out.status);
+    assert!(
+        out.status.success(),
+        "exit status after SIGTERM: {:?}",
+        out.status
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains(&format!("http://{addr}/invite/")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("http://{addr}/invite/")),
+        "{stdout}"
+    );
     assert!(!stdout.to_lowercase().contains("password"));
 }
 
@@ -149,8 +230,15 @@ fn unknown_database_urls_are_errors() {
     for url in ["mysql://root@localhost/backbone", "./data/backbone.db"] {
         let out = backbone(url, &["migrate"], None);
         assert!(!out.status.success());
-        assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported database URL"), "{url}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("unsupported database URL"),
+            "{url}"
+        );
     }
 }
 
-both_engines!(scripts_use_the_command_line, backup_is_sqlite_only_and_restorable, serve_answers_and_stops_on_sigterm);
+both_engines!(
+    scripts_use_the_command_line,
+    backup_is_sqlite_only_and_restorable,
+    serve_answers_and_stops_on_sigterm
+);

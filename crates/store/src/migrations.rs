@@ -5,8 +5,8 @@
 //! `schema_migrations`. Migrations are append-only: never edit one that has shipped.
 
 use sea_orm::sea_query::{
-    Alias, ColumnDef, ForeignKey, ForeignKeyAction, ForeignKeyCreateStatement, TableAlterStatement, Index,
-    IndexCreateStatement, Query, Table, TableCreateStatement,
+    Alias, ColumnDef, ForeignKey, ForeignKeyAction, ForeignKeyCreateStatement, Index,
+    IndexCreateStatement, Query, Table, TableAlterStatement, TableCreateStatement,
 };
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, SqliteTransactionMode,
@@ -222,58 +222,50 @@ fn record_table(
 
 fn foundation() -> Vec<Step> {
     // Accounts.
-    let mut s = vec![tbl(
-        Table::create()
-            .table(a("users"))
-            .col(id())
-            .col(text("email"))
-            .col(text("display_name"))
-            .col(opt_text("password_hash"))
-            .col(flag("is_admin"))
-            .col(opt_text("language"))
-            .col(ts("created_at"))
-            .col(opt_ts("disabled_at"))
-            .to_owned(),
-    )];
+    let mut s = vec![tbl(Table::create()
+        .table(a("users"))
+        .col(id())
+        .col(text("email"))
+        .col(text("display_name"))
+        .col(opt_text("password_hash"))
+        .col(flag("is_admin"))
+        .col(opt_text("language"))
+        .col(ts("created_at"))
+        .col(opt_ts("disabled_at"))
+        .to_owned())];
     s.push(index("users", &["email"], true));
-    s.push(tbl(
-        Table::create()
-            .table(a("sessions"))
-            .col(
-                ColumnDef::new(a("id_hash"))
-                    .string_len(64)
-                    .not_null()
-                    .primary_key(),
-            )
-            .col(int("user_id"))
-            .col(text("csrf_token"))
-            .col(ts("created_at"))
-            .col(ts("expires_at"))
-            .foreign_key(&mut fk("sessions", "user_id", "users"))
-            .to_owned(),
-    ));
-    s.push(tbl(
-        Table::create()
-            .table(a("api_tokens"))
-            .col(id())
-            .col(int("user_id"))
-            .col(text("name"))
-            .col(text("token_hash"))
-            .col(ts("created_at"))
-            .col(opt_ts("revoked_at"))
-            .col(opt_ts("last_used_at"))
-            .foreign_key(&mut fk("api_tokens", "user_id", "users"))
-            .to_owned(),
-    ));
+    s.push(tbl(Table::create()
+        .table(a("sessions"))
+        .col(
+            ColumnDef::new(a("id_hash"))
+                .string_len(64)
+                .not_null()
+                .primary_key(),
+        )
+        .col(int("user_id"))
+        .col(text("csrf_token"))
+        .col(ts("created_at"))
+        .col(ts("expires_at"))
+        .foreign_key(&mut fk("sessions", "user_id", "users"))
+        .to_owned()));
+    s.push(tbl(Table::create()
+        .table(a("api_tokens"))
+        .col(id())
+        .col(int("user_id"))
+        .col(text("name"))
+        .col(text("token_hash"))
+        .col(ts("created_at"))
+        .col(opt_ts("revoked_at"))
+        .col(opt_ts("last_used_at"))
+        .foreign_key(&mut fk("api_tokens", "user_id", "users"))
+        .to_owned()));
     s.push(index("api_tokens", &["token_hash"], true));
-    s.push(tbl(
-        Table::create()
-            .table(a("login_failures"))
-            .col(id())
-            .col(text("key_hash"))
-            .col(ts("at"))
-            .to_owned(),
-    ));
+    s.push(tbl(Table::create()
+        .table(a("login_failures"))
+        .col(id())
+        .col(text("key_hash"))
+        .col(ts("at"))
+        .to_owned()));
     s.push(index("login_failures", &["key_hash", "at"], false));
     // Partnership registry.
     s.extend(record_table(
@@ -302,7 +294,12 @@ fn foundation() -> Vec<Step> {
     s.push(Step::Alter(Box::new(
         Table::alter()
             .table(a("initiatives"))
-            .add_column(ColumnDef::new(a("generation")).big_integer().not_null().default(0))
+            .add_column(
+                ColumnDef::new(a("generation"))
+                    .big_integer()
+                    .not_null()
+                    .default(0),
+            )
             .to_owned(),
     )));
     s.extend(record_table(
@@ -408,67 +405,59 @@ fn foundation() -> Vec<Step> {
         ],
     ));
     // Access.
-    s.push(tbl(
-        Table::create()
-            .table(a("role_grants"))
-            .col(id())
-            .col(int("user_id"))
-            .col(int("initiative_id"))
-            .col(text("role"))
-            .col(ts("created_at"))
-            .foreign_key(&mut fk("role_grants", "user_id", "users"))
-            .foreign_key(&mut fk("role_grants", "initiative_id", "initiatives"))
-            .to_owned(),
-    ));
+    s.push(tbl(Table::create()
+        .table(a("role_grants"))
+        .col(id())
+        .col(int("user_id"))
+        .col(int("initiative_id"))
+        .col(text("role"))
+        .col(ts("created_at"))
+        .foreign_key(&mut fk("role_grants", "user_id", "users"))
+        .foreign_key(&mut fk("role_grants", "initiative_id", "initiatives"))
+        .to_owned()));
     s.push(index(
         "role_grants",
         &["user_id", "initiative_id", "role"],
         true,
     ));
-    s.push(tbl(
-        Table::create()
-            .table(a("network_leads"))
-            .col(id())
-            .col(int("user_id"))
-            .col(int("network_id"))
-            .col(ts("created_at"))
-            .foreign_key(&mut fk("network_leads", "user_id", "users"))
-            .foreign_key(&mut fk("network_leads", "network_id", "networks"))
-            .to_owned(),
-    ));
+    s.push(tbl(Table::create()
+        .table(a("network_leads"))
+        .col(id())
+        .col(int("user_id"))
+        .col(int("network_id"))
+        .col(ts("created_at"))
+        .foreign_key(&mut fk("network_leads", "user_id", "users"))
+        .foreign_key(&mut fk("network_leads", "network_id", "networks"))
+        .to_owned()));
     s.push(index("network_leads", &["user_id", "network_id"], true));
-    s.push(tbl(
-        Table::create()
-            .table(a("invitations"))
-            .col(id())
-            .col(text("token_hash"))
-            .col(text("email"))
-            .col(opt_int("initiative_id"))
-            .col(opt_text("role"))
-            .col(flag("admin"))
-            .col(opt_int("created_by"))
-            .col(ts("created_at"))
-            .col(ts("expires_at"))
-            .col(opt_ts("accepted_at"))
-            .foreign_key(&mut fk("invitations", "initiative_id", "initiatives"))
-            .to_owned(),
-    ));
+    s.push(tbl(Table::create()
+        .table(a("invitations"))
+        .col(id())
+        .col(text("token_hash"))
+        .col(text("email"))
+        .col(opt_int("initiative_id"))
+        .col(opt_text("role"))
+        .col(flag("admin"))
+        .col(opt_int("created_by"))
+        .col(ts("created_at"))
+        .col(ts("expires_at"))
+        .col(opt_ts("accepted_at"))
+        .foreign_key(&mut fk("invitations", "initiative_id", "initiatives"))
+        .to_owned()));
     s.push(index("invitations", &["token_hash"], true));
     // Audit log: append-only; the product has no path that updates or deletes it.
-    s.push(tbl(
-        Table::create()
-            .table(a("audit_log"))
-            .col(id())
-            .col(ts("at"))
-            .col(opt_int("actor_user_id"))
-            .col(opt_int("initiative_id"))
-            .col(text("kind"))
-            .col(int("record_id"))
-            .col(text("action"))
-            .col(opt_text("before"))
-            .col(opt_text("after"))
-            .to_owned(),
-    ));
+    s.push(tbl(Table::create()
+        .table(a("audit_log"))
+        .col(id())
+        .col(ts("at"))
+        .col(opt_int("actor_user_id"))
+        .col(opt_int("initiative_id"))
+        .col(text("kind"))
+        .col(int("record_id"))
+        .col(text("action"))
+        .col(opt_text("before"))
+        .col(opt_text("after"))
+        .to_owned()));
     s.push(index("audit_log", &["initiative_id", "id"], false));
     s.push(index("audit_log", &["kind", "record_id"], false));
     s

@@ -8,11 +8,11 @@ use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use serde::Serialize;
 
-use domain::partnership::{Body, Initiative, Position, Seat, Sector, Table, table};
 use domain::access::{Grants, Role};
+use domain::partnership::{Body, Initiative, Position, Seat, Sector, Table, table};
 use domain::resource::Record;
 
-use crate::accounts::User;
+use crate::accounts::{Session, User};
 use crate::records::{ListOptions, read_record, select};
 use crate::{Result, Store, StoreError};
 
@@ -82,10 +82,103 @@ impl Store {
             .filter_map(|s| Role::parse(&s))
             .collect();
         let grants = match user {
-            Some(u) => Grants { admin: u.is_admin, network_lead: lead == 1, roles },
+            Some(u) => Grants {
+                admin: u.is_admin,
+                network_lead: lead == 1,
+                roles,
+            },
             None => Grants::default(),
         };
-        Ok(InitiativeView { initiative, generation, grants })
+        Ok(InitiativeView {
+            initiative,
+            generation,
+            grants,
+        })
+    }
+
+    /// The live session a cookie secret names and, in the same round trip, the
+    /// initiative `slug` with the session user's grants over it (`None` when there
+    /// is no such live initiative). Every signed-in initiative page starts here.
+    pub async fn session_view(
+        &self,
+        secret: &str,
+        slug: &str,
+    ) -> Result<Option<(Session, Option<InitiativeView>)>> {
+        let (s, u, i, rg) = (
+            || a("sessions"),
+            || a("users"),
+            || a("initiatives"),
+            || a("role_grants"),
+        );
+        let mut q = select::<Initiative>();
+        q.from_clear();
+        q.from(s())
+            .inner_join(u(), Expr::col((u(), a("id"))).equals((s(), a("user_id"))))
+            .left_join(
+                i(),
+                Expr::col((i(), a("slug"))).eq(slug).and(Expr::col((i(), a("archived_at"))).is_null()),
+            )
+            .left_join(
+                rg(),
+                Expr::col((rg(), a("initiative_id"))).equals((i(), a("id"))).and(Expr::col((rg(), a("user_id"))).equals((u(), a("id")))),
+            )
+            .column((i(), a("generation")))
+            .expr_as(Expr::col((u(), a("id"))), a("u_id"))
+            .expr_as(Expr::col((u(), a("email"))), a("u_email"))
+            .expr_as(Expr::col((u(), a("display_name"))), a("u_display_name"))
+            .expr_as(Expr::col((u(), a("is_admin"))), a("u_is_admin"))
+            .expr_as(Expr::col((u(), a("language"))), a("u_language"))
+            .column((s(), a("csrf_token")))
+            .expr_as(Expr::col((rg(), a("role"))), a("role"))
+            .expr_as(
+                Expr::cust(
+                    "CASE WHEN EXISTS (SELECT 1 FROM network_leads nl WHERE nl.user_id = users.id AND nl.network_id = initiatives.network_id) THEN 1 ELSE 0 END",
+                ),
+                a("is_lead"),
+            )
+            .and_where(Expr::col((s(), a("id_hash"))).eq(crate::accounts::sha256_hex(secret)))
+            .and_where(Expr::col((s(), a("expires_at"))).gt(crate::now()))
+            .and_where(Expr::col((u(), a("disabled_at"))).is_null());
+        let rows = self.db.query_all(&q).await?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let user = User {
+            id: first.try_get("", "u_id")?,
+            email: first.try_get("", "u_email")?,
+            display_name: first.try_get("", "u_display_name")?,
+            is_admin: first.try_get("", "u_is_admin")?,
+            language: first.try_get("", "u_language")?,
+        };
+        let session = Session {
+            user: user.clone(),
+            csrf_token: first.try_get("", "csrf_token")?,
+        };
+        let found: Option<i64> = first.try_get("", "id")?;
+        if found.is_none() {
+            return Ok(Some((session, None)));
+        }
+        let initiative = read_record::<Initiative>(first)?;
+        let lead: i32 = first.try_get("", "is_lead")?;
+        let roles = rows
+            .iter()
+            .filter_map(|r| r.try_get::<Option<String>>("", "role").ok().flatten())
+            .filter_map(|s| Role::parse(&s))
+            .collect();
+        let grants = Grants {
+            admin: user.is_admin,
+            network_lead: lead == 1,
+            roles,
+        };
+        let generation = first.try_get("", "generation")?;
+        Ok(Some((
+            session,
+            Some(InitiativeView {
+                initiative,
+                generation,
+                grants,
+            }),
+        )))
     }
 
     /// A live initiative by its slug.

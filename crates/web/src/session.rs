@@ -62,6 +62,9 @@ pub struct Ctx {
     pub secure: bool,
     /// The double-submit token for pre-login forms (new when the cookie was absent).
     pub pre_csrf: (String, bool),
+    /// On `/i/{slug}/…` pages: the initiative and the user's grants, read in the
+    /// same query as the session.
+    pub initiative: Option<store::partnership::InitiativeView>,
 }
 
 impl Ctx {
@@ -118,9 +121,19 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let session = match cookie(&parts.headers, SESSION_COOKIE) {
-            Some(secret) => state.store.session(secret).await?,
-            None => None,
+        let slug = parts
+            .uri
+            .path()
+            .strip_prefix("/i/")
+            .and_then(|rest| rest.split('/').next())
+            .filter(|s| !s.is_empty());
+        let (session, initiative) = match (cookie(&parts.headers, SESSION_COOKIE), slug) {
+            (Some(secret), Some(slug)) => match state.store.session_view(secret, slug).await? {
+                Some((s, view)) => (Some(s), view),
+                None => (None, None),
+            },
+            (Some(secret), None) => (state.store.session(secret).await?, None),
+            (None, _) => (None, None),
         };
         let pre_csrf = match cookie(&parts.headers, PRE_CSRF_COOKIE) {
             Some(v) if v.len() == 64 => (v.to_string(), false),
@@ -136,6 +149,7 @@ where
                 .unwrap_or_else(|| "/".into()),
             secure: is_secure(&state, &parts.headers),
             pre_csrf,
+            initiative,
         })
     }
 }

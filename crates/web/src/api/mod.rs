@@ -192,7 +192,11 @@ async fn open(
     slug: &str,
     action: Action,
 ) -> Result<(Record<Initiative>, Grants), AppError> {
-    let store::partnership::InitiativeView { initiative: i, grants: g, .. } = store.initiative_view(slug, Some(user)).await?;
+    let store::partnership::InitiativeView {
+        initiative: i,
+        grants: g,
+        ..
+    } = store.initiative_view(slug, Some(user)).await?;
     if !g.can_see() {
         return Err(AppError::NotFound);
     }

@@ -251,16 +251,38 @@ pub async fn edit_network(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i6
     admin_only(&ctx)?;
     let n = s.store.get::<Network>(None, id).await?;
     let c = Chrome::new(&ctx, "").crumb("/networks", ctx.tr.t("networks-title"));
-    let fields = form_fields(&c.tr, &network_fields(), &n.data.to_fields(), &FieldErrors::default(), &RefNames::default());
+    let fields = form_fields(
+        &c.tr,
+        &network_fields(),
+        &n.data.to_fields(),
+        &FieldErrors::default(),
+        &RefNames::default(),
+    );
     let heading = c.t1("form-edit", "kind", &c.t("kind-one-network"));
-    global_form(c, heading, format!("/networks/{id}"), "/networks".into(), fields, Some(n.version), vec![], StatusCode::OK)
+    global_form(
+        c,
+        heading,
+        format!("/networks/{id}"),
+        "/networks".into(),
+        fields,
+        Some(n.version),
+        vec![],
+        StatusCode::OK,
+    )
 }
 
-pub async fn update_network(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(pairs): Form<Vec<(String, String)>>) -> PageResult {
+pub async fn update_network(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
     admin_only(&ctx)?;
-    let version = sub.version.ok_or_else(|| AppError::BadRequest("the form lacks the version it was opened at".into()))?;
+    let version = sub.version.ok_or_else(|| {
+        AppError::BadRequest("the form lacks the version it was opened at".into())
+    })?;
     let res = match Network::parse(&sub.fields) {
         Ok(v) => s.store.update(Some(user.id), None, id, version, &v).await,
         Err(e) => Err(StoreError::Invalid(e)),
@@ -270,35 +292,89 @@ pub async fn update_network(State(s): State<AppState>, ctx: Ctx, Path(id): Path<
     match res {
         Ok(_) => Ok(Redirect::to("/networks").into_response()),
         Err(StoreError::Invalid(e)) => {
-            let fields = form_fields(&c.tr, &network_fields(), &sub.fields, &e, &RefNames::default());
-            global_form(c, heading, format!("/networks/{id}"), "/networks".into(), fields, Some(version), vec![], StatusCode::UNPROCESSABLE_ENTITY)
+            let fields = form_fields(
+                &c.tr,
+                &network_fields(),
+                &sub.fields,
+                &e,
+                &RefNames::default(),
+            );
+            global_form(
+                c,
+                heading,
+                format!("/networks/{id}"),
+                "/networks".into(),
+                fields,
+                Some(version),
+                vec![],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
         }
         Err(StoreError::Conflict { current }) => {
-            let fields = form_fields(&c.tr, &network_fields(), &sub.fields, &FieldErrors::default(), &RefNames::default());
+            let fields = form_fields(
+                &c.tr,
+                &network_fields(),
+                &sub.fields,
+                &FieldErrors::default(),
+                &RefNames::default(),
+            );
             let v = current["version"].as_i64().unwrap_or(version);
-            let theirs = serde_json::from_value::<Network>(current).map(|x| x.to_fields()).unwrap_or_default();
-            let conflict = network_fields().iter().map(|d| (c.t(&format!("field-{}", d.name)), theirs.get(d.name).cloned().unwrap_or_default())).collect();
-            global_form(c, heading, format!("/networks/{id}"), "/networks".into(), fields, Some(v), conflict, StatusCode::CONFLICT)
+            let theirs = serde_json::from_value::<Network>(current)
+                .map(|x| x.to_fields())
+                .unwrap_or_default();
+            let conflict = network_fields()
+                .iter()
+                .map(|d| {
+                    (
+                        c.t(&format!("field-{}", d.name)),
+                        theirs.get(d.name).cloned().unwrap_or_default(),
+                    )
+                })
+                .collect();
+            global_form(
+                c,
+                heading,
+                format!("/networks/{id}"),
+                "/networks".into(),
+                fields,
+                Some(v),
+                conflict,
+                StatusCode::CONFLICT,
+            )
         }
         Err(e) => Err(e.into()),
     }
 }
 
 /// Archive a network or an initiative (admins). Nothing is deleted.
-pub async fn archive_network(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(pairs): Form<Vec<(String, String)>>) -> PageResult {
+pub async fn archive_network(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
     admin_only(&ctx)?;
-    s.store.set_archived::<Network>(Some(user.id), None, id, sub.version, true).await?;
+    s.store
+        .set_archived::<Network>(Some(user.id), None, id, sub.version, true)
+        .await?;
     Ok(Redirect::to("/networks").into_response())
 }
 
-pub async fn archive_initiative(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>, Form(pairs): Form<Vec<(String, String)>>) -> PageResult {
+pub async fn archive_initiative(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
     admin_only(&ctx)?;
     let i = s.store.initiative_by_slug(&slug).await?;
-    s.store.set_archived::<Initiative>(Some(user.id), None, i.id, sub.version, true).await?;
+    s.store
+        .set_archived::<Initiative>(Some(user.id), None, i.id, sub.version, true)
+        .await?;
     Ok(Redirect::to("/").into_response())
 }
 
@@ -487,12 +563,20 @@ struct HomeContent<'a> {
 }
 
 /// The stages in order, with the date each was reached.
-pub fn stage_rows(c: &Chrome, reached: &[Record<StageReached>]) -> Vec<(String, String, Option<String>, Option<i64>)> {
+pub fn stage_rows(
+    c: &Chrome,
+    reached: &[Record<StageReached>],
+) -> Vec<(String, String, Option<String>, Option<i64>)> {
     Stage::ALL
         .iter()
         .map(|s| {
             let r = reached.iter().find(|r| r.data.stage == *s);
-            (s.as_str().to_string(), c.t(&format!("stage-{}", s.as_str())), r.map(|r| r.data.reached_on.to_string()), r.map(|r| r.id))
+            (
+                s.as_str().to_string(),
+                c.t(&format!("stage-{}", s.as_str())),
+                r.map(|r| r.data.reached_on.to_string()),
+                r.map(|r| r.id),
+            )
         })
         .collect()
 }
@@ -515,12 +599,24 @@ pub async fn home(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>)
     let (i, g) = (&view.initiative, &view.grants);
     let c = Chrome::new(&ctx, i.data.name.clone()).in_initiative(i, g, "home");
     let today = chrono::Utc::now().date_naive();
-    let key = format!("home:{}:{}:{today}:{}:{}", i.id, view.generation, c.lang(), c.can_edit);
+    let key = format!(
+        "home:{}:{}:{today}:{}:{}",
+        i.id,
+        view.generation,
+        c.lang(),
+        c.can_edit
+    );
     let content = match s.pages.get(&key) {
         Some(html) => html,
         None => {
-            let facts = s.store.list::<Fact>(Some(i.id), ListOptions::default()).await?;
-            let reached = s.store.list::<StageReached>(Some(i.id), ListOptions::default()).await?;
+            let facts = s
+                .store
+                .list::<Fact>(Some(i.id), ListOptions::default())
+                .await?;
+            let reached = s
+                .store
+                .list::<StageReached>(Some(i.id), ListOptions::default())
+                .await?;
             let table = s.store.at_the_table(i.id, today).await?;
             let network = match i.data.network_id {
                 Some(n) => Some(s.store.get::<Network>(None, n).await?.data.name),
@@ -530,20 +626,36 @@ pub async fn home(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>)
             let bodies = table
                 .into_iter()
                 .map(|(b, t)| {
-                    let n = t.by_sector.values().map(Vec::len).sum::<usize>() + t.unaffiliated.len();
+                    let n =
+                        t.by_sector.values().map(Vec::len).sum::<usize>() + t.unaffiliated.len();
                     let ch = chair(&t);
                     (b, ch, n)
                 })
                 .collect();
-            let html = HomeContent { c: &c, i, network, facts, stages, bodies }.render().map_err(|e| {
+            let html = HomeContent {
+                c: &c,
+                i,
+                network,
+                facts,
+                stages,
+                bodies,
+            }
+            .render()
+            .map_err(|e| {
                 tracing::error!(error = %e, "template failed");
                 AppError::Internal
             })?;
             s.pages.put(key, html)
         }
     };
-    let archive = c.is_admin.then(|| (format!("/i/{slug}/archive"), i.version));
-    render(&super::Page { c, content, archive })
+    let archive = c
+        .is_admin
+        .then(|| (format!("/i/{slug}/archive"), i.version));
+    render(&super::Page {
+        c,
+        content,
+        archive,
+    })
 }
 
 #[derive(Template)]

@@ -178,9 +178,17 @@ pub async fn open(
 }
 
 /// [`open`], keeping the initiative's generation (for cached page parts).
-pub async fn open_view(store: &Store, ctx: &Ctx, slug: &str, action: Action) -> Result<(User, InitiativeView), AppError> {
+pub async fn open_view(
+    store: &Store,
+    ctx: &Ctx,
+    slug: &str,
+    action: Action,
+) -> Result<(User, InitiativeView), AppError> {
     let user = ctx.user()?.clone();
-    let view = store.initiative_view(slug, Some(&user)).await?;
+    let view = match &ctx.initiative {
+        Some(v) if v.initiative.data.slug == slug => v.clone(),
+        _ => store.initiative_view(slug, Some(&user)).await?,
+    };
     if !view.grants.can_see() {
         return Err(AppError::NotFound);
     }

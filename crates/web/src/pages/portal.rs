@@ -52,8 +52,14 @@ pub async fn home(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>)
     let content = match s.pages.get(&key) {
         Some(html) => html,
         None => {
-            let facts = s.store.list::<Fact>(Some(i.id), ListOptions::default()).await?;
-            let reached = s.store.list::<StageReached>(Some(i.id), ListOptions::default()).await?;
+            let facts = s
+                .store
+                .list::<Fact>(Some(i.id), ListOptions::default())
+                .await?;
+            let reached = s
+                .store
+                .list::<StageReached>(Some(i.id), ListOptions::default())
+                .await?;
             let table = s.store.at_the_table(i.id, today).await?;
             let stages = stage_rows(&c, &reached);
             let bodies = table
@@ -63,21 +69,41 @@ pub async fn home(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>)
                         .iter()
                         .filter_map(|sec| {
                             let seats = t.by_sector.get(sec)?;
-                            let mut orgs: Vec<String> = seats.iter().filter_map(|s| s.organization.clone()).collect();
+                            let mut orgs: Vec<String> = seats
+                                .iter()
+                                .filter_map(|s| s.organization.clone())
+                                .collect();
                             orgs.sort();
                             orgs.dedup();
                             Some((c.t(&format!("sector-{}", sec.as_str())), orgs))
                         })
                         .collect();
-                    PortalBody { chair: chair(&t), body, sectors, residents: t.unaffiliated.len() }
+                    PortalBody {
+                        chair: chair(&t),
+                        body,
+                        sectors,
+                        residents: t.unaffiliated.len(),
+                    }
                 })
                 .collect();
-            let html = PortalContent { c: &c, i, facts, stages, bodies }.render().map_err(|e| {
+            let html = PortalContent {
+                c: &c,
+                i,
+                facts,
+                stages,
+                bodies,
+            }
+            .render()
+            .map_err(|e| {
                 tracing::error!(error = %e, "template failed");
                 AppError::Internal
             })?;
             s.pages.put(key, html)
         }
     };
-    render(&super::Page { c, content, archive: None })
+    render(&super::Page {
+        c,
+        content,
+        archive: None,
+    })
 }

@@ -461,23 +461,58 @@ async fn pages_need_login_and_admins_see_all(e: Engine) {
 /// residents, funders and viewers see names only, on pages and in the API.
 async fn contact_details_are_for_coordinators(e: Engine) {
     let app = TestApp::new(e).await;
-    let p = app.user("p@example.org", false, &[("kiryat-malachi", Role::Partner)]).await;
-    let c = app.user("c@example.org", false, &[("kiryat-malachi", Role::Coordinator)]).await;
+    let p = app
+        .user("p@example.org", false, &[("kiryat-malachi", Role::Partner)])
+        .await;
+    let c = app
+        .user(
+            "c@example.org",
+            false,
+            &[("kiryat-malachi", Role::Coordinator)],
+        )
+        .await;
     let list = app.get("/i/kiryat-malachi/people", Some(&p)).await.body;
     assert!(list.contains("Noa Shalev") && !list.contains("noa.shalev@example.org"));
     let list = app.get("/i/kiryat-malachi/people", Some(&c)).await.body;
     assert!(list.contains("noa.shalev@example.org"));
-    let r = app.api(Method::GET, "/api/v1/initiatives/kiryat-malachi/people?per_page=500", Some(&p), None).await;
+    let r = app
+        .api(
+            Method::GET,
+            "/api/v1/initiatives/kiryat-malachi/people?per_page=500",
+            Some(&p),
+            None,
+        )
+        .await;
     assert!(!r.body.contains("@example.org"), "{}", r.body);
     let id = r.json()["items"][0]["id"].as_i64().unwrap();
-    let r = app.api(Method::GET, &format!("/api/v1/initiatives/kiryat-malachi/people/{id}"), Some(&p), None).await;
+    let r = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/initiatives/kiryat-malachi/people/{id}"),
+            Some(&p),
+            None,
+        )
+        .await;
     assert_eq!(r.json()["email"], serde_json::Value::Null);
-    let r = app.api(Method::GET, &format!("/api/v1/initiatives/kiryat-malachi/people/{id}"), Some(&c), None).await;
+    let r = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/initiatives/kiryat-malachi/people/{id}"),
+            Some(&c),
+            None,
+        )
+        .await;
     let email = r.json()["email"].as_str().unwrap().to_string();
     assert!(email.ends_with("@example.org"));
-    let page = app.get(&format!("/i/kiryat-malachi/people/{id}"), Some(&p)).await.body;
+    let page = app
+        .get(&format!("/i/kiryat-malachi/people/{id}"), Some(&p))
+        .await
+        .body;
     assert!(!page.contains(&email));
-    let page = app.get(&format!("/i/kiryat-malachi/people/{id}"), Some(&c)).await.body;
+    let page = app
+        .get(&format!("/i/kiryat-malachi/people/{id}"), Some(&c))
+        .await
+        .body;
     assert!(page.contains(&email));
 }
 

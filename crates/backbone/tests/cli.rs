@@ -181,7 +181,7 @@ async fn serve_answers_and_stops_on_sigterm(e: Engine) {
     let port =
         20000 + (std::process::id() % 20000) as u16 + if e == Engine::Sqlite { 0 } else { 1 };
     let addr = format!("127.0.0.1:{port}");
-    let mut child = Command::new(BIN)
+    let child = Command::new(BIN)
         .args(["--database", &db.url, "--addr", &addr, "serve"])
         .env("BACKBONE_LOG", "warn")
         .stdout(Stdio::piped())

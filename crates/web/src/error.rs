@@ -26,6 +26,7 @@ pub enum AppError {
     Invalid(FieldErrors),
     BadRequest(String),
     TooManyRequests,
+    TooLarge,
     Internal,
 }
 
@@ -39,6 +40,7 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -53,6 +55,7 @@ impl AppError {
             AppError::Invalid(_) => "invalid",
             AppError::BadRequest(_) => "bad_request",
             AppError::TooManyRequests => "too_many_requests",
+            AppError::TooLarge => "too_large",
             AppError::Internal => "internal",
         }
     }
@@ -73,6 +76,7 @@ impl AppError {
             }
             AppError::BadRequest(m) => m.clone(),
             AppError::TooManyRequests => "too many attempts; wait a few minutes".into(),
+            AppError::TooLarge => "the request body is larger than 1 MiB".into(),
             AppError::Internal => "internal error".into(),
         }
     }

@@ -76,6 +76,61 @@ fn kind_routes<T: Kind>(r: Router<AppState>) -> Router<AppState> {
         .route(&format!("{base}/{{id}}/restore"), post(restore::<T>))
 }
 
+/// A JSON body whose rejection (not JSON, wrong content type, too large) is
+/// answered in the API's error format.
+pub struct ApiJson(pub Value);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for ApiJson {
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<Value>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(AppError::TooLarge),
+            Err(e) => Err(AppError::BadRequest(e.body_text())),
+        }
+    }
+}
+
+/// Path parameters whose rejection (e.g. an id that is not a number) is answered
+/// in the API's error format.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> axum::extract::FromRequestParts<S>
+    for ApiPath<T>
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(ApiPath(v)),
+            Err(_) => Err(AppError::NotFound),
+        }
+    }
+}
+
+/// Query parameters whose rejection is answered in the API's error format.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequestParts<S>
+    for ApiQuery<T>
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(ApiQuery(v)),
+            Err(e) => Err(AppError::BadRequest(e.body_text())),
+        }
+    }
+}
+
 /// Page through a listing: `?page=1&per_page=50` (at most 500 per page).
 #[derive(Debug, Deserialize)]
 pub struct Paging {
@@ -217,8 +272,8 @@ async fn me(ApiCaller { user }: ApiCaller) -> Json<User> {
 async fn list<T: Kind>(
     State(s): State<AppState>,
     ApiCaller { user }: ApiCaller,
-    Path(slug): Path<String>,
-    Query(p): Query<Paging>,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(p): ApiQuery<Paging>,
 ) -> ApiResult<Json<ListBody<Record<T>>>> {
     let (i, g) = open(&s.store, &user, &slug, Action::Read).await?;
     let (page, per_page, opts) = p.options()?;
@@ -241,7 +296,7 @@ async fn list<T: Kind>(
 async fn get_one<T: Kind>(
     State(s): State<AppState>,
     ApiCaller { user }: ApiCaller,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> ApiResult<Json<Record<T>>> {
     let (i, g) = open(&s.store, &user, &slug, Action::Read).await?;
     let mut rec = s.store.get::<T>(Some(i.id), id).await?;
@@ -254,8 +309,8 @@ async fn get_one<T: Kind>(
 async fn create<T: Kind>(
     State(s): State<AppState>,
     ApiCaller { user }: ApiCaller,
-    Path(slug): Path<String>,
-    Json(body): Json<Value>,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson,
 ) -> ApiResult<Response> {
     let (i, _) = open(&s.store, &user, &slug, Action::EditPartnership).await?;
     let (fields, _) = body_fields(body, &allowed_fields::<T>())?;
@@ -268,8 +323,8 @@ async fn create<T: Kind>(
 async fn update<T: Kind>(
     State(s): State<AppState>,
     ApiCaller { user }: ApiCaller,
-    Path((slug, id)): Path<(String, i64)>,
-    Json(body): Json<Value>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    ApiJson(body): ApiJson,
 ) -> ApiResult<Json<Record<T>>> {
     let (i, _) = open(&s.store, &user, &slug, Action::EditPartnership).await?;
     let (fields, version) = body_fields(body, &allowed_fields::<T>())?;
@@ -296,7 +351,7 @@ struct ArchiveBody {
 async fn archive<T: Kind>(
     State(s): State<AppState>,
     ApiCaller { user }: ApiCaller,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
     body: Option<Json<ArchiveBody>>,
 ) -> ApiResult<Json<Record<T>>> {
     let (i, _) = open(&s.store, &user, &slug, Action::EditPartnership).await?;
@@ -311,7 +366,7 @@ async fn archive<T: Kind>(
 async fn restore<T: Kind>(
     State(s): State<AppState>,
     ApiCaller { user }: ApiCaller,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
     body: Option<Json<ArchiveBody>>,
 ) -> ApiResult<Json<Record<T>>> {
     let (i, _) = open(&s.store, &user, &slug, Action::EditPartnership).await?;
@@ -336,7 +391,7 @@ const INITIATIVE_FIELDS: &[&str] = &[
 async fn list_networks(
     State(s): State<AppState>,
     ApiCaller { user }: ApiCaller,
-    Query(p): Query<Paging>,
+    ApiQuery(p): ApiQuery<Paging>,
 ) -> ApiResult<Json<ListBody<Record<Network>>>> {
     let (page, per_page, opts) = p.options()?;
     if user.is_admin {
@@ -389,7 +444,7 @@ async fn list_networks(
 async fn get_network(
     State(s): State<AppState>,
     ApiCaller { user }: ApiCaller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Record<Network>>> {
     let n = s.store.get::<Network>(None, id).await?;
     if !user.is_admin {
@@ -418,7 +473,7 @@ fn require_admin(user: &User) -> Result<(), AppError> {
 async fn create_network(
     State(s): State<AppState>,
     ApiCaller { user }: ApiCaller,
-    Json(body): Json<Value>,
+    ApiJson(body): ApiJson,
 ) -> ApiResult<Response> {
     require_admin(&user)?;
     let (fields, _) = body_fields(body, NETWORK_FIELDS)?;
@@ -429,8 +484,8 @@ async fn create_network(
 async fn update_network(
     State(s): State<AppState>,
     ApiCaller { user }: ApiCaller,
-    Path(id): Path<i64>,
-    Json(body): Json<Value>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson,
 ) -> ApiResult<Json<Record<Network>>> {
     require_admin(&user)?;
     let (fields, version) = body_fields(body, NETWORK_FIELDS)?;
@@ -450,7 +505,7 @@ async fn update_network(
 async fn archive_network(
     State(s): State<AppState>,
     ApiCaller { user }: ApiCaller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Option<Json<ArchiveBody>>,
 ) -> ApiResult<Json<Record<Network>>> {
     require_admin(&user)?;
@@ -470,7 +525,7 @@ async fn archive_network(
 async fn list_initiatives(
     State(s): State<AppState>,
     ApiCaller { user }: ApiCaller,
-    Query(p): Query<Paging>,
+    ApiQuery(p): ApiQuery<Paging>,
 ) -> ApiResult<Json<ListBody<Record<Initiative>>>> {
     let (page, per_page, opts) = p.options()?;
     let ids = s.store.visible_initiative_ids(&user).await?;
@@ -492,7 +547,7 @@ async fn list_initiatives(
 async fn get_initiative(
     State(s): State<AppState>,
     ApiCaller { user }: ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<Record<Initiative>>> {
     Ok(Json(open(&s.store, &user, &slug, Action::Read).await?.0))
 }
@@ -500,7 +555,7 @@ async fn get_initiative(
 async fn create_initiative(
     State(s): State<AppState>,
     ApiCaller { user }: ApiCaller,
-    Json(body): Json<Value>,
+    ApiJson(body): ApiJson,
 ) -> ApiResult<Response> {
     require_admin(&user)?;
     let (fields, _) = body_fields(body, INITIATIVE_FIELDS)?;
@@ -515,8 +570,8 @@ async fn create_initiative(
 async fn update_initiative(
     State(s): State<AppState>,
     ApiCaller { user }: ApiCaller,
-    Path(slug): Path<String>,
-    Json(body): Json<Value>,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson,
 ) -> ApiResult<Json<Record<Initiative>>> {
     let (i, _) = open(&s.store, &user, &slug, Action::EditPartnership).await?;
     let (fields, version) = body_fields(body, INITIATIVE_FIELDS)?;
@@ -538,7 +593,7 @@ async fn update_initiative(
 async fn archive_initiative(
     State(s): State<AppState>,
     ApiCaller { user }: ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     body: Option<Json<ArchiveBody>>,
 ) -> ApiResult<Json<Record<Initiative>>> {
     require_admin(&user)?;
@@ -559,7 +614,7 @@ async fn archive_initiative(
 async fn table_view(
     State(s): State<AppState>,
     ApiCaller { user }: ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<Value>> {
     let (i, _) = open(&s.store, &user, &slug, Action::Read).await?;
     let today = chrono::Utc::now().date_naive();
@@ -582,8 +637,8 @@ struct AuditQuery {
 async fn audit(
     State(s): State<AppState>,
     ApiCaller { user }: ApiCaller,
-    Path(slug): Path<String>,
-    Query(q): Query<AuditQuery>,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<Value>> {
     let (i, _) = open(&s.store, &user, &slug, Action::ReadAudit).await?;
     let paging = Paging {
@@ -628,7 +683,7 @@ pub async fn hsds_document(store: &Store, i: &Record<Initiative>) -> Result<Valu
 async fn hsds(
     State(s): State<AppState>,
     ApiCaller { user }: ApiCaller,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<Value>> {
     let (i, _) = open(&s.store, &user, &slug, Action::Read).await?;
     Ok(Json(hsds_document(&s.store, &i).await?))

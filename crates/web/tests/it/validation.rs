@@ -228,6 +228,42 @@ async fn bad_input_is_refused_by_field(e: Engine) {
         )
         .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(r.json()["error"], "too_large");
+    assert_eq!(counts(&app).await, before);
+    // Malformed JSON and odd ids get the API's error format, not plain text.
+    let req = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/initiatives/kiryat-malachi/organizations")
+        .header(
+            "authorization",
+            format!("Bearer {}", c.token.clone().unwrap()),
+        )
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from("{\"name\": "))
+        .unwrap();
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["error"], "bad_request");
+    let r = app
+        .api(
+            Method::GET,
+            "/api/v1/initiatives/kiryat-malachi/organizations/abc",
+            Some(&c),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.json()["error"], "not_found");
+    let r = app
+        .api(
+            Method::GET,
+            "/api/v1/initiatives/kiryat-malachi/organizations?page=x",
+            Some(&c),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["error"], "bad_request");
     assert_eq!(counts(&app).await, before);
 }
 

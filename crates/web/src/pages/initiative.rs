@@ -20,7 +20,7 @@ use store::records::ListOptions;
 use super::{Chrome, Submitted, open, render, render_status};
 use crate::AppState;
 use crate::error::{AppError, PageResult};
-use crate::kinds::{FieldDef, FormField, RefNames, Widget, form_fields};
+use crate::kinds::{FieldDef, RefNames, Widget, form_fields};
 use crate::pages::records::FormPage;
 use crate::session::Ctx;
 
@@ -150,58 +150,171 @@ async fn network_names(s: &AppState) -> Result<RefNames, AppError> {
     Ok(refs)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn global_form(
+/// The form of a network or an initiative (records outside any initiative's
+/// registry pages): where it posts, where "cancel" goes, and its fields.
+struct GlobalForm {
     c: Chrome,
     heading: String,
     action: String,
     cancel: String,
-    fields: Vec<FormField>,
-    version: Option<i64>,
-    conflict: Vec<(String, String)>,
-    status: StatusCode,
-) -> PageResult {
-    let summary = fields
-        .iter()
-        .filter(|f| !f.error.is_empty())
-        .map(|f| (f.name.to_string(), f.error.clone()))
-        .collect();
-    let c = Chrome {
-        title: heading.clone(),
-        ..c
-    };
-    render_status(
-        status,
-        &FormPage {
+    defs: Vec<FieldDef>,
+    refs: RefNames,
+}
+
+impl GlobalForm {
+    fn show(
+        self,
+        values: &FieldMap,
+        errors: &FieldErrors,
+        version: Option<i64>,
+        conflict: Vec<(String, String)>,
+        status: StatusCode,
+    ) -> PageResult {
+        let fields = form_fields(&self.c.tr, &self.defs, values, errors, &self.refs);
+        let summary = fields
+            .iter()
+            .filter(|f| !f.error.is_empty())
+            .map(|f| (f.name.to_string(), f.error.clone()))
+            .collect();
+        let c = Chrome {
+            title: self.heading.clone(),
+            ..self.c
+        };
+        let page = FormPage {
             c,
-            heading,
-            action,
+            heading: self.heading,
+            action: self.action,
             fields,
             version,
             summary,
             conflict,
-            cancel,
-        },
-    )
+            cancel: self.cancel,
+        };
+        render_status(status, &page)
+    }
+
+    /// Save the submitted values: a new record, or an edit of `id` based on the
+    /// submitted version. Invalid input shows the form again (422); a stale edit
+    /// shows it with the saved values beside what was typed (409).
+    async fn save<T: Resource>(
+        self,
+        s: &AppState,
+        user: &User,
+        sub: &Submitted,
+        id: Option<i64>,
+    ) -> Result<Record<T>, PageResult> {
+        let result = match (T::parse(&sub.fields), id) {
+            (Err(e), _) => Err(StoreError::Invalid(e)),
+            (Ok(v), None) => s.store.create(Some(user.id), None, &v).await,
+            (Ok(v), Some(id)) => match sub.version {
+                Some(version) => s.store.update(Some(user.id), None, id, version, &v).await,
+                None => {
+                    return Err(Err(AppError::BadRequest(
+                        "the form lacks the version it was opened at".into(),
+                    )
+                    .into()));
+                }
+            },
+        };
+        match result {
+            Ok(rec) => Ok(rec),
+            Err(StoreError::Invalid(e)) => Err(self.show(
+                &sub.fields,
+                &e,
+                sub.version,
+                vec![],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )),
+            Err(StoreError::Conflict { current }) => {
+                let version = current["version"].as_i64();
+                let theirs = serde_json::from_value::<T>(current)
+                    .map(|x| x.to_fields())
+                    .unwrap_or_default();
+                let conflict = self
+                    .defs
+                    .iter()
+                    .map(|d| {
+                        (
+                            self.c.t(&format!("field-{}", d.name)),
+                            theirs.get(d.name).cloned().unwrap_or_default(),
+                        )
+                    })
+                    .collect();
+                Err(self.show(
+                    &sub.fields,
+                    &FieldErrors::default(),
+                    version,
+                    conflict,
+                    StatusCode::CONFLICT,
+                ))
+            }
+            Err(e) => Err(Err(e.into())),
+        }
+    }
 }
 
-pub async fn new_network(State(s): State<AppState>, ctx: Ctx) -> PageResult {
-    admin_only(&ctx)?;
-    let c = Chrome::new(&ctx, "");
-    let fields = form_fields(
-        &c.tr,
-        &network_fields(),
-        &FieldMap::new(),
-        &FieldErrors::default(),
-        &network_names(&s).await?,
-    );
-    let heading = c.t1("form-new", "kind", &c.t("kind-one-network"));
-    global_form(
+fn network_form(ctx: &Ctx, id: Option<i64>) -> GlobalForm {
+    let c = Chrome::new(ctx, "").crumb("/networks", ctx.tr.t("networks-title"));
+    let (heading, action) = match id {
+        Some(id) => (
+            c.t1("form-edit", "kind", &c.t("kind-one-network")),
+            format!("/networks/{id}"),
+        ),
+        None => (
+            c.t1("form-new", "kind", &c.t("kind-one-network")),
+            "/networks".into(),
+        ),
+    };
+    GlobalForm {
         c,
         heading,
-        "/networks".into(),
-        "/networks".into(),
-        fields,
+        action,
+        cancel: "/networks".into(),
+        defs: network_fields(),
+        refs: RefNames::default(),
+    }
+}
+
+async fn initiative_form(
+    s: &AppState,
+    ctx: &Ctx,
+    existing: Option<(&Record<Initiative>, &Grants)>,
+) -> Result<GlobalForm, AppError> {
+    let refs = network_names(s).await?;
+    let c = Chrome::new(ctx, "");
+    Ok(match existing {
+        Some((i, g)) => {
+            let c = c.in_initiative(i, g, "home");
+            let heading = c.t1("form-edit", "kind", &c.t("kind-one-initiative"));
+            let slug = &i.data.slug;
+            GlobalForm {
+                c,
+                heading,
+                action: format!("/i/{slug}/edit"),
+                cancel: format!("/i/{slug}"),
+                defs: initiative_fields(),
+                refs,
+            }
+        }
+        None => {
+            let heading = c.t1("form-new", "kind", &c.t("kind-one-initiative"));
+            GlobalForm {
+                c,
+                heading,
+                action: "/initiatives".into(),
+                cancel: "/".into(),
+                defs: initiative_fields(),
+                refs,
+            }
+        }
+    })
+}
+
+pub async fn new_network(ctx: Ctx) -> PageResult {
+    admin_only(&ctx)?;
+    network_form(&ctx, None).show(
+        &FieldMap::new(),
+        &FieldErrors::default(),
         None,
         vec![],
         StatusCode::OK,
@@ -216,55 +329,21 @@ pub async fn create_network(
     let sub = Submitted::from_pairs(pairs);
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
     admin_only(&ctx)?;
-    let res = match Network::parse(&sub.fields) {
-        Ok(n) => s.store.create(Some(user.id), None, &n).await,
-        Err(e) => Err(StoreError::Invalid(e)),
-    };
-    match res {
+    match network_form(&ctx, None)
+        .save::<Network>(&s, &user, &sub, None)
+        .await
+    {
         Ok(_) => Ok(Redirect::to("/networks").into_response()),
-        Err(StoreError::Invalid(e)) => {
-            let c = Chrome::new(&ctx, "");
-            let fields = form_fields(
-                &c.tr,
-                &network_fields(),
-                &sub.fields,
-                &e,
-                &RefNames::default(),
-            );
-            let heading = c.t1("form-new", "kind", &c.t("kind-one-network"));
-            global_form(
-                c,
-                heading,
-                "/networks".into(),
-                "/networks".into(),
-                fields,
-                None,
-                vec![],
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-        }
-        Err(e) => Err(e.into()),
+        Err(page) => page,
     }
 }
 
 pub async fn edit_network(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
     admin_only(&ctx)?;
     let n = s.store.get::<Network>(None, id).await?;
-    let c = Chrome::new(&ctx, "").crumb("/networks", ctx.tr.t("networks-title"));
-    let fields = form_fields(
-        &c.tr,
-        &network_fields(),
+    network_form(&ctx, Some(id)).show(
         &n.data.to_fields(),
         &FieldErrors::default(),
-        &RefNames::default(),
-    );
-    let heading = c.t1("form-edit", "kind", &c.t("kind-one-network"));
-    global_form(
-        c,
-        heading,
-        format!("/networks/{id}"),
-        "/networks".into(),
-        fields,
         Some(n.version),
         vec![],
         StatusCode::OK,
@@ -280,73 +359,16 @@ pub async fn update_network(
     let sub = Submitted::from_pairs(pairs);
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
     admin_only(&ctx)?;
-    let version = sub.version.ok_or_else(|| {
-        AppError::BadRequest("the form lacks the version it was opened at".into())
-    })?;
-    let res = match Network::parse(&sub.fields) {
-        Ok(v) => s.store.update(Some(user.id), None, id, version, &v).await,
-        Err(e) => Err(StoreError::Invalid(e)),
-    };
-    let c = Chrome::new(&ctx, "").crumb("/networks", ctx.tr.t("networks-title"));
-    let heading = c.t1("form-edit", "kind", &c.t("kind-one-network"));
-    match res {
+    match network_form(&ctx, Some(id))
+        .save::<Network>(&s, &user, &sub, Some(id))
+        .await
+    {
         Ok(_) => Ok(Redirect::to("/networks").into_response()),
-        Err(StoreError::Invalid(e)) => {
-            let fields = form_fields(
-                &c.tr,
-                &network_fields(),
-                &sub.fields,
-                &e,
-                &RefNames::default(),
-            );
-            global_form(
-                c,
-                heading,
-                format!("/networks/{id}"),
-                "/networks".into(),
-                fields,
-                Some(version),
-                vec![],
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-        }
-        Err(StoreError::Conflict { current }) => {
-            let fields = form_fields(
-                &c.tr,
-                &network_fields(),
-                &sub.fields,
-                &FieldErrors::default(),
-                &RefNames::default(),
-            );
-            let v = current["version"].as_i64().unwrap_or(version);
-            let theirs = serde_json::from_value::<Network>(current)
-                .map(|x| x.to_fields())
-                .unwrap_or_default();
-            let conflict = network_fields()
-                .iter()
-                .map(|d| {
-                    (
-                        c.t(&format!("field-{}", d.name)),
-                        theirs.get(d.name).cloned().unwrap_or_default(),
-                    )
-                })
-                .collect();
-            global_form(
-                c,
-                heading,
-                format!("/networks/{id}"),
-                "/networks".into(),
-                fields,
-                Some(v),
-                conflict,
-                StatusCode::CONFLICT,
-            )
-        }
-        Err(e) => Err(e.into()),
+        Err(page) => page,
     }
 }
 
-/// Archive a network or an initiative (admins). Nothing is deleted.
+/// Archive a network (admins). Nothing is deleted.
 pub async fn archive_network(
     State(s): State<AppState>,
     ctx: Ctx,
@@ -362,6 +384,7 @@ pub async fn archive_network(
     Ok(Redirect::to("/networks").into_response())
 }
 
+/// Archive an initiative (admins). Nothing is deleted.
 pub async fn archive_initiative(
     State(s): State<AppState>,
     ctx: Ctx,
@@ -380,23 +403,11 @@ pub async fn archive_initiative(
 
 pub async fn new_initiative(State(s): State<AppState>, ctx: Ctx) -> PageResult {
     admin_only(&ctx)?;
-    let c = Chrome::new(&ctx, "");
     let mut values = FieldMap::new();
     values.insert("languages".into(), "en".into());
-    let fields = form_fields(
-        &c.tr,
-        &initiative_fields(),
+    initiative_form(&s, &ctx, None).await?.show(
         &values,
         &FieldErrors::default(),
-        &network_names(&s).await?,
-    );
-    let heading = c.t1("form-new", "kind", &c.t("kind-one-initiative"));
-    global_form(
-        c,
-        heading,
-        "/initiatives".into(),
-        "/".into(),
-        fields,
         None,
         vec![],
         StatusCode::OK,
@@ -411,11 +422,11 @@ pub async fn create_initiative(
     let sub = Submitted::from_pairs(pairs);
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
     admin_only(&ctx)?;
-    let res = match Initiative::parse(&sub.fields) {
-        Ok(n) => s.store.create(Some(user.id), None, &n).await,
-        Err(e) => Err(StoreError::Invalid(e)),
-    };
-    match res {
+    match initiative_form(&s, &ctx, None)
+        .await?
+        .save::<Initiative>(&s, &user, &sub, None)
+        .await
+    {
         Ok(rec) => {
             // Whoever creates an initiative coordinates it until they hand it over.
             s.store
@@ -423,28 +434,7 @@ pub async fn create_initiative(
                 .await?;
             Ok(Redirect::to(&format!("/i/{}", rec.data.slug)).into_response())
         }
-        Err(StoreError::Invalid(e)) => {
-            let c = Chrome::new(&ctx, "");
-            let fields = form_fields(
-                &c.tr,
-                &initiative_fields(),
-                &sub.fields,
-                &e,
-                &network_names(&s).await?,
-            );
-            let heading = c.t1("form-new", "kind", &c.t("kind-one-initiative"));
-            global_form(
-                c,
-                heading,
-                "/initiatives".into(),
-                "/".into(),
-                fields,
-                None,
-                vec![],
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-        }
-        Err(e) => Err(e.into()),
+        Err(page) => page,
     }
 }
 
@@ -454,21 +444,9 @@ pub async fn edit_initiative(
     Path(slug): Path<String>,
 ) -> PageResult {
     let (_, i, g) = open(&s.store, &ctx, &slug, Action::EditPartnership).await?;
-    let c = Chrome::new(&ctx, "").in_initiative(&i, &g, "home");
-    let fields = form_fields(
-        &c.tr,
-        &initiative_fields(),
+    initiative_form(&s, &ctx, Some((&i, &g))).await?.show(
         &i.data.to_fields(),
         &FieldErrors::default(),
-        &network_names(&s).await?,
-    );
-    let heading = c.t1("form-edit", "kind", &c.t("kind-one-initiative"));
-    global_form(
-        c,
-        heading,
-        format!("/i/{slug}/edit"),
-        format!("/i/{slug}"),
-        fields,
         Some(i.version),
         vec![],
         StatusCode::OK,
@@ -484,69 +462,13 @@ pub async fn update_initiative(
     let sub = Submitted::from_pairs(pairs);
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
     let (_, i, g) = open(&s.store, &ctx, &slug, Action::EditPartnership).await?;
-    let version = sub.version.ok_or_else(|| {
-        AppError::BadRequest("the form lacks the version it was opened at".into())
-    })?;
-    let res = match Initiative::parse(&sub.fields) {
-        Ok(v) => s.store.update(Some(user.id), None, i.id, version, &v).await,
-        Err(e) => Err(StoreError::Invalid(e)),
-    };
-    let c = Chrome::new(&ctx, "").in_initiative(&i, &g, "home");
-    let heading = c.t1("form-edit", "kind", &c.t("kind-one-initiative"));
-    match res {
+    match initiative_form(&s, &ctx, Some((&i, &g)))
+        .await?
+        .save::<Initiative>(&s, &user, &sub, Some(i.id))
+        .await
+    {
         Ok(rec) => Ok(Redirect::to(&format!("/i/{}", rec.data.slug)).into_response()),
-        Err(StoreError::Invalid(e)) => {
-            let fields = form_fields(
-                &c.tr,
-                &initiative_fields(),
-                &sub.fields,
-                &e,
-                &network_names(&s).await?,
-            );
-            global_form(
-                c,
-                heading,
-                format!("/i/{slug}/edit"),
-                format!("/i/{slug}"),
-                fields,
-                Some(version),
-                vec![],
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-        }
-        Err(StoreError::Conflict { current }) => {
-            let fields = form_fields(
-                &c.tr,
-                &initiative_fields(),
-                &sub.fields,
-                &FieldErrors::default(),
-                &network_names(&s).await?,
-            );
-            let v = current["version"].as_i64().unwrap_or(version);
-            let theirs = serde_json::from_value::<Initiative>(current)
-                .map(|x| x.to_fields())
-                .unwrap_or_default();
-            let conflict = initiative_fields()
-                .iter()
-                .map(|d| {
-                    (
-                        c.t(&format!("field-{}", d.name)),
-                        theirs.get(d.name).cloned().unwrap_or_default(),
-                    )
-                })
-                .collect();
-            global_form(
-                c,
-                heading,
-                format!("/i/{slug}/edit"),
-                format!("/i/{slug}"),
-                fields,
-                Some(v),
-                conflict,
-                StatusCode::CONFLICT,
-            )
-        }
-        Err(e) => Err(e.into()),
+        Err(page) => page,
     }
 }
 

@@ -227,7 +227,111 @@ async fn concurrent_writers_never_lose_updates(e: Engine) {
     assert_eq!(log.iter().filter(|e| e.action == "update").count(), 40);
 }
 
+/// Networks and initiatives are edited through the same guarded path.
+async fn networks_and_initiatives_through_forms(e: Engine) {
+    let app = TestApp::new(e).await;
+    let admin = app.user("admin@example.org", true, &[]).await;
+    let r = app
+        .post_form(
+            "/networks",
+            &admin,
+            &[("name", "Welcoming Network"), ("slug", "welcoming")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app
+        .post_form(
+            "/networks",
+            &admin,
+            &[("name", "Again"), ("slug", "welcoming")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains(r#"id="e-slug""#));
+    let id = app
+        .store()
+        .list::<domain::partnership::Network>(None, ListOptions::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|n| n.data.slug == "welcoming")
+        .unwrap()
+        .id;
+    let edit = [
+        ("name", "Welcoming Cities"),
+        ("slug", "welcoming"),
+        ("_version", "1"),
+    ];
+    assert_eq!(
+        app.post_form(&format!("/networks/{id}"), &admin, &edit)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let r = app
+        .post_form(
+            &format!("/networks/{id}"),
+            &admin,
+            &[("name", "Stale"), ("slug", "welcoming"), ("_version", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("Welcoming Cities") && r.body.contains(r#"value="Stale""#));
+    let r = app
+        .post_form(
+            "/initiatives",
+            &admin,
+            &[
+                ("name", "Harbor Welcome"),
+                ("slug", "harbor"),
+                ("place", "Harbor City"),
+                ("languages", "en,es"),
+                ("network_id", &id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), "/i/harbor");
+    let r = app
+        .post_form(
+            "/i/harbor/edit",
+            &admin,
+            &[
+                ("name", "Harbor Welcome"),
+                ("slug", "harbor"),
+                ("place", "Harbor City, East"),
+                ("languages", "en"),
+                ("_version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app
+        .post_form(
+            "/i/harbor/edit",
+            &admin,
+            &[
+                ("name", "Harbor"),
+                ("slug", "harbor"),
+                ("place", "X"),
+                ("languages", "en"),
+                ("_version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = app
+        .post_form("/i/harbor/archive", &admin, &[("_version", "2")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get("/i/harbor", Some(&admin)).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
 both_engines!(
+    networks_and_initiatives_through_forms,
     a_stale_edit_is_refused_and_nothing_is_lost,
     the_api_answers_409_with_the_current_values,
     concurrent_writers_never_lose_updates

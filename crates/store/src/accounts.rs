@@ -17,7 +17,7 @@ use domain::partnership::Initiative;
 use domain::resource::Record;
 use domain::validation::{FieldErrors, is_email};
 
-use crate::records::count;
+use crate::records::{count, insert_id};
 use crate::{Result, Store, StoreError, audit};
 
 fn a(s: &str) -> Alias {
@@ -215,11 +215,7 @@ impl Store {
             ])
             .returning_col(a("id"))
             .to_owned();
-        let id: i64 = txn
-            .query_one(&q)
-            .await?
-            .ok_or(StoreError::NotFound)?
-            .try_get("", "id")?;
+        let id: i64 = insert_id(&txn, &q).await?;
         let user = User {
             id,
             email,
@@ -428,11 +424,7 @@ impl Store {
             .returning_col(a("id"))
             .to_owned();
         let txn = self.write_txn().await?;
-        let id: i64 = txn
-            .query_one(&q)
-            .await?
-            .ok_or(StoreError::NotFound)?
-            .try_get("", "id")?;
+        let id: i64 = insert_id(&txn, &q).await?;
         audit::append(
             &txn,
             Some(user_id),
@@ -556,11 +548,7 @@ impl Store {
                 ])
                 .returning_col(a("id"))
                 .to_owned();
-            let id: i64 = txn
-                .query_one(&q)
-                .await?
-                .ok_or(StoreError::NotFound)?
-                .try_get("", "id")?;
+            let id: i64 = insert_id(&txn, &q).await?;
             let after = serde_json::json!({"user_id": user_id, "role": role});
             audit::append(
                 &txn,
@@ -622,11 +610,7 @@ impl Store {
             .values_panic([user_id.into(), network_id.into(), crate::now().into()])
             .returning_col(a("id"))
             .to_owned();
-        let id: i64 = txn
-            .query_one(&q)
-            .await?
-            .ok_or(StoreError::NotFound)?
-            .try_get("", "id")?;
+        let id: i64 = insert_id(&txn, &q).await?;
         let after = serde_json::json!({"user_id": user_id, "network_id": network_id});
         audit::append(
             &txn,
@@ -789,11 +773,7 @@ impl Store {
             ])
             .returning_col(a("id"))
             .to_owned();
-        let id: i64 = txn
-            .query_one(&q)
-            .await?
-            .ok_or(StoreError::NotFound)?
-            .try_get("", "id")?;
+        let id: i64 = insert_id(&txn, &q).await?;
         let after = serde_json::json!({"email": email, "role": role, "admin": admin});
         audit::append(
             &txn,

@@ -253,8 +253,7 @@ pub async fn create_in<T: Resource>(
         .values_panic(vals)
         .returning_col(a("id"))
         .to_owned();
-    let row = txn.query_one(&q).await?.ok_or(StoreError::NotFound)?;
-    let id: i64 = row.try_get("", "id")?;
+    let id = insert_id(txn, &q).await?;
     let after = get_in::<T>(txn, initiative, id)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -474,6 +473,15 @@ async fn check_constraints<T: Resource>(
     } else {
         Err(StoreError::Invalid(errors))
     }
+}
+
+/// Run an `INSERT … RETURNING id` and give the new id.
+pub(crate) async fn insert_id(
+    conn: &impl ConnectionTrait,
+    q: &sea_orm::sea_query::InsertStatement,
+) -> Result<i64> {
+    let row = conn.query_one(q).await?.ok_or(StoreError::NotFound)?;
+    Ok(row.try_get("", "id")?)
 }
 
 pub(crate) async fn count(conn: &impl ConnectionTrait, q: &SelectStatement) -> Result<i64> {

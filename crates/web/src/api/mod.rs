@@ -147,6 +147,25 @@ pub struct ListBody<T> {
     total: i64,
 }
 
+impl<T> ListBody<T> {
+    /// One page of a list already filtered in memory (the lists a user may see
+    /// of networks and initiatives are short).
+    fn slice(all: Vec<T>, page: u64, per_page: u64) -> Self {
+        let total = all.len() as i64;
+        let items = all
+            .into_iter()
+            .skip(((page - 1) * per_page) as usize)
+            .take(per_page as usize)
+            .collect();
+        ListBody {
+            items,
+            page,
+            per_page,
+            total,
+        }
+    }
+}
+
 impl Paging {
     fn options(&self) -> Result<(u64, u64, ListOptions), AppError> {
         let page = self.page.unwrap_or(1);
@@ -427,18 +446,7 @@ async fn list_networks(
         )
         .await?;
     let mine: Vec<_> = all.into_iter().filter(|n| nets.contains(&n.id)).collect();
-    let total = mine.len() as i64;
-    let items = mine
-        .into_iter()
-        .skip(opts.offset as usize)
-        .take(per_page as usize)
-        .collect();
-    Ok(Json(ListBody {
-        items,
-        page,
-        per_page,
-        total,
-    }))
+    Ok(Json(ListBody::slice(mine, page, per_page)))
 }
 
 async fn get_network(
@@ -527,21 +535,10 @@ async fn list_initiatives(
     ApiCaller { user }: ApiCaller,
     ApiQuery(p): ApiQuery<Paging>,
 ) -> ApiResult<Json<ListBody<Record<Initiative>>>> {
-    let (page, per_page, opts) = p.options()?;
+    let (page, per_page, _) = p.options()?;
     let ids = s.store.visible_initiative_ids(&user).await?;
     let all = s.store.initiatives_among(ids.as_deref()).await?;
-    let total = all.len() as i64;
-    let items = all
-        .into_iter()
-        .skip(opts.offset as usize)
-        .take(per_page as usize)
-        .collect();
-    Ok(Json(ListBody {
-        items,
-        page,
-        per_page,
-        total,
-    }))
+    Ok(Json(ListBody::slice(all, page, per_page)))
 }
 
 async fn get_initiative(

@@ -322,6 +322,20 @@ pub struct FormField {
     pub error: String,
 }
 
+impl FormField {
+    /// Ids of the hint and the error that describe the control, if any.
+    pub fn described_by(&self) -> String {
+        let mut ids = vec![];
+        if !self.hint.is_empty() {
+            ids.push(format!("h-{}", self.name));
+        }
+        if !self.error.is_empty() {
+            ids.push(format!("e-{}", self.name));
+        }
+        ids.join(" ")
+    }
+}
+
 pub fn form_fields(
     tr: &Tr,
     defs: &[FieldDef],
@@ -409,4 +423,15 @@ pub fn translate_error(tr: &Tr, field: &str, e: &domain::validation::FieldError)
     } else {
         e.message.clone()
     }
+}
+
+/// Every field error of a submission as one sentence, for forms that show a
+/// single message (account, invitation, access).
+pub fn errors_text(tr: &Tr, errors: &domain::validation::FieldErrors) -> String {
+    errors
+        .0
+        .iter()
+        .map(|(f, e)| translate_error(tr, f, e))
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -98,11 +98,7 @@ pub async fn change_password(
             .await
         }
         Err(StoreError::Invalid(e)) => {
-            let msg =
-                e.0.iter()
-                    .map(|(f, e)| crate::kinds::translate_error(&ctx.tr, f, e))
-                    .collect::<Vec<_>>()
-                    .join(" ");
+            let msg = crate::kinds::errors_text(&ctx.tr, &e);
             page(
                 &s,
                 &ctx,

@@ -254,11 +254,7 @@ pub async fn accept_invitation(
             Ok(res)
         }
         Err(StoreError::Invalid(e)) => {
-            let error =
-                e.0.iter()
-                    .map(|(f, e)| crate::kinds::translate_error(&ctx.tr, f, e))
-                    .collect::<Vec<_>>()
-                    .join(" ");
+            let error = crate::kinds::errors_text(&ctx.tr, &e);
             let c = Chrome::new(&ctx, ctx.tr.t("invite-title"));
             let page = InvitePage {
                 c,

@@ -735,11 +735,7 @@ pub async fn invite(
             .await
         }
         Err(StoreError::Invalid(e)) => {
-            let msg =
-                e.0.iter()
-                    .next()
-                    .map(|(f, e)| crate::kinds::translate_error(&ctx.tr, f, e))
-                    .unwrap_or_default();
+            let msg = crate::kinds::errors_text(&ctx.tr, &e);
             access_page(
                 &s,
                 &ctx,

@@ -427,6 +427,18 @@ async fn check_constraints<T: Resource>(
                 .and_where(Expr::col(a("id")).eq(ref_id));
             if target == "users" {
                 q.and_where(Expr::col(a("disabled_at")).is_null());
+                // Only an account that holds a role in this initiative can be linked.
+                if let Some(i) = initiative {
+                    q.and_where(
+                        Expr::col(a("id")).in_subquery(
+                            Query::select()
+                                .column(a("user_id"))
+                                .from(a("role_grants"))
+                                .and_where(Expr::col(a("initiative_id")).eq(i))
+                                .to_owned(),
+                        ),
+                    );
+                }
             } else {
                 q.and_where(Expr::col(a("archived_at")).is_null());
             }

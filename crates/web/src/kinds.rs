@@ -101,6 +101,7 @@ impl Kind for Person {
             f("name", Widget::Text, true),
             f("email", Widget::Email, false),
             f("phone", Widget::Tel, false),
+            f("user_id", Widget::Ref("users"), false),
         ]
     }
     fn list_fields() -> &'static [&'static str] {
@@ -265,6 +266,13 @@ impl RefNames {
                         .await?
                         .into_iter()
                         .map(|r| (r.id, r.data.name))
+                        .collect(),
+                    // Accounts that hold a role in this initiative.
+                    "users" => store
+                        .initiative_users(initiative)
+                        .await?
+                        .into_iter()
+                        .map(|(u, _)| (u.id, u.display_name))
                         .collect(),
                     _ => vec![],
                 };

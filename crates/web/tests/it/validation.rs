@@ -311,7 +311,58 @@ async fn uniqueness_is_checked_by_field(e: Engine) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
 }
 
+/// A person can be linked to an account that holds a role in the initiative, and
+/// only to such an account.
+async fn people_link_to_member_accounts_only(e: Engine) {
+    let app = TestApp::new(e).await;
+    let c = app
+        .user(
+            "c@example.org",
+            false,
+            &[("kiryat-malachi", Role::Coordinator)],
+        )
+        .await;
+    let outsider = app
+        .user(
+            "out@example.org",
+            false,
+            &[("riverside-zero", Role::Partner)],
+        )
+        .await;
+    let base = "/api/v1/initiatives/kiryat-malachi/people";
+    let r = app
+        .api(
+            Method::POST,
+            base,
+            Some(&c),
+            Some(json!({"name": "Coord", "user_id": c.user_id})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = app
+        .api(
+            Method::POST,
+            base,
+            Some(&c),
+            Some(json!({"name": "Outsider", "user_id": outsider.user_id})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["fields"]["user_id"].is_string());
+    // The form offers the initiative's accounts only.
+    let form = app.get("/i/kiryat-malachi/people/new", Some(&c)).await.body;
+    assert!(
+        form.contains(&format!(
+            r#"<option value="{}">c@example.org</option>"#,
+            c.user_id
+        )),
+        "{form}"
+    );
+    assert!(!form.contains("out@example.org"));
+}
+
 both_engines!(
     bad_input_is_refused_by_field,
-    uniqueness_is_checked_by_field
+    uniqueness_is_checked_by_field,
+    people_link_to_member_accounts_only
 );

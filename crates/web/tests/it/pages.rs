@@ -96,6 +96,15 @@ async fn every_page_renders_in_three_languages(e: Engine) {
                     "{lang} {p}: untranslated {key}"
                 );
             }
+            for key in [
+                "kind-one-",
+                "audit-action-",
+                "position-",
+                "body-kind-",
+                "stage-",
+            ] {
+                assert!(!body.contains(key), "{lang} {p}: untranslated {key}");
+            }
         }
     }
     let (_, he) = get_lang(&app, "/i/kiryat-malachi/table", "he", Some(&cookie)).await;

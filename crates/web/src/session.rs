@@ -60,8 +60,9 @@ pub struct Ctx {
     /// Path and query, to come back to after signing in.
     pub path: String,
     pub secure: bool,
-    /// The double-submit token for pre-login forms (new when the cookie was absent).
-    pub pre_csrf: (String, bool),
+    /// The double-submit cookie of pre-login forms, when the browser sent one.
+    pre_cookie: Option<String>,
+    pre_csrf: std::sync::OnceLock<(String, bool)>,
     /// On `/i/{slug}/…` pages: the initiative and the user's grants, read in the
     /// same query as the session.
     pub initiative: Option<store::partnership::InitiativeView>,
@@ -76,6 +77,15 @@ impl Ctx {
             .ok_or_else(|| AppError::Unauthorized {
                 next: self.path.clone(),
             })
+    }
+
+    /// The double-submit token for pre-login forms, and whether it is new (then
+    /// the response must set the cookie). Made only when a page asks for it.
+    pub fn pre_csrf(&self) -> &(String, bool) {
+        self.pre_csrf.get_or_init(|| match &self.pre_cookie {
+            Some(v) => (v.clone(), false),
+            None => (new_secret(), true),
+        })
     }
 
     pub fn csrf(&self) -> &str {
@@ -135,10 +145,9 @@ where
             (Some(secret), None) => (state.store.session(secret).await?, None),
             (None, _) => (None, None),
         };
-        let pre_csrf = match cookie(&parts.headers, PRE_CSRF_COOKIE) {
-            Some(v) if v.len() == 64 => (v.to_string(), false),
-            _ => (new_secret(), true),
-        };
+        let pre_cookie = cookie(&parts.headers, PRE_CSRF_COOKIE)
+            .filter(|v| v.len() == 64)
+            .map(str::to_string);
         Ok(Ctx {
             tr: language(&parts.headers),
             session,
@@ -148,7 +157,8 @@ where
                 .map(|p| p.as_str().to_string())
                 .unwrap_or_else(|| "/".into()),
             secure: is_secure(&state, &parts.headers),
-            pre_csrf,
+            pre_cookie,
+            pre_csrf: std::sync::OnceLock::new(),
             initiative,
         })
     }

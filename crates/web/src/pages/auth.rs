@@ -41,8 +41,8 @@ fn safe_next(next: Option<&str>) -> String {
 }
 
 fn with_pre_cookie(ctx: &Ctx, mut res: Response) -> Response {
-    if ctx.pre_csrf.1 {
-        let v = set_cookie(PRE_CSRF_COOKIE, &ctx.pre_csrf.0, 3600, ctx.secure);
+    if ctx.pre_csrf().1 {
+        let v = set_cookie(PRE_CSRF_COOKIE, &ctx.pre_csrf().0, 3600, ctx.secure);
         res.headers_mut()
             .append(header::SET_COOKIE, v.parse().expect("cookie header"));
     }
@@ -64,7 +64,7 @@ fn login_page(
             next,
             email,
             error,
-            pre: ctx.pre_csrf.0.clone(),
+            pre: ctx.pre_csrf().0.clone(),
         },
     )?;
     Ok(with_pre_cookie(ctx, res))
@@ -105,11 +105,11 @@ pub async fn login(
         get("password"),
         safe_next(sub.fields.get("next").map(String::as_str)),
     );
-    let pre_ok = !ctx.pre_csrf.1
+    let pre_ok = !ctx.pre_csrf().1
         && sub
             .csrf
             .as_deref()
-            .is_some_and(|c| constant_time_eq(c.as_bytes(), ctx.pre_csrf.0.as_bytes()));
+            .is_some_and(|c| constant_time_eq(c.as_bytes(), ctx.pre_csrf().0.as_bytes()));
     if !pre_ok {
         return Err(AppError::Forbidden.into());
     }
@@ -206,7 +206,7 @@ pub async fn invitation_form(
         email: inv.email,
         name: String::new(),
         error: String::new(),
-        pre: ctx.pre_csrf.0.clone(),
+        pre: ctx.pre_csrf().0.clone(),
     };
     Ok(with_pre_cookie(&ctx, render_status(StatusCode::OK, &page)?))
 }
@@ -218,11 +218,11 @@ pub async fn accept_invitation(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
-    let pre_ok = !ctx.pre_csrf.1
+    let pre_ok = !ctx.pre_csrf().1
         && sub
             .csrf
             .as_deref()
-            .is_some_and(|c| constant_time_eq(c.as_bytes(), ctx.pre_csrf.0.as_bytes()));
+            .is_some_and(|c| constant_time_eq(c.as_bytes(), ctx.pre_csrf().0.as_bytes()));
     if !pre_ok {
         return Err(AppError::Forbidden.into());
     }
@@ -262,7 +262,7 @@ pub async fn accept_invitation(
                 email,
                 name: get("display_name"),
                 error,
-                pre: ctx.pre_csrf.0.clone(),
+                pre: ctx.pre_csrf().0.clone(),
             };
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }

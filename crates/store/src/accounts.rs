@@ -845,8 +845,8 @@ impl Store {
         }
     }
 
-    /// Accept an invitation: create the account (or use the existing one with that
-    /// email), set its password, grant the role, and mark the link used.
+    /// Accept an invitation: create the account (or, for an email that has one,
+    /// check its password), grant the role, and mark the link used.
     /// A setup link (made by [`Store::create_setup_link`]) names no email: the
     /// person gives it here.
     pub async fn accept_invitation(
@@ -863,11 +863,16 @@ impl Store {
         } else {
             inv.email.clone()
         };
+        // An invitation never changes an existing account's password: whoever
+        // already has an account proves it with that password.
         let user = match self.user_by_email(&email).await? {
-            Some(u) => {
-                self.set_password(u.id, password).await?;
-                u
-            }
+            Some(_) => self.check_login(&email, password).await?.ok_or_else(|| {
+                StoreError::Invalid(FieldErrors::single(
+                    "password",
+                    "wrong_password",
+                    "password: this email already has an account; enter its password",
+                ))
+            })?,
             None => {
                 self.create_user(&email, display_name, Some(password), inv.admin)
                     .await?

@@ -184,6 +184,8 @@ struct InvitePage {
     c: Chrome,
     email: String,
     ask_email: bool,
+    /// The invited email already has an account: ask for its password, no name.
+    existing: bool,
     name: String,
     error: String,
     pre: String,
@@ -200,9 +202,11 @@ pub async fn invitation_form(
         .await?
         .ok_or(AppError::NotFound)?;
     let c = Chrome::new(&ctx, ctx.tr.t("invite-title"));
+    let existing = !inv.email.is_empty() && s.store.user_by_email(&inv.email).await?.is_some();
     let page = InvitePage {
         c,
         ask_email: inv.email.is_empty(),
+        existing,
         email: inv.email,
         name: String::new(),
         error: String::new(),
@@ -256,9 +260,12 @@ pub async fn accept_invitation(
         Err(StoreError::Invalid(e)) => {
             let error = crate::kinds::errors_text(&ctx.tr, &e);
             let c = Chrome::new(&ctx, ctx.tr.t("invite-title"));
+            let existing =
+                !inv.email.is_empty() && s.store.user_by_email(&inv.email).await?.is_some();
             let page = InvitePage {
                 c,
                 ask_email: inv.email.is_empty(),
+                existing,
                 email,
                 name: get("display_name"),
                 error,

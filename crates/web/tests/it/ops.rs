@@ -242,6 +242,66 @@ async fn invitations_and_password_change(e: Engine) {
         app.get(&format!("/invite/{link}"), None).await.status,
         StatusCode::NOT_FOUND
     );
+    // Inviting an existing account's email cannot take the account over.
+    let admin = app.user("admin@example.org", true, &[]).await;
+    let r = app
+        .post_form(
+            "/i/kiryat-malachi/access",
+            &c,
+            &[("email", "admin@example.org"), ("role", "viewer")],
+        )
+        .await;
+    let link = r
+        .body
+        .split("/invite/")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let accept_as = |pw: &str| {
+        Request::builder()
+            .method(Method::POST)
+            .uri(format!("/invite/{link}"))
+            .header(header::COOKIE, pre.clone())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!(
+                "_csrf={token}&display_name=X&password={pw}"
+            )))
+            .unwrap()
+    };
+    let form = app.get(&format!("/invite/{link}"), None).await.body;
+    assert!(
+        form.contains("autocomplete=\"current-password\"") && !form.contains("f-display_name"),
+        "asks for the existing password"
+    );
+    let r = app.send(accept_as("an+attacker+password")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        app.store()
+            .check_login("admin@example.org", "an attacker password")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        app.store()
+            .check_login("admin@example.org", "correct horse battery")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // With the account's own password the role is granted.
+    assert_eq!(
+        app.send(accept_as("correct+horse+battery")).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let u = app.store().user(admin.user_id).await.unwrap();
+    assert_eq!(
+        app.store().grants(&u, &i).await.unwrap().roles,
+        vec![Role::Viewer]
+    );
     // Password change needs the current password.
     let r = app
         .post_form(
@@ -314,7 +374,88 @@ async fn sqlite_backup_is_a_consistent_copy(e: Engine) {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// The one-time link printed at first start creates the first administrator.
+async fn the_setup_link_creates_the_first_admin(e: Engine) {
+    let app = TestApp::new(e).await;
+    assert_eq!(app.store().user_count().await.unwrap(), 0);
+    let link = app.store().create_setup_link().await.unwrap();
+    let form = app.get(&format!("/invite/{link}"), None).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.body.contains(r#"id="f-email""#),
+        "the setup form asks for an email"
+    );
+    let pre = form.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let token = pre.split('=').nth(1).unwrap().to_string();
+    let post = |body: String| {
+        Request::builder()
+            .method(Method::POST)
+            .uri(format!("/invite/{link}"))
+            .header(header::COOKIE, pre.clone())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let r = app
+        .send(post(format!(
+            "_csrf={token}&email=not-an-email&display_name=Ada&password=a+long+password"
+        )))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.store().user_count().await.unwrap(),
+        0,
+        "nothing half-created"
+    );
+    let r = app
+        .send(post(format!(
+            "_csrf={token}&email=ada%40example.org&display_name=Ada&password=a+long+password"
+        )))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let cookie = r.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let ada = app
+        .store()
+        .user_by_email("ada@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(ada.is_admin);
+    let home = app
+        .send(
+            Request::builder()
+                .uri("/")
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(
+        home.body
+            .contains("Kiryat Malachi Collaborative Initiative")
+            && home.body.contains("Riverside Zero")
+    );
+    assert_eq!(
+        app.get(&format!("/invite/{link}"), None).await.status,
+        StatusCode::NOT_FOUND,
+        "used once"
+    );
+}
+
 both_engines!(
+    the_setup_link_creates_the_first_admin,
     health_metrics_and_headers,
     sessions_work_across_processes,
     login_attempts_are_rate_limited,

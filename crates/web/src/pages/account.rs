@@ -192,10 +192,7 @@ pub struct SwitchQuery {
 /// JavaScript and without an account.
 pub async fn switch_language(ctx: Ctx, Query(q): Query<SwitchQuery>) -> PageResult {
     let lang = i18n::supported(&q.to).ok_or(AppError::NotFound)?;
-    let back = match q.back.as_deref() {
-        Some(b) if b.starts_with('/') && !b.starts_with("//") => b.to_string(),
-        _ => "/".into(),
-    };
+    let back = super::auth::safe_next(q.back.as_deref());
     let mut res = Redirect::to(&back).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,

@@ -33,7 +33,7 @@ pub struct NextQuery {
 }
 
 /// Only local paths are followed after signing in (no open redirects).
-fn safe_next(next: Option<&str>) -> String {
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
         _ => "/".into(),

@@ -110,6 +110,22 @@ async fn every_page_renders_in_three_languages(e: Engine) {
     let (_, he) = get_lang(&app, "/i/kiryat-malachi/table", "he", Some(&cookie)).await;
     let (_, en) = get_lang(&app, "/i/kiryat-malachi/table", "en", Some(&cookie)).await;
     assert_ne!(he, en);
+    // The language switcher only sends people back within the site.
+    for (back, to) in [
+        ("%2Fi%2Fkiryat-malachi", "/i/kiryat-malachi"),
+        ("https%3A%2F%2Fevil.example", "/"),
+        ("%2F%2Fevil.example", "/"),
+        ("%2F%5Cevil.example", "/"),
+    ] {
+        let r = app.get(&format!("/lang?to=he&back={back}"), None).await;
+        assert_eq!(r.location(), to);
+        assert!(
+            r.headers[header::SET_COOKIE]
+                .to_str()
+                .unwrap()
+                .starts_with("lang=he;")
+        );
+    }
     // The lang cookie overrides Accept-Language.
     let (_, body) = get_lang(&app, "/p/kiryat-malachi/", "en", Some("lang=he")).await;
     assert!(body.contains("dir=\"rtl\""));

@@ -177,22 +177,29 @@ async fn backup_is_sqlite_only_and_restorable(e: Engine) {
 }
 
 async fn serve_answers_and_stops_on_sigterm(e: Engine) {
+    use std::io::{BufRead, BufReader, Read};
     let db = TestDb::new(e).await;
-    let port =
-        20000 + (std::process::id() % 20000) as u16 + if e == Engine::Sqlite { 0 } else { 1 };
-    let addr = format!("127.0.0.1:{port}");
-    let child = Command::new(BIN)
-        .args(["--database", &db.url, "--addr", &addr, "serve"])
+    // Port 0: the system picks a free port; serve prints the address it got.
+    let mut child = Command::new(BIN)
+        .args(["--database", &db.url, "--addr", "127.0.0.1:0", "serve"])
         .env("BACKBONE_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = vec![];
+    let addr = loop {
+        let line = lines.next().expect("serve printed its address").unwrap();
+        printed.push(line.clone());
+        if let Some(url) = line.strip_prefix("Backbone is serving on http://") {
+            break url.trim().to_string();
+        }
+    };
     let start = Instant::now();
     let mut up = false;
     while start.elapsed() < Duration::from_secs(20) {
         if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
-            use std::io::Read;
             s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                 .unwrap();
             let mut buf = String::new();
@@ -205,19 +212,16 @@ async fn serve_answers_and_stops_on_sigterm(e: Engine) {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(up, "serve answered /healthz");
-    // A fresh database with no account prints a one-time setup link, never a password.
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "exit status after SIGTERM: {:?}",
-        out.status
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    printed.extend(lines.map_while(Result::ok));
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "exit status after SIGTERM: {exit:?}");
+    // A fresh database with no account prints a one-time setup link, never a password.
+    let stdout = printed.join("\n");
     assert!(
         stdout.contains(&format!("http://{addr}/invite/")),
         "{stdout}"

@@ -182,13 +182,49 @@ pub async fn logout(
 #[template(path = "invite.html")]
 struct InvitePage {
     c: Chrome,
+    token: String,
     email: String,
     ask_email: bool,
-    /// The invited email already has an account: ask for its password, no name.
-    existing: bool,
+    /// "new": create an account; "accept": signed in as the invited account;
+    /// "login": the invited email has an account, which must sign in first.
+    mode: &'static str,
     name: String,
     error: String,
     pre: String,
+}
+
+impl InvitePage {
+    async fn new(
+        s: &AppState,
+        ctx: &Ctx,
+        token: &str,
+        inv: &store::accounts::Invitation,
+    ) -> Result<Self, AppError> {
+        let existing = !inv.email.is_empty() && s.store.user_by_email(&inv.email).await?.is_some();
+        let signed_in_as = ctx
+            .session
+            .as_ref()
+            .is_some_and(|x| x.user.email == inv.email);
+        let mode = match (existing, signed_in_as) {
+            (false, _) => "new",
+            (true, true) => "accept",
+            (true, false) => "login",
+        };
+        Ok(InvitePage {
+            c: Chrome::new(ctx, ctx.tr.t("invite-title")),
+            token: token.to_string(),
+            email: inv.email.clone(),
+            ask_email: inv.email.is_empty(),
+            mode,
+            name: String::new(),
+            error: String::new(),
+            pre: if mode == "accept" {
+                ctx.csrf().to_string()
+            } else {
+                ctx.pre_csrf().0.clone()
+            },
+        })
+    }
 }
 
 pub async fn invitation_form(
@@ -201,17 +237,7 @@ pub async fn invitation_form(
         .invitation(&token)
         .await?
         .ok_or(AppError::NotFound)?;
-    let c = Chrome::new(&ctx, ctx.tr.t("invite-title"));
-    let existing = !inv.email.is_empty() && s.store.user_by_email(&inv.email).await?.is_some();
-    let page = InvitePage {
-        c,
-        ask_email: inv.email.is_empty(),
-        existing,
-        email: inv.email,
-        name: String::new(),
-        error: String::new(),
-        pre: ctx.pre_csrf().0.clone(),
-    };
+    let page = InvitePage::new(&s, &ctx, &token, &inv).await?;
     Ok(with_pre_cookie(&ctx, render_status(StatusCode::OK, &page)?))
 }
 
@@ -222,55 +248,57 @@ pub async fn accept_invitation(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
-    let pre_ok = !ctx.pre_csrf().1
-        && sub
-            .csrf
-            .as_deref()
-            .is_some_and(|c| constant_time_eq(c.as_bytes(), ctx.pre_csrf().0.as_bytes()));
-    if !pre_ok {
-        return Err(AppError::Forbidden.into());
-    }
     let inv = s
         .store
         .invitation(&token)
         .await?
         .ok_or(AppError::NotFound)?;
+    let mut page = InvitePage::new(&s, &ctx, &token, &inv).await?;
     let get = |k: &str| sub.fields.get(k).cloned().unwrap_or_default();
-    let email = if inv.email.is_empty() {
-        get("email")
-    } else {
-        inv.email.clone()
+    let result = match page.mode {
+        "accept" => {
+            let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
+            s.store
+                .accept_invitation_as(&token, &user)
+                .await
+                .map(|()| None)
+        }
+        "new" => {
+            let pre_ok = !ctx.pre_csrf().1
+                && sub
+                    .csrf
+                    .as_deref()
+                    .is_some_and(|c| constant_time_eq(c.as_bytes(), ctx.pre_csrf().0.as_bytes()));
+            if !pre_ok {
+                return Err(AppError::Forbidden.into());
+            }
+            let email = if inv.email.is_empty() {
+                get("email")
+            } else {
+                inv.email.clone()
+            };
+            page.email = email.clone();
+            s.store
+                .accept_invitation(&token, &email, &get("display_name"), &get("password"))
+                .await
+                .map(Some)
+        }
+        _ => return Err(AppError::Forbidden.into()),
     };
-    let result = s
-        .store
-        .accept_invitation(&token, &email, &get("display_name"), &get("password"))
-        .await;
     match result {
-        Ok(user) => {
-            let (secret, _) = s.store.create_session(user.id).await?;
+        Ok(new_user) => {
             let mut res = Redirect::to("/").into_response();
-            res.headers_mut().append(
-                header::SET_COOKIE,
-                set_cookie(SESSION_COOKIE, &secret, SESSION_DAYS * 86400, ctx.secure)
-                    .parse()
-                    .expect("cookie header"),
-            );
+            if let Some(user) = new_user {
+                let (secret, _) = s.store.create_session(user.id).await?;
+                let cookie = set_cookie(SESSION_COOKIE, &secret, SESSION_DAYS * 86400, ctx.secure);
+                res.headers_mut()
+                    .append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
+            }
             Ok(res)
         }
         Err(StoreError::Invalid(e)) => {
-            let error = crate::kinds::errors_text(&ctx.tr, &e);
-            let c = Chrome::new(&ctx, ctx.tr.t("invite-title"));
-            let existing =
-                !inv.email.is_empty() && s.store.user_by_email(&inv.email).await?.is_some();
-            let page = InvitePage {
-                c,
-                ask_email: inv.email.is_empty(),
-                existing,
-                email,
-                name: get("display_name"),
-                error,
-                pre: ctx.pre_csrf().0.clone(),
-            };
+            page.error = crate::kinds::errors_text(&ctx.tr, &e);
+            page.name = get("display_name");
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => Err(e.into()),

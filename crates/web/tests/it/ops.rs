@@ -242,7 +242,8 @@ async fn invitations_and_password_change(e: Engine) {
         app.get(&format!("/invite/{link}"), None).await.status,
         StatusCode::NOT_FOUND
     );
-    // Inviting an existing account's email cannot take the account over.
+    // Inviting an existing account's email cannot take the account over: its
+    // owner must sign in and accept as themselves.
     let admin = app.user("admin@example.org", true, &[]).await;
     let r = app
         .post_form(
@@ -260,31 +261,25 @@ async fn invitations_and_password_change(e: Engine) {
         .next()
         .unwrap()
         .to_string();
-    let accept_as = |pw: &str| {
-        Request::builder()
-            .method(Method::POST)
-            .uri(format!("/invite/{link}"))
-            .header(header::COOKIE, pre.clone())
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(format!(
-                "_csrf={token}&display_name=X&password={pw}"
-            )))
-            .unwrap()
-    };
     let form = app.get(&format!("/invite/{link}"), None).await.body;
     assert!(
-        form.contains("autocomplete=\"current-password\"") && !form.contains("f-display_name"),
-        "asks for the existing password"
+        form.contains(&format!("/login?next=%2Finvite%2F{link}")) && !form.contains("f-password"),
+        "asks to sign in first"
     );
-    let r = app.send(accept_as("an+attacker+password")).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        app.store()
-            .check_login("admin@example.org", "an attacker password")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    let r = app
+        .send(
+            Request::builder()
+                .method(Method::POST)
+                .uri(format!("/invite/{link}"))
+                .header(header::COOKIE, pre.clone())
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!(
+                    "_csrf={token}&display_name=X&password=an+attacker+password"
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(
         app.store()
             .check_login("admin@example.org", "correct horse battery")
@@ -292,15 +287,52 @@ async fn invitations_and_password_change(e: Engine) {
             .unwrap()
             .is_some()
     );
-    // With the account's own password the role is granted.
-    assert_eq!(
-        app.send(accept_as("correct+horse+battery")).await.status,
-        StatusCode::SEE_OTHER
-    );
+    // Someone else signed in cannot accept it either.
+    let r = app.post_form(&format!("/invite/{link}"), &c, &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Signed in as the invited account, one click accepts.
+    let form = app.get(&format!("/invite/{link}"), Some(&admin)).await.body;
+    assert!(form.contains("invite") && !form.contains("f-password"));
+    let r = app.post_form(&format!("/invite/{link}"), &admin, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let u = app.store().user(admin.user_id).await.unwrap();
     assert_eq!(
         app.store().grants(&u, &i).await.unwrap().roles,
         vec![Role::Viewer]
+    );
+    // An invitation dies with its author's right to manage access.
+    let r = app
+        .post_form(
+            "/i/kiryat-malachi/access",
+            &c,
+            &[("email", "late@example.org"), ("role", "coordinator")],
+        )
+        .await;
+    let late = r
+        .body
+        .split("/invite/")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    app.store()
+        .revoke_role(None, c.user_id, i.id, Role::Coordinator)
+        .await
+        .unwrap();
+    assert!(
+        app.store()
+            .accept_invitation(&late, "", "Late", "a long enough password")
+            .await
+            .is_err()
+    );
+    assert!(
+        app.store()
+            .user_by_email("late@example.org")
+            .await
+            .unwrap()
+            .is_none()
     );
     // Password change needs the current password.
     let r = app
@@ -451,6 +483,21 @@ async fn the_setup_link_creates_the_first_admin(e: Engine) {
         app.get(&format!("/invite/{link}"), None).await.status,
         StatusCode::NOT_FOUND,
         "used once"
+    );
+    // Once an account exists, a setup link no longer works.
+    let again = app.store().create_setup_link().await.unwrap();
+    assert!(
+        app.store()
+            .accept_invitation(&again, "eve@example.org", "Eve", "a long enough password")
+            .await
+            .is_err()
+    );
+    assert!(
+        app.store()
+            .user_by_email("eve@example.org")
+            .await
+            .unwrap()
+            .is_none()
     );
 }
 

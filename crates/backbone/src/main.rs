@@ -74,6 +74,9 @@ struct ServeArgs {
     /// Mark cookies Secure (when served over TLS).
     #[arg(long, env = "BACKBONE_SECURE_COOKIES", global = true)]
     secure_cookies: bool,
+    /// Behind a reverse proxy: take the client address from X-Forwarded-For.
+    #[arg(long, env = "BACKBONE_TRUST_PROXY", global = true)]
+    trust_proxy: bool,
 }
 
 #[derive(Subcommand)]
@@ -328,6 +331,7 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> AnyResult {
         store,
         web::Config {
             secure_cookies: args.secure_cookies,
+            trust_proxy: args.trust_proxy,
         },
     ));
     tracing::info!(addr = %local, database = %store::redact_url(&url), ready_ms = started.elapsed().as_millis() as u64, "Backbone is serving");

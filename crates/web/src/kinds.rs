@@ -153,6 +153,11 @@ impl Kind for Membership {
             "end_date",
         ]
     }
+    /// Stipends paid to residents are for those who run the registry.
+    fn redact(&mut self) {
+        self.stipend_hourly_cents = None;
+        self.stipend_currency = None;
+    }
 }
 
 impl Kind for Location {

@@ -33,6 +33,10 @@ pub struct Config {
     /// Mark cookies `Secure` (set when Backbone is served over TLS, e.g. behind a
     /// proxy). Requests that arrive with `X-Forwarded-Proto: https` get it anyway.
     pub secure_cookies: bool,
+    /// Backbone runs behind a reverse proxy that appends the client's address to
+    /// `X-Forwarded-For`; login throttling then uses the right-most address.
+    /// Off by default: a client could otherwise choose its own address.
+    pub trust_proxy: bool,
 }
 
 /// Shared by every request; cheap to clone.

@@ -141,8 +141,18 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
 
 /// Headers every response carries.
 pub async fn security_headers(req: Request, next: Next) -> Response {
+    // Pages seen through a session may hold personal data or a fresh secret (an
+    // API token, an invitation link): no browser or proxy keeps a copy.
+    let signed_in = req
+        .headers()
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.contains("bb_session="));
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if signed_in && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(

@@ -170,11 +170,11 @@ impl Paging {
     fn options(&self) -> Result<(u64, u64, ListOptions), AppError> {
         let page = self.page.unwrap_or(1);
         let per = self.per_page.unwrap_or(50);
-        if page == 0 {
+        if !(1..=1_000_000).contains(&page) {
             return Err(AppError::Invalid(FieldErrors::single(
                 "page",
                 "invalid_number",
-                "page must be 1 or more",
+                "page must be from 1 to 1000000",
             )));
         }
         if !(1..=500).contains(&per) {
@@ -441,6 +441,7 @@ async fn list_networks(
             None,
             ListOptions {
                 limit: 10_000,
+                offset: 0,
                 ..opts
             },
         )

@@ -35,7 +35,14 @@ pub struct NextQuery {
 /// Only local paths are followed after signing in (no open redirects).
 pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
+            n.to_string()
+        }
         _ => "/".into(),
     }
 }
@@ -80,13 +87,20 @@ pub async fn login_form(ctx: Ctx, Query(q): Query<NextQuery>) -> PageResult {
     )
 }
 
-fn client_ip(headers: &HeaderMap, peer: Option<std::net::SocketAddr>) -> String {
-    // Behind a proxy the first X-Forwarded-For hop is the client.
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|s| s.trim().to_string())
+/// The client's address for throttling: the socket peer, or behind a trusted
+/// proxy the right-most `X-Forwarded-For` entry (the one the proxy appended).
+fn client_ip(headers: &HeaderMap, peer: Option<std::net::SocketAddr>, trust_proxy: bool) -> String {
+    let forwarded = || {
+        headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    trust_proxy
+        .then(forwarded)
+        .flatten()
         .or_else(|| peer.map(|p| p.ip().to_string()))
         .unwrap_or_else(|| "unknown".into())
 }
@@ -114,7 +128,7 @@ pub async fn login(
         return Err(AppError::Forbidden.into());
     }
     let account_key = format!("account:{}", email.trim().to_lowercase());
-    let ip_key = format!("ip:{}", client_ip(&headers, peer));
+    let ip_key = format!("ip:{}", client_ip(&headers, peer, s.config.trust_proxy));
     if s.store.login_throttled(&account_key).await? || s.store.login_throttled(&ip_key).await? {
         tracing::warn!("login throttled");
         return login_page(
@@ -302,5 +316,38 @@ pub async fn accept_invitation(
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(
+            safe_next(Some("/i/kiryat-malachi?x=1")),
+            "/i/kiryat-malachi?x=1"
+        );
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n",
+            "https://evil.example",
+            "evil",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", "6.6.6.6, 10.0.0.7".parse().unwrap());
+        let peer = Some("127.0.0.1:5000".parse().unwrap());
+        assert_eq!(client_ip(&h, peer, false), "127.0.0.1");
+        assert_eq!(client_ip(&h, peer, true), "10.0.0.7");
+        assert_eq!(client_ip(&HeaderMap::new(), peer, true), "127.0.0.1");
     }
 }

@@ -625,7 +625,7 @@ pub async fn audit(
     Query(q): Query<PageQuery>,
 ) -> PageResult {
     let (_, i, g) = open(&s.store, &ctx, &slug, Action::ReadAudit).await?;
-    let page = q.page.unwrap_or(1).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
     let per = 50;
     let mut entries = s
         .store

@@ -36,8 +36,11 @@ struct PortalContent<'a> {
     bodies: Vec<PortalBody>,
 }
 
-pub async fn redirect_slash(Path(slug): Path<String>) -> impl IntoResponse {
-    Redirect::permanent(&format!("/p/{slug}/"))
+pub async fn redirect_slash(Path(slug): Path<String>) -> PageResult {
+    if !domain::validation::is_slug(&slug) {
+        return Err(AppError::NotFound.into());
+    }
+    Ok(Redirect::permanent(&format!("/p/{slug}/")).into_response())
 }
 
 /// The portal. Its content is rendered once per change of the initiative (see

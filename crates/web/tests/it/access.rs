@@ -494,6 +494,54 @@ async fn contact_details_are_for_coordinators(e: Engine) {
         )
         .await;
     assert_eq!(r.json()["email"], serde_json::Value::Null);
+    // Pages seen through a session are not kept by browsers or proxies.
+    let r = app.get("/i/kiryat-malachi/people", Some(&p)).await;
+    assert_eq!(r.headers["cache-control"], "no-store");
+    // Residents' stipends are for coordinators too.
+    let rz = app
+        .user(
+            "rz@example.org",
+            false,
+            &[("riverside-zero", Role::Partner)],
+        )
+        .await;
+    let r = app
+        .api(
+            Method::GET,
+            "/api/v1/initiatives/riverside-zero/memberships?per_page=500",
+            Some(&rz),
+            None,
+        )
+        .await;
+    assert!(
+        r.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["stipend_hourly_cents"].is_null())
+    );
+    let rzc = app
+        .user(
+            "rzc@example.org",
+            false,
+            &[("riverside-zero", Role::Coordinator)],
+        )
+        .await;
+    let r = app
+        .api(
+            Method::GET,
+            "/api/v1/initiatives/riverside-zero/memberships?per_page=500",
+            Some(&rzc),
+            None,
+        )
+        .await;
+    assert!(
+        r.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["stipend_hourly_cents"] == 2500)
+    );
     let r = app
         .api(
             Method::GET,

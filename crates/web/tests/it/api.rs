@@ -98,6 +98,19 @@ async fn crud_through_the_api(e: Engine) {
     let r = app
         .api(
             Method::GET,
+            &format!("{base}/people?page=100000000000000000&per_page=100"),
+            Some(&c),
+            None,
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a huge page is refused, not a crash"
+    );
+    let r = app
+        .api(
+            Method::GET,
             &format!("{base}/people?per_page=1000"),
             Some(&c),
             None,
@@ -174,6 +187,24 @@ async fn networks_and_initiatives(e: Engine) {
         .api(Method::GET, "/api/v1/networks", Some(&admin), None)
         .await;
     assert_eq!(r.json()["total"], 2);
+    // A coordinator of the new initiative sees its network on page 1.
+    let coordinator = app
+        .user(
+            "c@example.org",
+            false,
+            &[("harbor-welcome", Role::Coordinator)],
+        )
+        .await;
+    let r = app
+        .api(
+            Method::GET,
+            "/api/v1/networks?page=1&per_page=1",
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["items"][0]["slug"], "welcoming");
+    assert_eq!(r.json()["total"], 1);
     // The creator coordinates the new initiative.
     let r = app.api(Method::POST, "/api/v1/initiatives/harbor-welcome/bodies", Some(&admin), Some(json!({"name": "Council", "kind": "steering_committee", "cadence_min_days": 30, "cadence_max_days": 30}))).await;
     assert_eq!(r.status, StatusCode::CREATED);

@@ -116,6 +116,8 @@ async fn every_page_renders_in_three_languages(e: Engine) {
         ("https%3A%2F%2Fevil.example", "/"),
         ("%2F%2Fevil.example", "/"),
         ("%2F%5Cevil.example", "/"),
+        ("%2F%09%2Fevil.example", "/"),
+        ("%2F%0A", "/"),
     ] {
         let r = app.get(&format!("/lang?to=he&back={back}"), None).await;
         assert_eq!(r.location(), to);

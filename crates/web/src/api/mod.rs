@@ -572,7 +572,15 @@ async fn update_initiative(
     ApiJson(body): ApiJson,
 ) -> ApiResult<Json<Record<Initiative>>> {
     let (i, _) = open(&s.store, &user, &slug, Action::EditPartnership).await?;
-    let (fields, version) = body_fields(body, INITIATIVE_FIELDS)?;
+    let (mut fields, version) = body_fields(body, INITIATIVE_FIELDS)?;
+    // Only an admin moves an initiative to another network (its lead reads it).
+    if !user.is_admin {
+        let current = i.data.network_id.map(|n| n.to_string()).unwrap_or_default();
+        match fields.get("network_id") {
+            Some(sent) if *sent != current => return Err(AppError::Forbidden),
+            _ => fields.insert("network_id".into(), current),
+        };
+    }
     let version = version.ok_or_else(|| {
         AppError::Invalid(FieldErrors::single(
             "version",

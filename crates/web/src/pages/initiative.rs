@@ -141,7 +141,13 @@ async fn network_names(s: &AppState) -> Result<RefNames, AppError> {
     let mut refs = RefNames::default();
     let nets = s
         .store
-        .list::<Network>(None, ListOptions::default())
+        .list::<Network>(
+            None,
+            ListOptions {
+                include_archived: true,
+                ..Default::default()
+            },
+        )
         .await?;
     refs.by_table.insert(
         "networks",
@@ -287,12 +293,18 @@ async fn initiative_form(
             let c = c.in_initiative(i, g, "home");
             let heading = c.t1("form-edit", "kind", &c.t("kind-one-initiative"));
             let slug = &i.data.slug;
+            // Which network an initiative belongs to decides which network lead
+            // reads it: only an admin moves it.
+            let mut defs = initiative_fields();
+            if !g.admin {
+                defs.retain(|d| d.name != "network_id");
+            }
             GlobalForm {
                 c,
                 heading,
                 action: format!("/i/{slug}/edit"),
                 cancel: format!("/i/{slug}"),
-                defs: initiative_fields(),
+                defs,
                 refs,
             }
         }
@@ -459,9 +471,13 @@ pub async fn update_initiative(
     Path(slug): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let sub = Submitted::from_pairs(pairs);
+    let mut sub = Submitted::from_pairs(pairs);
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
     let (_, i, g) = open(&s.store, &ctx, &slug, Action::EditPartnership).await?;
+    if !user.is_admin {
+        let current = i.data.network_id.map(|n| n.to_string()).unwrap_or_default();
+        sub.fields.insert("network_id".into(), current);
+    }
     match initiative_form(&s, &ctx, Some((&i, &g)))
         .await?
         .save::<Initiative>(&s, &user, &sub, Some(i.id))

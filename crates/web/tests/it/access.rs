@@ -564,7 +564,81 @@ async fn contact_details_are_for_coordinators(e: Engine) {
     assert!(page.contains(&email));
 }
 
+/// The network decides which lead reads an initiative: only an admin moves it.
+async fn coordinators_cannot_move_initiatives(e: Engine) {
+    let app = TestApp::new(e).await;
+    let c = app
+        .user(
+            "c@example.org",
+            false,
+            &[("kiryat-malachi", Role::Coordinator)],
+        )
+        .await;
+    let admin = app.user("admin@example.org", true, &[]).await;
+    let r = app
+        .api(
+            Method::POST,
+            "/api/v1/networks",
+            Some(&admin),
+            Some(serde_json::json!({"name": "Other", "slug": "other"})),
+        )
+        .await;
+    let other = r.json()["id"].as_i64().unwrap();
+    let i = app
+        .store()
+        .initiative_by_slug("kiryat-malachi")
+        .await
+        .unwrap();
+    let body = serde_json::json!({"name": i.data.name, "slug": "kiryat-malachi", "place": i.data.place, "languages": "he,en", "network_id": other, "version": i.version});
+    let r = app
+        .api(
+            Method::PUT,
+            "/api/v1/initiatives/kiryat-malachi",
+            Some(&c),
+            Some(body),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let form = app.get("/i/kiryat-malachi/edit", Some(&c)).await.body;
+    assert!(
+        !form.contains("f-network_id"),
+        "no network choice for a coordinator"
+    );
+    let r = app
+        .post_form(
+            "/i/kiryat-malachi/edit",
+            &c,
+            &[
+                ("name", "Kiryat Malachi"),
+                ("slug", "kiryat-malachi"),
+                ("place", "Kiryat Malachi"),
+                ("languages", "he"),
+                ("network_id", &other.to_string()),
+                ("_version", &i.version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let now = app
+        .store()
+        .initiative_by_slug("kiryat-malachi")
+        .await
+        .unwrap();
+    assert_eq!(
+        now.data.network_id, i.data.network_id,
+        "the network did not change"
+    );
+    assert_eq!(now.data.name, "Kiryat Malachi");
+    assert!(
+        app.get("/i/kiryat-malachi/edit", Some(&admin))
+            .await
+            .body
+            .contains("f-network_id")
+    );
+}
+
 both_engines!(
+    coordinators_cannot_move_initiatives,
     contact_details_are_for_coordinators,
     roles_do_not_cross_initiatives,
     viewers_cannot_change_anything,

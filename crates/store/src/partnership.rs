@@ -20,6 +20,20 @@ fn a(s: &str) -> Alias {
     Alias::new(s)
 }
 
+/// 1 when `user` leads the network of the joined `initiatives` row, else 0.
+fn is_lead(user: Expr) -> Expr {
+    let lead = Query::select()
+        .expr(Expr::val(1))
+        .from(a("network_leads"))
+        .and_where(Expr::col((a("network_leads"), a("user_id"))).eq(user))
+        .and_where(
+            Expr::col((a("network_leads"), a("network_id")))
+                .equals((a("initiatives"), a("network_id"))),
+        )
+        .to_owned();
+    Expr::case(Expr::exists(lead), 1).finally(0).into()
+}
+
 /// A seat with the names it refers to, for listing a body's members.
 #[derive(Debug, Clone, Serialize)]
 pub struct MemberRow {
@@ -57,20 +71,14 @@ impl Store {
             .and_where(Expr::col((i(), a("slug"))).eq(slug))
             .and_where(Expr::col((i(), a("archived_at"))).is_null());
         let uid = user.map(|u| u.id).unwrap_or(0);
-        q.expr_as(
-            Expr::cust_with_values(
-                "CASE WHEN EXISTS (SELECT 1 FROM network_leads nl WHERE nl.user_id = $1 AND nl.network_id = initiatives.network_id) THEN 1 ELSE 0 END",
-                [uid],
-            ),
-            a("is_lead"),
-        )
-        .expr_as(Expr::col((a("role_grants"), a("role"))), a("role"))
-        .left_join(
-            a("role_grants"),
-            Expr::col((a("role_grants"), a("initiative_id")))
-                .equals((i(), a("id")))
-                .and(Expr::col((a("role_grants"), a("user_id"))).eq(uid)),
-        );
+        q.expr_as(is_lead(Expr::val(uid)), a("is_lead"))
+            .expr_as(Expr::col((a("role_grants"), a("role"))), a("role"))
+            .left_join(
+                a("role_grants"),
+                Expr::col((a("role_grants"), a("initiative_id")))
+                    .equals((i(), a("id")))
+                    .and(Expr::col((a("role_grants"), a("user_id"))).eq(uid)),
+            );
         let rows = self.db.query_all(&q).await?;
         let first = rows.first().ok_or(StoreError::NotFound)?;
         let initiative = read_record::<Initiative>(first)?;
@@ -116,11 +124,15 @@ impl Store {
             .inner_join(u(), Expr::col((u(), a("id"))).equals((s(), a("user_id"))))
             .left_join(
                 i(),
-                Expr::col((i(), a("slug"))).eq(slug).and(Expr::col((i(), a("archived_at"))).is_null()),
+                Expr::col((i(), a("slug")))
+                    .eq(slug)
+                    .and(Expr::col((i(), a("archived_at"))).is_null()),
             )
             .left_join(
                 rg(),
-                Expr::col((rg(), a("initiative_id"))).equals((i(), a("id"))).and(Expr::col((rg(), a("user_id"))).equals((u(), a("id")))),
+                Expr::col((rg(), a("initiative_id")))
+                    .equals((i(), a("id")))
+                    .and(Expr::col((rg(), a("user_id"))).equals((u(), a("id")))),
             )
             .column((i(), a("generation")))
             .expr_as(Expr::col((u(), a("id"))), a("u_id"))
@@ -130,12 +142,7 @@ impl Store {
             .expr_as(Expr::col((u(), a("language"))), a("u_language"))
             .column((s(), a("csrf_token")))
             .expr_as(Expr::col((rg(), a("role"))), a("role"))
-            .expr_as(
-                Expr::cust(
-                    "CASE WHEN EXISTS (SELECT 1 FROM network_leads nl WHERE nl.user_id = users.id AND nl.network_id = initiatives.network_id) THEN 1 ELSE 0 END",
-                ),
-                a("is_lead"),
-            )
+            .expr_as(is_lead(Expr::col((u(), a("id")))), a("is_lead"))
             .and_where(Expr::col((s(), a("id_hash"))).eq(crate::accounts::sha256_hex(secret)))
             .and_where(Expr::col((s(), a("expires_at"))).gt(crate::now()))
             .and_where(Expr::col((u(), a("disabled_at"))).is_null());
@@ -229,9 +236,13 @@ impl Store {
                 a("bodies"),
                 Expr::col((a("bodies"), a("id"))).equals((m(), a("body_id"))),
             )
+            // An archived organization no longer sits at the table: its seats show
+            // no organization and its sector counts as missing.
             .left_join(
                 a("organizations"),
-                Expr::col((a("organizations"), a("id"))).equals((m(), a("organization_id"))),
+                Expr::col((a("organizations"), a("id")))
+                    .equals((m(), a("organization_id")))
+                    .and(Expr::col((a("organizations"), a("archived_at"))).is_null()),
             )
             .and_where(Expr::col((m(), a("initiative_id"))).eq(initiative))
             .and_where(Expr::col((m(), a("archived_at"))).is_null())

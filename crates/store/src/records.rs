@@ -188,6 +188,17 @@ impl Store {
         if before.archived == archived {
             return Ok(before);
         }
+        if !archived {
+            // Coming back must not duplicate a live record (a second "administration"
+            // stage) nor point at records archived meanwhile.
+            check_constraints(
+                &txn,
+                before.initiative_id.or(initiative),
+                Some(id),
+                &before.data,
+            )
+            .await?;
+        }
         let now = crate::now();
         let q = Query::update()
             .table(a(T::TABLE))

@@ -449,6 +449,19 @@ async fn pages_need_login_and_admins_see_all(e: Engine) {
         app.get("/i/riverside-zero/table", Some(&lead)).await.status,
         StatusCode::OK
     );
+    let r = app
+        .api(
+            Method::GET,
+            "/api/v1/initiatives/riverside-zero",
+            Some(&lead),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "the API sees the lead too");
+    let r = app
+        .api(Method::GET, "/api/v1/initiatives", Some(&lead), None)
+        .await;
+    assert_eq!(r.json()["total"], 2);
     assert_eq!(
         app.get("/i/riverside-zero/organizations/new", Some(&lead))
             .await

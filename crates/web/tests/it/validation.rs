@@ -361,7 +361,124 @@ async fn people_link_to_member_accounts_only(e: Engine) {
     assert!(!form.contains("out@example.org"));
 }
 
+/// Archiving and restoring keep the registry consistent.
+async fn archive_and_restore_keep_the_rules(e: Engine) {
+    let app = TestApp::new(e).await;
+    let c = app
+        .user(
+            "c@example.org",
+            false,
+            &[("kiryat-malachi", Role::Coordinator)],
+        )
+        .await;
+    let base = "/api/v1/initiatives/kiryat-malachi";
+    let stages = app
+        .api(Method::GET, &format!("{base}/stages"), Some(&c), None)
+        .await
+        .json();
+    let admin_stage = stages["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage"] == "administration")
+        .unwrap()
+        .clone();
+    let id = admin_stage["id"].as_i64().unwrap();
+    assert_eq!(
+        app.api(
+            Method::POST,
+            &format!("{base}/stages/{id}/archive"),
+            Some(&c),
+            None
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    let r = app
+        .api(
+            Method::POST,
+            &format!("{base}/stages"),
+            Some(&c),
+            Some(json!({"stage": "administration", "reached_on": "2016-08-01"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = app
+        .api(
+            Method::POST,
+            &format!("{base}/stages/{id}/restore"),
+            Some(&c),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.json()["fields"]["stage"].is_string());
+    // An archived organization no longer counts at the table.
+    let orgs = app
+        .api(
+            Method::GET,
+            &format!("{base}/organizations?per_page=500"),
+            Some(&c),
+            None,
+        )
+        .await
+        .json();
+    let gazit = orgs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "Gazit Globe")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let table = app
+        .api(Method::GET, &format!("{base}/table"), Some(&c), None)
+        .await
+        .json();
+    assert!(
+        !table["bodies"][0]["table"]["missing"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("business"))
+    );
+    assert!(
+        app.get("/p/kiryat-malachi/", None)
+            .await
+            .body
+            .contains("Gazit Globe")
+    );
+    assert_eq!(
+        app.api(
+            Method::POST,
+            &format!("{base}/organizations/{gazit}/archive"),
+            Some(&c),
+            None
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    let table = app
+        .api(Method::GET, &format!("{base}/table"), Some(&c), None)
+        .await
+        .json();
+    assert!(
+        table["bodies"][0]["table"]["missing"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("business")),
+        "{table}"
+    );
+    let portal = app.get("/p/kiryat-malachi/", None).await.body;
+    assert!(
+        !portal.contains("Gazit Globe"),
+        "the portal page follows at once"
+    );
+}
+
 both_engines!(
+    archive_and_restore_keep_the_rules,
     bad_input_is_refused_by_field,
     uniqueness_is_checked_by_field,
     people_link_to_member_accounts_only

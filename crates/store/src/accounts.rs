@@ -541,45 +541,30 @@ impl Store {
         role: Role,
     ) -> Result<()> {
         let txn = self.write_txn().await?;
-        let exists = count(
-            &txn,
-            &Query::select()
-                .expr(Expr::cust("COUNT(*)"))
-                .from(a("role_grants"))
-                .and_where(Expr::col(a("user_id")).eq(user_id))
-                .and_where(Expr::col(a("initiative_id")).eq(initiative_id))
-                .and_where(Expr::col(a("role")).eq(role.as_str()))
-                .to_owned(),
-        )
-        .await?;
-        if exists == 0 {
-            let q = Query::insert()
-                .into_table(a("role_grants"))
-                .columns([a("user_id"), a("initiative_id"), a("role"), a("created_at")])
-                .values_panic([
-                    user_id.into(),
-                    initiative_id.into(),
-                    role.as_str().into(),
-                    crate::now().into(),
-                ])
-                .returning_col(a("id"))
-                .to_owned();
-            let id: i64 = insert_id(&txn, &q).await?;
-            let after = serde_json::json!({"user_id": user_id, "role": role});
-            audit::append(
-                &txn,
-                actor,
-                Some(initiative_id),
-                "role_grant",
-                id,
-                "create",
-                None::<&()>,
-                Some(&after),
-            )
-            .await?;
-        }
+        grant_role_in(&txn, actor, user_id, initiative_id, role).await?;
         txn.commit().await?;
         Ok(())
+    }
+
+    /// Create an initiative; whoever creates it coordinates it until they hand
+    /// it over. Both in one transaction: no initiative is left without one.
+    pub async fn create_initiative(
+        &self,
+        creator: &User,
+        value: &Initiative,
+    ) -> Result<Record<Initiative>> {
+        let txn = self.write_txn().await?;
+        let rec = crate::records::create_in(&txn, Some(creator.id), None, value).await?;
+        grant_role_in(
+            &txn,
+            Some(creator.id),
+            creator.id,
+            rec.id,
+            Role::Coordinator,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(rec)
     }
 
     pub async fn revoke_role(
@@ -1090,4 +1075,52 @@ impl Store {
         )
         .await
     }
+}
+
+/// Give a user a role in an initiative inside a caller's transaction (idempotent).
+async fn grant_role_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: Option<i64>,
+    user_id: i64,
+    initiative_id: i64,
+    role: Role,
+) -> Result<()> {
+    let exists = count(
+        txn,
+        &Query::select()
+            .expr(Expr::cust("COUNT(*)"))
+            .from(a("role_grants"))
+            .and_where(Expr::col(a("user_id")).eq(user_id))
+            .and_where(Expr::col(a("initiative_id")).eq(initiative_id))
+            .and_where(Expr::col(a("role")).eq(role.as_str()))
+            .to_owned(),
+    )
+    .await?;
+    if exists == 0 {
+        let q = Query::insert()
+            .into_table(a("role_grants"))
+            .columns([a("user_id"), a("initiative_id"), a("role"), a("created_at")])
+            .values_panic([
+                user_id.into(),
+                initiative_id.into(),
+                role.as_str().into(),
+                crate::now().into(),
+            ])
+            .returning_col(a("id"))
+            .to_owned();
+        let id = insert_id(txn, &q).await?;
+        let after = serde_json::json!({"user_id": user_id, "role": role});
+        audit::append(
+            txn,
+            actor,
+            Some(initiative_id),
+            "role_grant",
+            id,
+            "create",
+            None::<&()>,
+            Some(&after),
+        )
+        .await?;
+    }
+    Ok(())
 }

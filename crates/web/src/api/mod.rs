@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use domain::access::{Action, Grants, Role};
+use domain::access::{Action, Grants};
 use domain::partnership::{Initiative, Location, Network, Organization, Service};
 use domain::resource::{Record, Resource};
 use domain::validation::{FieldErrors, FieldMap};
@@ -558,11 +558,7 @@ async fn create_initiative(
     require_admin(&user)?;
     let (fields, _) = body_fields(body, INITIATIVE_FIELDS)?;
     let v = Initiative::parse(&fields).map_err(AppError::Invalid)?;
-    let rec = s.store.create(Some(user.id), None, &v).await?;
-    s.store
-        .grant_role(Some(user.id), user.id, rec.id, Role::Coordinator)
-        .await?;
-    Ok(created(rec))
+    Ok(created(s.store.create_initiative(&user, &v).await?))
 }
 
 async fn update_initiative(

@@ -156,6 +156,35 @@ async fn network_names(s: &AppState) -> Result<RefNames, AppError> {
     Ok(refs)
 }
 
+/// How a record outside any initiative's registry pages is created.
+trait GlobalKind: Resource {
+    async fn create(
+        store: &store::Store,
+        user: &User,
+        value: &Self,
+    ) -> Result<Record<Self>, StoreError>;
+}
+
+impl GlobalKind for Network {
+    async fn create(
+        store: &store::Store,
+        user: &User,
+        value: &Self,
+    ) -> Result<Record<Self>, StoreError> {
+        store.create(Some(user.id), None, value).await
+    }
+}
+
+impl GlobalKind for Initiative {
+    async fn create(
+        store: &store::Store,
+        user: &User,
+        value: &Self,
+    ) -> Result<Record<Self>, StoreError> {
+        store.create_initiative(user, value).await
+    }
+}
+
 /// The form of a network or an initiative (records outside any initiative's
 /// registry pages): where it posts, where "cancel" goes, and its fields.
 struct GlobalForm {
@@ -202,7 +231,7 @@ impl GlobalForm {
     /// Save the submitted values: a new record, or an edit of `id` based on the
     /// submitted version. Invalid input shows the form again (422); a stale edit
     /// shows it with the saved values beside what was typed (409).
-    async fn save<T: Resource>(
+    async fn save<T: GlobalKind>(
         self,
         s: &AppState,
         user: &User,
@@ -211,7 +240,7 @@ impl GlobalForm {
     ) -> Result<Record<T>, PageResult> {
         let result = match (T::parse(&sub.fields), id) {
             (Err(e), _) => Err(StoreError::Invalid(e)),
-            (Ok(v), None) => s.store.create(Some(user.id), None, &v).await,
+            (Ok(v), None) => T::create(&s.store, user, &v).await,
             (Ok(v), Some(id)) => match sub.version {
                 Some(version) => s.store.update(Some(user.id), None, id, version, &v).await,
                 None => {
@@ -439,13 +468,7 @@ pub async fn create_initiative(
         .save::<Initiative>(&s, &user, &sub, None)
         .await
     {
-        Ok(rec) => {
-            // Whoever creates an initiative coordinates it until they hand it over.
-            s.store
-                .grant_role(Some(user.id), user.id, rec.id, Role::Coordinator)
-                .await?;
-            Ok(Redirect::to(&format!("/i/{}", rec.data.slug)).into_response())
-        }
+        Ok(rec) => Ok(Redirect::to(&format!("/i/{}", rec.data.slug)).into_response()),
         Err(page) => page,
     }
 }

@@ -102,6 +102,10 @@ pub fn router(state: AppState) -> Router {
             get(initiative::access).post(initiative::invite),
         )
         .route("/i/{slug}/access/revoke", post(initiative::revoke))
+        .route(
+            "/i/{slug}/invitations/{id}/withdraw",
+            post(initiative::withdraw_invitation),
+        )
         .route("/i/{slug}/hsds.json", get(initiative::hsds))
         .route("/p/{slug}", get(portal::redirect_slash))
         .route("/p/{slug}/", get(portal::home));

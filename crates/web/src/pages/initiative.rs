@@ -691,6 +691,7 @@ pub async fn audit(
 struct AccessPage {
     c: Chrome,
     users: Vec<(User, Vec<Role>)>,
+    invitations: Vec<store::accounts::Invitation>,
     roles: Vec<(String, String)>,
     link: Option<String>,
     error: String,
@@ -706,6 +707,7 @@ async fn access_page(
     status: StatusCode,
 ) -> PageResult {
     let users = s.store.initiative_users(i.id).await?;
+    let invitations = s.store.open_invitations(i.id).await?;
     let c = Chrome::new(ctx, ctx.tr.t("access-title")).in_initiative(i, g, "access");
     let roles = Role::ALL
         .iter()
@@ -716,6 +718,7 @@ async fn access_page(
         &AccessPage {
             c,
             users,
+            invitations,
             roles,
             link,
             error,
@@ -812,6 +815,20 @@ pub async fn revoke(
     s.store
         .revoke_role(Some(user.id), target, i.id, role)
         .await?;
+    Ok(Redirect::to(&format!("/i/{slug}/access")).into_response())
+}
+
+/// Withdraw an open invitation.
+pub async fn withdraw_invitation(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
+    let (_, i, _) = open(&s.store, &ctx, &slug, Action::ManageAccess).await?;
+    s.store.revoke_invitation(Some(user.id), i.id, id).await?;
     Ok(Redirect::to(&format!("/i/{slug}/access")).into_response())
 }
 

@@ -650,7 +650,82 @@ async fn coordinators_cannot_move_initiatives(e: Engine) {
     );
 }
 
+/// Open invitations are listed on the Access page and can be withdrawn.
+async fn open_invitations_can_be_withdrawn(e: Engine) {
+    let app = TestApp::new(e).await;
+    let c = app
+        .user(
+            "c@example.org",
+            false,
+            &[("kiryat-malachi", Role::Coordinator)],
+        )
+        .await;
+    let r = app
+        .post_form(
+            "/i/kiryat-malachi/access",
+            &c,
+            &[("email", "x@example.org"), ("role", "partner")],
+        )
+        .await;
+    let link = r
+        .body
+        .split("/invite/")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = app.get("/i/kiryat-malachi/access", Some(&c)).await.body;
+    assert!(page.contains("x@example.org"));
+    let id = page
+        .split("/invitations/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    // Another initiative's coordinator cannot withdraw it.
+    let other = app
+        .user(
+            "o@example.org",
+            false,
+            &[("riverside-zero", Role::Coordinator)],
+        )
+        .await;
+    assert_eq!(
+        app.post_form(
+            &format!("/i/riverside-zero/invitations/{id}/withdraw"),
+            &other,
+            &[]
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = app
+        .post_form(
+            &format!("/i/kiryat-malachi/invitations/{id}/withdraw"),
+            &c,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        !app.get("/i/kiryat-malachi/access", Some(&c))
+            .await
+            .body
+            .contains("x@example.org")
+    );
+    assert_eq!(
+        app.get(&format!("/invite/{link}"), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
 both_engines!(
+    open_invitations_can_be_withdrawn,
     coordinators_cannot_move_initiatives,
     contact_details_are_for_coordinators,
     roles_do_not_cross_initiatives,

@@ -271,7 +271,7 @@ impl GlobalForm {
                     .map(|d| {
                         (
                             self.c.t(&format!("field-{}", d.name)),
-                            theirs.get(d.name).cloned().unwrap_or_default(),
+                            crate::kinds::display(&self.c.tr, d, &theirs, &self.refs),
                         )
                     })
                     .collect();

@@ -225,10 +225,8 @@ pub async fn error_pages(req: Request, next: Next) -> Response {
         return res;
     };
     let heading = tr.t(&format!("error-page-{}", err.code()));
-    let message = match &err {
-        AppError::BadRequest(m) => m.clone(),
-        _ => tr.t(&format!("error-page-{}-text", err.code())),
-    };
+    // Pages show the translated text; the API carries the detailed English message.
+    let message = tr.t(&format!("error-page-{}-text", err.code()));
     let c = Chrome {
         tr,
         title: heading.clone(),

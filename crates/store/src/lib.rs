@@ -109,7 +109,7 @@ impl Store {
                     std::fs::create_dir_all(parent)
                         .map_err(|e| ConnectError::Folder(parent.display().to_string(), e))?;
                 }
-                opts.max_connections(8).min_connections(1);
+                opts.max_connections(4).min_connections(1);
                 opts.map_sqlx_sqlite_opts(|o| {
                     use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
                     o.create_if_missing(true)

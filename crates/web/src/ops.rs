@@ -1,6 +1,6 @@
 //! Operations: health, Prometheus metrics, security headers.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -27,15 +27,34 @@ struct Series {
 /// the process: each server process exposes its own, as Prometheus expects.
 #[derive(Default)]
 pub struct Metrics {
-    series: Mutex<BTreeMap<(String, String, u16), Series>>,
+    /// route template → (method, status) → series. Keyed so that recording a
+    /// request allocates nothing once its series exists.
+    series: Mutex<HashMap<String, HashMap<(&'static str, u16), Series>>>,
+}
+
+/// The method as a static name (anything unusual counts as "OTHER").
+pub fn method_name(m: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *m {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        _ => "OTHER",
+    }
 }
 
 impl Metrics {
-    pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
+    pub fn observe(&self, route: &str, method: &'static str, status: u16, seconds: f64) {
         let mut map = self.series.lock().expect("metrics lock");
-        let s = map
-            .entry((route.to_string(), method.to_string(), status))
-            .or_default();
+        let by_route = match map.get_mut(route) {
+            Some(r) => r,
+            None => map.entry(route.to_string()).or_default(),
+        };
+        let s = by_route.entry((method, status)).or_default();
         s.count += 1;
         s.sum += seconds;
         for (i, b) in BUCKETS.iter().enumerate() {
@@ -49,11 +68,20 @@ impl Metrics {
         use std::fmt::Write;
         let mut out = String::new();
         let map = self.series.lock().expect("metrics lock");
+        let mut flat: Vec<(&str, &str, u16, &Series)> = map
+            .iter()
+            .flat_map(|(route, inner)| {
+                inner
+                    .iter()
+                    .map(move |((m, st), s)| (route.as_str(), *m, *st, s))
+            })
+            .collect();
+        flat.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
         out.push_str(
             "# HELP backbone_http_requests_total HTTP requests by route, method and status.\n",
         );
         out.push_str("# TYPE backbone_http_requests_total counter\n");
-        for ((route, method, status), s) in map.iter() {
+        for (route, method, status, s) in &flat {
             let _ = writeln!(
                 out,
                 "backbone_http_requests_total{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {}",
@@ -64,10 +92,8 @@ impl Metrics {
         out.push_str("# HELP backbone_http_request_duration_seconds Time to answer, by route.\n");
         out.push_str("# TYPE backbone_http_request_duration_seconds histogram\n");
         let mut by_route: BTreeMap<(&str, &str), Series> = BTreeMap::new();
-        for ((route, method, _), s) in map.iter() {
-            let t = by_route
-                .entry((route.as_str(), method.as_str()))
-                .or_default();
+        for (route, method, _, s) in &flat {
+            let t = by_route.entry((route, method)).or_default();
             t.count += s.count;
             t.sum += s.sum;
             for i in 0..BUCKETS.len() {
@@ -119,22 +145,22 @@ fn esc(s: &str) -> String {
 /// Count and time every request under its route template (never the raw path,
 /// which could carry personal data or explode the label set).
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
-    let method = req.method().to_string();
+    // MatchedPath holds its template behind an Arc: cloning it allocates nothing.
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let method = method_name(req.method());
     let start = Instant::now();
     let res = next.run(req).await;
     let secs = start.elapsed().as_secs_f64();
-    state
-        .metrics
-        .observe(&route, &method, res.status().as_u16(), secs);
+    let route = route
+        .as_ref()
+        .map(MatchedPath::as_str)
+        .unwrap_or("unmatched");
+    let status = res.status().as_u16();
+    state.metrics.observe(route, method, status, secs);
     if res.status().is_server_error() {
-        tracing::warn!(%route, %method, status = res.status().as_u16(), secs, "request failed");
+        tracing::warn!(%route, %method, status, secs, "request failed");
     } else {
-        tracing::debug!(%route, %method, status = res.status().as_u16(), secs, "request");
+        tracing::debug!(%route, %method, status, secs, "request");
     }
     res
 }

@@ -29,8 +29,11 @@ struct Series {
 pub struct Metrics {
     /// route template → (method, status) → series. Keyed so that recording a
     /// request allocates nothing once its series exists.
-    series: Mutex<HashMap<String, HashMap<(&'static str, u16), Series>>>,
+    series: Mutex<HashMap<String, ByMethodStatus>>,
 }
+
+/// Series of one route, by (method, status).
+type ByMethodStatus = HashMap<(&'static str, u16), Series>;
 
 /// The method as a static name (anything unusual counts as "OTHER").
 pub fn method_name(m: &axum::http::Method) -> &'static str {

@@ -5,8 +5,9 @@
 //! `schema_migrations`. Migrations are append-only: never edit one that has shipped.
 
 use sea_orm::sea_query::{
-    Alias, ColumnDef, ForeignKey, ForeignKeyAction, ForeignKeyCreateStatement, Index,
-    IndexCreateStatement, Query, Table, TableAlterStatement, TableCreateStatement,
+    Alias, ColumnDef, ConditionalStatement, Expr, ExprTrait, ForeignKey, ForeignKeyAction,
+    ForeignKeyCreateStatement, Index, IndexCreateStatement, Query, Table, TableAlterStatement,
+    TableCreateStatement,
 };
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, SqliteTransactionMode,
@@ -28,10 +29,41 @@ struct Migration {
     steps: fn() -> Vec<Step>,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    name: "0001_foundation",
-    steps: foundation,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "0001_foundation",
+        steps: foundation,
+    },
+    Migration {
+        name: "0002_live_uniqueness",
+        steps: live_uniqueness,
+    },
+];
+
+/// The database itself refuses a second live record where the rules allow one
+/// (one date per stage, one organization per identifier, in an initiative); the
+/// store checks first to name the field, this closes the race between two
+/// simultaneous writers.
+fn live_uniqueness() -> Vec<Step> {
+    let live = |table: &str, cols: &[&str], name: &str| {
+        let mut i = Index::create();
+        i.name(name).table(a(table)).unique();
+        for c in cols {
+            i.col(a(c));
+            i.and_where(Expr::col(a(c)).is_not_null());
+        }
+        i.and_where(Expr::col(a("archived_at")).is_null());
+        Step::Index(Box::new(i.to_owned()))
+    };
+    vec![
+        live("stages", &["initiative_id", "stage"], "ux_stages_live"),
+        live(
+            "organizations",
+            &["initiative_id", "identifier"],
+            "ux_organizations_identifier_live",
+        ),
+    ]
+}
 
 /// Apply pending migrations; returns the names applied.
 ///

@@ -146,7 +146,7 @@ impl Store {
             .value(a("updated_at"), now)
             .and_where(Expr::col(a("id")).eq(id))
             .and_where(Expr::col(a("version")).eq(expected_version));
-        let res = txn.execute(&q).await?;
+        let res = txn.execute(&q).await.map_err(on_write::<T>)?;
         if res.rows_affected() == 0 {
             return Err(conflict(&before));
         }
@@ -208,7 +208,13 @@ impl Store {
             .and_where(Expr::col(a("id")).eq(id))
             .and_where(Expr::col(a("version")).eq(before.version))
             .to_owned();
-        if txn.execute(&q).await?.rows_affected() == 0 {
+        if txn
+            .execute(&q)
+            .await
+            .map_err(on_write::<T>)?
+            .rows_affected()
+            == 0
+        {
             return Err(conflict(&before));
         }
         let after = get_in::<T>(&txn, initiative, id)
@@ -264,7 +270,12 @@ pub async fn create_in<T: Resource>(
         .values_panic(vals)
         .returning_col(a("id"))
         .to_owned();
-    let id = insert_id(txn, &q).await?;
+    let row = txn
+        .query_one(&q)
+        .await
+        .map_err(on_write::<T>)?
+        .ok_or(StoreError::NotFound)?;
+    let id: i64 = row.try_get("", "id")?;
     let after = get_in::<T>(txn, initiative, id)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -495,6 +506,27 @@ async fn check_constraints<T: Resource>(
         Ok(())
     } else {
         Err(StoreError::Invalid(errors))
+    }
+}
+
+/// A write refused by a unique index (two writers raced past the check in
+/// [`check_constraints`]) becomes the same field error the check would give.
+fn on_write<T: Resource>(e: sea_orm::DbErr) -> StoreError {
+    match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            let field = T::columns()
+                .iter()
+                .rev()
+                .find(|c| c.unique)
+                .map(|c| c.name)
+                .unwrap_or("id");
+            StoreError::Invalid(FieldErrors::single(
+                field,
+                "taken",
+                format!("{field}: the value is already in use"),
+            ))
+        }
+        _ => StoreError::Database(e),
     }
 }
 

@@ -330,7 +330,40 @@ async fn networks_and_initiatives_through_forms(e: Engine) {
     );
 }
 
+/// Writers racing to create the same stage: exactly one wins, the others are
+/// told which field is taken (the database's unique index backs the check).
+async fn racing_creates_leave_one_live_record(e: Engine) {
+    let app = TestApp::new(e).await;
+    let i = app
+        .store()
+        .initiative_by_slug("kiryat-malachi")
+        .await
+        .unwrap();
+    let mut tasks = vec![];
+    for _ in 0..8 {
+        let store = app.store().clone();
+        tasks.push(tokio::spawn(async move {
+            let stage = domain::partnership::StageReached {
+                stage: domain::partnership::Stage::JointMeasurement,
+                reached_on: chrono::NaiveDate::from_ymd_opt(2019, 1, 1).unwrap(),
+                note: String::new(),
+            };
+            store.create(None, Some(i.id), &stage).await
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => won += 1,
+            Err(store::StoreError::Invalid(f)) => assert_eq!(f.get("stage").unwrap().code, "taken"),
+            Err(other) => panic!("unexpected: {other}"),
+        }
+    }
+    assert_eq!(won, 1);
+}
+
 both_engines!(
+    racing_creates_leave_one_live_record,
     networks_and_initiatives_through_forms,
     a_stale_edit_is_refused_and_nothing_is_lost,
     the_api_answers_409_with_the_current_values,

@@ -151,6 +151,24 @@ impl Res {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
+    /// `name=value` of the first cookie the response sets.
+    pub fn cookie(&self) -> String {
+        let set = self
+            .headers
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .expect("a Set-Cookie header");
+        set.split(';').next().unwrap_or("").to_string()
+    }
+    /// The secret of the invitation link shown on the page (`/invite/SECRET`).
+    pub fn invite_link(&self) -> String {
+        let rest = self
+            .body
+            .split("/invite/")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no invitation link in: {}", self.body));
+        rest.split(['<', '"']).next().unwrap_or("").to_string()
+    }
     pub fn location(&self) -> &str {
         self.headers
             .get(header::LOCATION)

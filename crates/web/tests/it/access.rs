@@ -667,15 +667,7 @@ async fn open_invitations_can_be_withdrawn(e: Engine) {
             &[("email", "x@example.org"), ("role", "partner")],
         )
         .await;
-    let link = r
-        .body
-        .split("/invite/")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .to_string();
+    let link = r.invite_link();
     let page = app.get("/i/kiryat-malachi/access", Some(&c)).await.body;
     assert!(page.contains("x@example.org"));
     let id = page

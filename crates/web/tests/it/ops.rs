@@ -54,13 +54,7 @@ async fn sessions_work_across_processes(e: Engine) {
         .unwrap();
     // Log in through the form (double-submit CSRF cookie first).
     let login = app.get("/login", None).await;
-    let pre = login.headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let pre = login.cookie();
     let token = pre.split('=').nth(1).unwrap().to_string();
     let form = |pw: &str| {
         format!("_csrf={token}&email=c%40example.org&password={pw}&next=%2Fi%2Fkiryat-malachi")
@@ -140,13 +134,7 @@ async fn login_attempts_are_rate_limited(e: Engine) {
         .await
         .unwrap();
     let login = app.get("/login", None).await;
-    let pre = login.headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let pre = login.cookie();
     let token = pre.split('=').nth(1).unwrap().to_string();
     let attempt = |pw: &str| {
         Request::builder()
@@ -188,24 +176,10 @@ async fn invitations_and_password_change(e: Engine) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    let link = r
-        .body
-        .split("/invite/")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .to_string();
+    let link = r.invite_link();
     let form = app.get(&format!("/invite/{link}"), None).await;
     assert_eq!(form.status, StatusCode::OK);
-    let pre = form.headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let pre = form.cookie();
     let token = pre.split('=').nth(1).unwrap().to_string();
     let accept = |pw: &str| {
         Request::builder()
@@ -252,15 +226,7 @@ async fn invitations_and_password_change(e: Engine) {
             &[("email", "admin@example.org"), ("role", "viewer")],
         )
         .await;
-    let link = r
-        .body
-        .split("/invite/")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .to_string();
+    let link = r.invite_link();
     let form = app.get(&format!("/invite/{link}"), None).await.body;
     assert!(
         form.contains(&format!("/login?next=%2Finvite%2F{link}")) && !form.contains("f-password"),
@@ -308,15 +274,7 @@ async fn invitations_and_password_change(e: Engine) {
             &[("email", "late@example.org"), ("role", "coordinator")],
         )
         .await;
-    let late = r
-        .body
-        .split("/invite/")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .to_string();
+    let late = r.invite_link();
     app.store()
         .revoke_role(None, c.user_id, i.id, Role::Coordinator)
         .await
@@ -417,13 +375,7 @@ async fn the_setup_link_creates_the_first_admin(e: Engine) {
         form.body.contains(r#"id="f-email""#),
         "the setup form asks for an email"
     );
-    let pre = form.headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let pre = form.cookie();
     let token = pre.split('=').nth(1).unwrap().to_string();
     let post = |body: String| {
         Request::builder()
@@ -451,13 +403,7 @@ async fn the_setup_link_creates_the_first_admin(e: Engine) {
         )))
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let cookie = r.headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = r.cookie();
     let ada = app
         .store()
         .user_by_email("ada@example.org")

@@ -108,6 +108,10 @@ pub trait Resource: Serialize + DeserializeOwned + Clone + Send + Sync + 'static
     fn parse(input: &FieldMap) -> Result<Self, FieldErrors>;
     /// The submitted-field form of this value (to prefill an edit form).
     fn to_fields(&self) -> FieldMap {
+        self.stored_values()
+    }
+    /// Every column as text, as stored (amounts in hundredths, ids as numbers).
+    fn stored_values(&self) -> FieldMap {
         let mut map = FieldMap::new();
         if let Ok(serde_json::Value::Object(obj)) = serde_json::to_value(self) {
             for (k, v) in obj {

@@ -38,9 +38,8 @@ pub(crate) async fn append<B: Serialize, A: Serialize>(
     before: Option<&B>,
     after: Option<&A>,
 ) -> Result<()> {
-    let enc = |v: Option<String>| v;
-    let before = enc(before.and_then(|b| serde_json::to_string(b).ok()));
-    let after = enc(after.and_then(|b| serde_json::to_string(b).ok()));
+    let before = before.and_then(|b| serde_json::to_string(b).ok());
+    let after = after.and_then(|b| serde_json::to_string(b).ok());
     let q = Query::insert()
         .into_table(a("audit_log"))
         .columns([

@@ -137,6 +137,12 @@ impl Store {
         self.db.execute_unprepared("SELECT 1").await.is_ok()
     }
 
+    /// Run a statement as is (test databases are created and dropped with it).
+    pub async fn execute_unprepared(&self, sql: &str) -> Result<()> {
+        self.db.execute_unprepared(sql).await?;
+        Ok(())
+    }
+
     /// (connections open, of which idle) in the pool, for `/metrics`.
     pub fn pool_stats(&self) -> (u32, usize) {
         match self.engine {

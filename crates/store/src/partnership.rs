@@ -190,14 +190,11 @@ impl Store {
 
     /// A live initiative by its slug.
     pub async fn initiative_by_slug(&self, slug: &str) -> Result<Record<Initiative>> {
-        let q = Query::select()
-            .column(a("id"))
-            .from(a("initiatives"))
-            .and_where(Expr::col(a("slug")).eq(slug))
-            .and_where(Expr::col(a("archived_at")).is_null())
-            .to_owned();
+        let mut q = select::<Initiative>();
+        q.and_where(Expr::col(a("slug")).eq(slug))
+            .and_where(Expr::col(a("archived_at")).is_null());
         let row = self.db.query_one(&q).await?.ok_or(StoreError::NotFound)?;
-        self.get::<Initiative>(None, row.try_get("", "id")?).await
+        read_record::<Initiative>(&row)
     }
 
     /// Live seats of an initiative's live bodies (optionally one body), with names.
@@ -328,11 +325,5 @@ impl Store {
         };
         v.sort_by(|a, b| a.data.name.cmp(&b.data.name));
         Ok(v)
-    }
-
-    /// Raw connection check used by tests: run a statement on the current engine.
-    pub async fn execute_unprepared(&self, sql: &str) -> Result<()> {
-        self.db.execute_unprepared(sql).await?;
-        Ok(())
     }
 }

@@ -27,8 +27,8 @@ pub enum Widget {
     Tel,
     Date,
     Number,
-    /// A decimal amount shown from hundredths.
-    Money,
+    /// A decimal amount; the stored column (named here) holds hundredths.
+    Money(&'static str),
     /// One of a closed list; labels are `{prefix}-{code}` messages.
     Choice(fn() -> Vec<&'static str>, &'static str),
     /// The id of a record of that table in the same initiative.
@@ -139,7 +139,7 @@ impl Kind for Membership {
             f("position", Widget::Choice(positions, "position"), true),
             f("start_date", Widget::Date, true),
             f("end_date", Widget::Date, false),
-            f("stipend_rate", Widget::Money, false),
+            f("stipend_rate", Widget::Money("stipend_hourly_cents"), false),
             f("stipend_currency", Widget::Text, false),
         ]
     }
@@ -299,8 +299,13 @@ impl RefNames {
 }
 
 /// How a stored field reads to a person.
+/// `values` are the record's stored values (see `Resource::stored_values`).
 pub fn display(tr: &Tr, fd: &FieldDef, values: &FieldMap, refs: &RefNames) -> String {
-    let raw = values.get(fd.name).map(String::as_str).unwrap_or("");
+    let column = match fd.widget {
+        Widget::Money(column) => column,
+        _ => fd.name,
+    };
+    let raw = values.get(column).map(String::as_str).unwrap_or("");
     if raw.is_empty() {
         return String::new();
     }
@@ -312,7 +317,7 @@ pub fn display(tr: &Tr, fd: &FieldDef, values: &FieldMap, refs: &RefNames) -> St
             .and_then(|id| refs.name(table, id))
             .unwrap_or(raw)
             .to_string(),
-        Widget::Money => raw
+        Widget::Money(_) => raw
             .parse::<i64>()
             .map(format_hundredths)
             .unwrap_or_else(|_| raw.to_string()),
@@ -368,7 +373,7 @@ pub fn form_fields(
                     Widget::Tel => ("input", "tel", vec![]),
                     Widget::Date => ("input", "date", vec![]),
                     Widget::Number => ("input", "number", vec![]),
-                    Widget::Money => ("input", "text", vec![]),
+                    Widget::Money(_) => ("input", "text", vec![]),
                     Widget::Choice(codes, prefix) => {
                         let mut o: Vec<(String, String, bool)> = if fd.required {
                             vec![]

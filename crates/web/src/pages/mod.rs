@@ -44,12 +44,22 @@ pub struct Chrome {
 impl Chrome {
     pub fn new(ctx: &Ctx, title: impl Into<String>) -> Self {
         Chrome {
-            tr: ctx.tr,
-            title: title.into(),
             user: ctx.session.as_ref().map(|s| s.user.display_name.clone()),
             is_admin: ctx.session.as_ref().is_some_and(|s| s.user.is_admin),
             csrf: ctx.csrf().to_string(),
-            path: ctx.path.clone(),
+            ..Chrome::anonymous(ctx.tr, ctx.path.clone(), title.into())
+        }
+    }
+
+    /// The frame for a visitor nobody has identified (error pages).
+    pub fn anonymous(tr: Tr, path: String, title: String) -> Self {
+        Chrome {
+            tr,
+            title,
+            user: None,
+            is_admin: false,
+            csrf: String::new(),
+            path,
             initiative: None,
             section: "",
             can_edit: false,
@@ -227,19 +237,7 @@ pub async fn error_pages(req: Request, next: Next) -> Response {
     let heading = tr.t(&format!("error-page-{}", err.code()));
     // Pages show the translated text; the API carries the detailed English message.
     let message = tr.t(&format!("error-page-{}-text", err.code()));
-    let c = Chrome {
-        tr,
-        title: heading.clone(),
-        user: None,
-        is_admin: false,
-        csrf: String::new(),
-        path,
-        initiative: None,
-        section: "",
-        can_edit: false,
-        can_audit: false,
-        crumbs: vec![],
-    };
+    let c = Chrome::anonymous(tr, path, heading.clone());
     match (ErrorPage {
         c,
         heading,

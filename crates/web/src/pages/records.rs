@@ -89,7 +89,7 @@ async fn list<T: Kind>(
     let rows = records
         .iter()
         .map(|r| {
-            let values = r.data.to_fields_raw();
+            let values = r.data.stored_values();
             let cells = shown
                 .iter()
                 .map(|d| display(&c.tr, d, &values, &refs))
@@ -115,32 +115,6 @@ async fn list<T: Kind>(
         rows,
         archived_shown: show_archived,
     })
-}
-
-/// `to_fields` for forms shows money as decimals; listings format from the raw value.
-trait RawFields {
-    fn to_fields_raw(&self) -> FieldMap;
-}
-impl<T: Resource> RawFields for T {
-    fn to_fields_raw(&self) -> FieldMap {
-        let mut m = FieldMap::new();
-        if let Ok(serde_json::Value::Object(o)) = serde_json::to_value(self) {
-            for (k, v) in o {
-                m.insert(
-                    k.clone(),
-                    match v {
-                        serde_json::Value::String(s) => s,
-                        serde_json::Value::Null => String::new(),
-                        other => other.to_string(),
-                    },
-                );
-            }
-            if let Some(c) = m.get("stipend_hourly_cents").cloned() {
-                m.insert("stipend_rate".into(), c);
-            }
-        }
-        m
-    }
 }
 
 #[derive(Template)]
@@ -422,7 +396,7 @@ async fn show<T: Kind>(
     let refs = RefNames::load(&s.store, i.id, &defs).await?;
     let c = Chrome::new(&ctx, String::new()).in_initiative(&i, &g, T::PATH);
     let base = format!("/i/{slug}/{}", T::PATH);
-    let values = rec.data.to_fields_raw();
+    let values = rec.data.stored_values();
     let rows = defs
         .iter()
         .map(|d| {

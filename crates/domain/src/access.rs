@@ -1,11 +1,18 @@
-//! Roles and what they allow.
+//! Who may do what: one policy for every page, API route and export.
 //!
 //! Roles are granted per initiative; `network_lead` is granted over a network and
 //! reaches every initiative in it; a platform `admin` reaches everything. A user who
 //! holds no role in an initiative does not learn that it exists (the web layer
-//! answers 404), apart from its public portal.
+//! answers 404), apart from what its coordinators made public on its portal.
+//!
+//! [`decide`] is the one place that answers "may these grants do this action on
+//! this kind of record, and see or change this field?". Handlers reach an
+//! initiative's data only through that decision (see `web::access`), and the
+//! access matrix test drives every route with every role against it.
 
 use serde::{Deserialize, Serialize};
+
+use crate::resource::{Class, Resource};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -42,17 +49,53 @@ impl Role {
     }
 }
 
-/// What someone may try to do within one initiative.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What someone may try to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
-    /// See the initiative's pages and records (not personal case data).
+    /// See a record (its fields are decided one by one).
     Read,
-    /// Create, edit and archive partnership records.
-    EditPartnership,
-    /// Read the audit log.
+    Create,
+    /// Change a record (its fields are decided one by one).
+    Update,
+    Archive,
+    Restore,
+    /// Read the audit log of an initiative.
     ReadAudit,
-    /// Grant roles and send invitations.
+    /// Grant and revoke roles, send and withdraw invitations.
     ManageAccess,
+}
+
+impl Action {
+    pub const ALL: &'static [Action] = &[
+        Action::Read,
+        Action::Create,
+        Action::Update,
+        Action::Archive,
+        Action::Restore,
+        Action::ReadAudit,
+        Action::ManageAccess,
+    ];
+    pub fn writes(self) -> bool {
+        !matches!(self, Action::Read | Action::ReadAudit)
+    }
+}
+
+/// The answer of the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// The record may be read, this field may not: it is left out (null).
+    Redact,
+    /// The caller may see the initiative but not do this: 403.
+    Forbidden,
+    /// The caller does not learn that the initiative exists: 404.
+    Hidden,
+}
+
+impl Decision {
+    pub fn allowed(self) -> bool {
+        self == Decision::Allow
+    }
 }
 
 /// Who is asking, as far as one initiative is concerned.
@@ -65,65 +108,225 @@ pub struct Grants {
 }
 
 impl Grants {
+    /// A platform admin (outside any initiative: networks, new initiatives).
+    pub fn platform(admin: bool) -> Grants {
+        Grants {
+            admin,
+            ..Default::default()
+        }
+    }
+
     pub fn can_see(&self) -> bool {
         self.admin || self.network_lead || !self.roles.is_empty()
     }
 
+    fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// A whole-record decision on the initiative's registry records.
     pub fn allows(&self, action: Action) -> bool {
-        if self.admin {
-            return true;
-        }
-        let coordinator = self.roles.contains(&Role::Coordinator);
-        match action {
-            Action::Read => self.can_see(),
-            Action::EditPartnership | Action::ManageAccess | Action::ReadAudit => coordinator,
+        self.allows_on(action, "registry")
+    }
+
+    /// A whole-record decision (no particular field) on one kind.
+    pub fn allows_on(&self, action: Action, kind: &str) -> bool {
+        decide(self, action, kind, Class::Ordinary).allowed()
+    }
+}
+
+/// Kinds that exist outside any one initiative and that only an admin creates,
+/// changes or archives (reading them follows the initiatives they hold).
+pub const PLATFORM_KINDS: &[&str] = &["network"];
+
+/// The policy. `kind` is a record kind (`Resource::KIND`), `class` the class of
+/// the field at stake (`Class::Ordinary` for the record as a whole).
+///
+/// The rules, in order:
+/// 1. An admin may do everything.
+/// 2. Without a role in the initiative and without leading its network, nothing
+///    about it is revealed (`Hidden`).
+/// 3. Reading: every role and the network lead read the registry; a person's
+///    contact details and what someone is paid are for the coordinators who run
+///    the registry, and redacted for everyone else.
+/// 4. Writing the registry, reading the audit log and managing access are for
+///    coordinators. Creating, archiving and restoring initiatives and anything
+///    about networks is for admins; so is a field of class `Placement` (which
+///    network an initiative belongs to decides which network lead reads it).
+pub fn decide(g: &Grants, action: Action, kind: &str, class: Class) -> Decision {
+    if g.admin {
+        return Decision::Allow;
+    }
+    let platform = PLATFORM_KINDS.contains(&kind);
+    // Networks, and initiatives as a whole, are the platform's to create and
+    // archive: saying so reveals nothing about any one initiative.
+    let platform_write = match action {
+        Action::Read | Action::ReadAudit | Action::ManageAccess => false,
+        Action::Update => platform,
+        Action::Create | Action::Archive | Action::Restore => platform || kind == "initiative",
+    };
+    if platform_write {
+        return Decision::Forbidden;
+    }
+    if !g.can_see() {
+        return Decision::Hidden;
+    }
+    let coordinator = g.has(Role::Coordinator);
+    match action {
+        Action::Read => match class {
+            Class::Ordinary | Class::Placement => Decision::Allow,
+            Class::Contact | Class::Pay if coordinator => Decision::Allow,
+            Class::Contact | Class::Pay => Decision::Redact,
+        },
+        _ if class == Class::Placement => Decision::Forbidden,
+        Action::Create
+        | Action::Update
+        | Action::Archive
+        | Action::Restore
+        | Action::ReadAudit
+        | Action::ManageAccess => {
+            if coordinator {
+                Decision::Allow
+            } else {
+                Decision::Forbidden
+            }
         }
     }
+}
+
+/// The decision for a whole record, without a field.
+pub fn decide_record(g: &Grants, action: Action, kind: &str) -> Decision {
+    decide(g, action, kind, Class::Ordinary)
+}
+
+/// Blank every field of `value` the grants may not read. Redaction happens here
+/// and only here, for pages, API responses, exports and error bodies alike.
+pub fn redact<T: Resource>(g: &Grants, value: T) -> T {
+    let hidden: Vec<&str> = T::columns()
+        .iter()
+        .filter(|c| decide(g, Action::Read, T::KIND, c.class) != Decision::Allow)
+        .map(|c| c.name)
+        .collect();
+    if hidden.is_empty() {
+        return value;
+    }
+    let mut json = serde_json::to_value(&value).expect("a record serializes");
+    redact_json::<T>(g, &mut json);
+    serde_json::from_value(json).expect("a redacted record deserializes: guarded fields are optional")
+}
+
+/// [`redact`] on the JSON form of a record (e.g. the current values in a 409).
+pub fn redact_json<T: Resource>(g: &Grants, json: &mut serde_json::Value) {
+    if let serde_json::Value::Object(obj) = json {
+        for c in T::columns() {
+            if decide(g, Action::Read, T::KIND, c.class) != Decision::Allow {
+                if let Some(v) = obj.get_mut(c.name) {
+                    *v = serde_json::Value::Null;
+                }
+            }
+        }
+    }
+}
+
+/// Fields of `submitted` that the grants may not change but that differ from
+/// `current` (an absent field keeps its current value). Empty when the write
+/// may go ahead.
+pub fn forbidden_changes<T: Resource>(
+    g: &Grants,
+    action: Action,
+    current: Option<&crate::validation::FieldMap>,
+    submitted: &crate::validation::FieldMap,
+) -> Vec<&'static str> {
+    T::columns()
+        .iter()
+        .filter(|c| c.class != Class::Ordinary)
+        .filter(|c| decide(g, action, T::KIND, c.class) != Decision::Allow)
+        .filter(|c| {
+            let sent = submitted.get(c.name).map(String::as_str);
+            let now = current.and_then(|m| m.get(c.name)).map(String::as_str);
+            match sent {
+                None => false,
+                Some(s) => s != now.unwrap_or(""),
+            }
+        })
+        .map(|c| c.name)
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use Decision::*;
 
-    #[test]
-    fn viewer_reads_but_never_writes() {
-        let g = Grants {
-            roles: vec![Role::Viewer],
+    fn role(r: Role) -> Grants {
+        Grants {
+            roles: vec![r],
             ..Default::default()
-        };
-        assert!(g.allows(Action::Read));
-        assert!(!g.allows(Action::EditPartnership));
-        assert!(!g.allows(Action::ReadAudit));
+        }
     }
-
-    #[test]
-    fn no_role_sees_nothing() {
-        let g = Grants::default();
-        assert!(!g.can_see());
-        assert!(!g.allows(Action::Read));
-    }
-
-    #[test]
-    fn coordinator_and_admin_edit() {
-        assert!(
-            Grants {
-                roles: vec![Role::Coordinator],
-                ..Default::default()
-            }
-            .allows(Action::EditPartnership)
-        );
-        assert!(
-            Grants {
-                admin: true,
-                ..Default::default()
-            }
-            .allows(Action::ManageAccess)
-        );
-        let lead = Grants {
+    fn lead() -> Grants {
+        Grants {
             network_lead: true,
             ..Default::default()
-        };
-        assert!(lead.allows(Action::Read) && !lead.allows(Action::EditPartnership));
+        }
+    }
+
+    /// The policy as a table: (who, action, kind, class, decision).
+    #[test]
+    fn policy_table() {
+        let admin = Grants::platform(true);
+        let nobody = Grants::default();
+        let coord = role(Role::Coordinator);
+        let cases: Vec<(&str, Grants, Action, &str, Class, Decision)> = vec![
+            ("admin reads contact", admin.clone(), Action::Read, "person", Class::Contact, Allow),
+            ("admin moves network", admin.clone(), Action::Update, "initiative", Class::Placement, Allow),
+            ("admin creates network", admin.clone(), Action::Create, "network", Class::Ordinary, Allow),
+            ("nobody reads", nobody.clone(), Action::Read, "organization", Class::Ordinary, Hidden),
+            ("nobody writes", nobody.clone(), Action::Create, "organization", Class::Ordinary, Hidden),
+            ("nobody creates network", nobody.clone(), Action::Create, "network", Class::Ordinary, Forbidden),
+            ("nobody creates initiative", nobody.clone(), Action::Create, "initiative", Class::Ordinary, Forbidden),
+            ("nobody audit", nobody.clone(), Action::ReadAudit, "initiative", Class::Ordinary, Hidden),
+            ("coordinator reads contact", coord.clone(), Action::Read, "person", Class::Contact, Allow),
+            ("coordinator reads pay", coord.clone(), Action::Read, "membership", Class::Pay, Allow),
+            ("coordinator edits", coord.clone(), Action::Update, "organization", Class::Ordinary, Allow),
+            ("coordinator archives", coord.clone(), Action::Archive, "person", Class::Ordinary, Allow),
+            ("coordinator restores", coord.clone(), Action::Restore, "person", Class::Ordinary, Allow),
+            ("coordinator writes pay", coord.clone(), Action::Update, "membership", Class::Pay, Allow),
+            ("coordinator audit", coord.clone(), Action::ReadAudit, "initiative", Class::Ordinary, Allow),
+            ("coordinator access", coord.clone(), Action::ManageAccess, "initiative", Class::Ordinary, Allow),
+            ("coordinator edits initiative", coord.clone(), Action::Update, "initiative", Class::Ordinary, Allow),
+            ("coordinator moves network", coord.clone(), Action::Update, "initiative", Class::Placement, Forbidden),
+            ("coordinator archives initiative", coord.clone(), Action::Archive, "initiative", Class::Ordinary, Forbidden),
+            ("coordinator creates network", coord.clone(), Action::Create, "network", Class::Ordinary, Forbidden),
+            ("lead reads", lead(), Action::Read, "body", Class::Ordinary, Allow),
+            ("lead contact", lead(), Action::Read, "person", Class::Contact, Redact),
+            ("lead writes", lead(), Action::Update, "body", Class::Ordinary, Forbidden),
+            ("lead audit", lead(), Action::ReadAudit, "initiative", Class::Ordinary, Forbidden),
+        ];
+        let mut rows = cases;
+        for r in [Role::Partner, Role::Resident, Role::Funder, Role::CaseWorker, Role::Viewer] {
+            rows.push(("member reads", role(r), Action::Read, "organization", Class::Ordinary, Allow));
+            rows.push(("member contact", role(r), Action::Read, "person", Class::Contact, Redact));
+            rows.push(("member pay", role(r), Action::Read, "membership", Class::Pay, Redact));
+            rows.push(("member placement", role(r), Action::Read, "initiative", Class::Placement, Allow));
+            for a in [Action::Create, Action::Update, Action::Archive, Action::Restore, Action::ReadAudit, Action::ManageAccess] {
+                rows.push(("member writes", role(r), a, "organization", Class::Ordinary, Forbidden));
+            }
+        }
+        for (what, g, action, kind, class, want) in rows {
+            assert_eq!(decide(&g, action, kind, class), want, "{what}: {g:?} {action:?} {kind} {class:?}");
+        }
+    }
+
+    #[test]
+    fn every_action_hidden_from_strangers_and_open_to_admins() {
+        for a in Action::ALL {
+            for class in [Class::Ordinary, Class::Contact, Class::Pay, Class::Placement] {
+                assert_eq!(decide(&Grants::default(), *a, "person", class), Hidden);
+                assert_eq!(decide(&Grants::default(), *a, "organization", class), Hidden);
+                assert_eq!(decide(&Grants::platform(true), *a, "person", class), Allow);
+            }
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::resource::{Column, Resource, Scope};
+use crate::resource::{Class, Column, Resource, Scope};
 use crate::validation::{FieldErrors, FieldMap, MAX_NAME, Parser, format_hundredths};
 
 /// A closed list of stable snake_case codes, translated by the UI.
@@ -140,7 +140,9 @@ impl Resource for Initiative {
             Column::text("place"),
             Column::text("languages"),
             Column::text("description"),
-            Column::opt_int("network_id").refers("networks"),
+            Column::opt_int("network_id")
+                .refers("networks")
+                .class(Class::Placement),
         ];
         C
     }
@@ -335,8 +337,8 @@ impl Resource for Person {
     fn columns() -> &'static [Column] {
         const C: &[Column] = &[
             Column::text("name"),
-            Column::opt_text("email"),
-            Column::opt_text("phone"),
+            Column::opt_text("email").class(Class::Contact),
+            Column::opt_text("phone").class(Class::Contact),
             Column::opt_int("user_id").refers("users"),
         ];
         C
@@ -455,8 +457,8 @@ impl Resource for Membership {
             Column::text("position"),
             Column::date("start_date"),
             Column::opt_date("end_date"),
-            Column::opt_int("stipend_hourly_cents"),
-            Column::opt_text("stipend_currency"),
+            Column::opt_int("stipend_hourly_cents").class(Class::Pay),
+            Column::opt_text("stipend_currency").class(Class::Pay),
         ];
         C
     }

@@ -11,12 +11,33 @@ use serde::{Serialize, de::DeserializeOwned};
 use crate::validation::{FieldErrors, FieldMap};
 
 /// The type of a stored column. JSON form: Text ↔ string, Int ↔ number,
-/// Date ↔ "YYYY-MM-DD".
+/// Date ↔ "YYYY-MM-DD", Decimal ↔ string ("12.50", exact), Timestamp ↔ RFC 3339
+/// string in UTC, Bool ↔ true/false, Json ↔ any JSON value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnType {
     Text,
     Int,
     Date,
+    /// Exact decimal (`NUMERIC` on PostgreSQL, text on SQLite): never a float.
+    Decimal,
+    /// A moment, with time zone (`TIMESTAMPTZ`; RFC 3339 UTC text on SQLite).
+    Timestamp,
+    Bool,
+    Json,
+}
+
+/// How sensitive a field is; [`crate::access::decide`] says who may see and
+/// change each class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Class {
+    /// Seen by everyone who may read the record.
+    Ordinary,
+    /// A person's contact details (email, phone).
+    Contact,
+    /// What someone is paid.
+    Pay,
+    /// Where a record sits, which decides who else reads it (an initiative's network).
+    Placement,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +50,7 @@ pub struct Column {
     /// No two live records (in the same initiative, when scoped) share a non-empty value.
     pub unique: bool,
     pub nullable: bool,
+    pub class: Class,
 }
 
 impl Column {
@@ -39,6 +61,7 @@ impl Column {
             refers_to: None,
             unique: false,
             nullable: false,
+            class: Class::Ordinary,
         }
     }
     pub const fn opt_text(name: &'static str) -> Self {
@@ -74,6 +97,26 @@ impl Column {
     pub const fn refers(self, table: &'static str) -> Self {
         Self {
             refers_to: Some(table),
+            ..self
+        }
+    }
+    pub const fn of_type(name: &'static str, ty: ColumnType) -> Self {
+        Self {
+            ty,
+            ..Self::text(name)
+        }
+    }
+    pub const fn boolean(name: &'static str) -> Self {
+        Self::of_type(name, ColumnType::Bool)
+    }
+    /// Guard the field with the policy's rules for `class`.
+    pub const fn class(self, class: Class) -> Self {
+        Self { class, ..self }
+    }
+    /// A nullable column (the type's default is not null).
+    pub const fn nullable(self) -> Self {
+        Self {
+            nullable: true,
             ..self
         }
     }

@@ -38,8 +38,11 @@ pub(crate) async fn append<B: Serialize, A: Serialize>(
     before: Option<&B>,
     after: Option<&A>,
 ) -> Result<()> {
-    let before = before.and_then(|b| serde_json::to_string(b).ok());
-    let after = after.and_then(|b| serde_json::to_string(b).ok());
+    let encode = |v: Option<&dyn erased::Json>| -> Result<Option<String>> {
+        v.map(|v| v.to_json()).transpose()
+    };
+    let before = encode(before.map(|b| b as &dyn erased::Json))?;
+    let after = encode(after.map(|b| b as &dyn erased::Json))?;
     let q = Query::insert()
         .into_table(a("audit_log"))
         .columns([
@@ -65,6 +68,22 @@ pub(crate) async fn append<B: Serialize, A: Serialize>(
         .to_owned();
     txn.execute(&q).await?;
     Ok(())
+}
+
+mod erased {
+    /// A value the log can store; encoding failures are errors, never a NULL.
+    pub trait Json {
+        fn to_json(&self) -> crate::Result<String>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> crate::Result<String> {
+            serde_json::to_string(self).map_err(|e| {
+                crate::StoreError::Database(sea_orm::DbErr::Custom(format!(
+                    "cannot encode an audit value: {e}"
+                )))
+            })
+        }
+    }
 }
 
 /// Filter for reading the log.

@@ -197,6 +197,16 @@ impl Store {
         read_record::<Initiative>(&row)
     }
 
+    /// An archived initiative by its slug (to restore it).
+    pub async fn archived_initiative_by_slug(&self, slug: &str) -> Result<Record<Initiative>> {
+        let mut q = select::<Initiative>();
+        q.and_where(Expr::col(a("slug")).eq(slug))
+            .and_where(Expr::col(a("archived_at")).is_not_null())
+            .order_by(a("id"), Order::Desc);
+        let row = self.db.query_one(&q).await?.ok_or(StoreError::NotFound)?;
+        read_record::<Initiative>(&row)
+    }
+
     /// Live seats of an initiative's live bodies (optionally one body), with names.
     /// `current_on` keeps only seats held on that day.
     pub async fn members(
@@ -314,16 +324,140 @@ impl Store {
             .collect())
     }
 
-    /// Every live initiative the given ids allow (`None`: all), by name.
-    pub async fn initiatives_among(&self, ids: Option<&[i64]>) -> Result<Vec<Record<Initiative>>> {
-        let all = self
-            .list::<Initiative>(None, ListOptions::default())
+    /// One page of the initiatives `user` may see (all for an admin), by name,
+    /// and how many there are in all. Paged in the database: no list is ever cut
+    /// short silently.
+    pub async fn visible_initiatives(
+        &self,
+        user: &User,
+        opts: ListOptions,
+    ) -> Result<(Vec<Record<Initiative>>, i64)> {
+        let mut q = select::<Initiative>();
+        let mut c = Query::select();
+        c.expr(Expr::cust("COUNT(*)")).from(a("initiatives"));
+        for q in [&mut q, &mut c] {
+            if !opts.include_archived {
+                q.and_where(Expr::col((a("initiatives"), a("archived_at"))).is_null());
+            }
+            if !user.is_admin {
+                let by_role = Query::select()
+                    .column(a("initiative_id"))
+                    .from(a("role_grants"))
+                    .and_where(Expr::col(a("user_id")).eq(user.id))
+                    .to_owned();
+                let by_network = Query::select()
+                    .column(a("network_id"))
+                    .from(a("network_leads"))
+                    .and_where(Expr::col(a("user_id")).eq(user.id))
+                    .to_owned();
+                q.cond_where(
+                    Expr::col((a("initiatives"), a("id")))
+                        .in_subquery(by_role)
+                        .or(Expr::col((a("initiatives"), a("network_id"))).in_subquery(by_network)),
+                );
+            }
+        }
+        q.order_by((a("initiatives"), a("name")), Order::Asc)
+            .order_by((a("initiatives"), a("id")), Order::Asc)
+            .limit(opts.limit)
+            .offset(opts.offset);
+        let rows = self.db.query_all(&q).await?;
+        let items = rows
+            .iter()
+            .map(read_record::<Initiative>)
+            .collect::<Result<Vec<_>>>()?;
+        let total = self
+            .db
+            .query_one(&c)
+            .await?
+            .map(|r| r.try_get_by_index::<i64>(0))
+            .transpose()?
+            .unwrap_or(0);
+        Ok((items, total))
+    }
+
+    /// One page of the networks `user` may see (all for an admin; otherwise the
+    /// networks of the initiatives they may see), by name, and the total.
+    pub async fn visible_networks(
+        &self,
+        user: &User,
+        opts: ListOptions,
+    ) -> Result<(Vec<Record<domain::partnership::Network>>, i64)> {
+        use domain::partnership::Network;
+        let mut q = select::<Network>();
+        let mut c = Query::select();
+        c.expr(Expr::cust("COUNT(*)")).from(a("networks"));
+        for q in [&mut q, &mut c] {
+            if !opts.include_archived {
+                q.and_where(Expr::col((a("networks"), a("archived_at"))).is_null());
+            }
+            if !user.is_admin {
+                let mine = Query::select()
+                    .column((a("initiatives"), a("network_id")))
+                    .from(a("initiatives"))
+                    .and_where(Expr::col((a("initiatives"), a("archived_at"))).is_null())
+                    .cond_where(
+                        Expr::col((a("initiatives"), a("id")))
+                            .in_subquery(
+                                Query::select()
+                                    .column(a("initiative_id"))
+                                    .from(a("role_grants"))
+                                    .and_where(Expr::col(a("user_id")).eq(user.id))
+                                    .to_owned(),
+                            )
+                            .or(Expr::col((a("initiatives"), a("network_id"))).in_subquery(
+                                Query::select()
+                                    .column(a("network_id"))
+                                    .from(a("network_leads"))
+                                    .and_where(Expr::col(a("user_id")).eq(user.id))
+                                    .to_owned(),
+                            )),
+                    )
+                    .to_owned();
+                q.and_where(Expr::col((a("networks"), a("id"))).in_subquery(mine));
+            }
+        }
+        q.order_by((a("networks"), a("name")), Order::Asc)
+            .order_by((a("networks"), a("id")), Order::Asc)
+            .limit(opts.limit)
+            .offset(opts.offset);
+        let rows = self.db.query_all(&q).await?;
+        let items = rows
+            .iter()
+            .map(read_record::<Network>)
+            .collect::<Result<Vec<_>>>()?;
+        let total = self
+            .db
+            .query_one(&c)
+            .await?
+            .map(|r| r.try_get_by_index::<i64>(0))
+            .transpose()?
+            .unwrap_or(0);
+        Ok((items, total))
+    }
+
+    /// The live initiatives of some networks, by name (for the networks page).
+    pub async fn initiatives_of_networks(
+        &self,
+        user: &User,
+        networks: &[i64],
+    ) -> Result<Vec<Record<Initiative>>> {
+        if networks.is_empty() {
+            return Ok(vec![]);
+        }
+        let (all, _) = self
+            .visible_initiatives(
+                user,
+                ListOptions {
+                    include_archived: false,
+                    limit: u64::MAX >> 1,
+                    offset: 0,
+                },
+            )
             .await?;
-        let mut v: Vec<_> = match ids {
-            None => all,
-            Some(ids) => all.into_iter().filter(|i| ids.contains(&i.id)).collect(),
-        };
-        v.sort_by(|a, b| a.data.name.cmp(&b.data.name));
-        Ok(v)
+        Ok(all
+            .into_iter()
+            .filter(|i| i.data.network_id.is_some_and(|n| networks.contains(&n)))
+            .collect())
     }
 }

@@ -104,6 +104,33 @@ impl Store {
             .unwrap_or(0))
     }
 
+    /// Ids and labels of the live records of a declared table (in `initiative`
+    /// when the table is scoped to one), by label: what a form's choice of a
+    /// reference offers. `table` and `label` come from the kinds' declarations.
+    pub async fn names(
+        &self,
+        table: &'static str,
+        label: &'static str,
+        initiative: Option<i64>,
+    ) -> Result<Vec<(i64, String)>> {
+        let mut q = Query::select();
+        q.column(a("id"))
+            .column(a(label))
+            .from(a(table))
+            .and_where(Expr::col(a("archived_at")).is_null())
+            .order_by(a(label), Order::Asc)
+            .order_by(a("id"), Order::Asc);
+        if is_scoped(table)
+            && let Some(i) = initiative
+        {
+            q.and_where(Expr::col(a("initiative_id")).eq(i));
+        }
+        let rows = self.db.query_all(&q).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+            .collect()
+    }
+
     /// Create a record (in `initiative` when the kind is scoped to one).
     pub async fn create<T: Resource>(
         &self,
@@ -139,7 +166,7 @@ impl Store {
         let now = crate::now();
         let mut q = Query::update();
         q.table(a(T::TABLE));
-        for (col, v) in to_values::<T>(value)? {
+        for (col, v) in to_values::<T>(txn.get_database_backend(), value)? {
             q.value(a(col), v);
         }
         q.value(a("version"), expected_version + 1)
@@ -258,9 +285,9 @@ pub async fn create_in<T: Resource>(
         cols.push(a("initiative_id"));
         vals.push(i.into());
     }
-    for (col, v) in to_values::<T>(value)? {
+    for (col, v) in to_values::<T>(txn.get_database_backend(), value)? {
         cols.push(a(col));
-        vals.push(v.into());
+        vals.push(v);
     }
     cols.extend([a("version"), a("created_at"), a("updated_at")]);
     vals.extend([1i64.into(), now.into(), now.into()]);
@@ -316,8 +343,12 @@ fn audit_scope<T: Resource>(rec: &Record<T>) -> Option<i64> {
 }
 
 fn conflict<T: Resource>(current: &Record<T>) -> StoreError {
-    StoreError::Conflict {
-        current: serde_json::to_value(current).unwrap_or(Json::Null),
+    match serde_json::to_value(current) {
+        Ok(current) => StoreError::Conflict { current },
+        Err(e) => StoreError::Database(sea_orm::DbErr::Custom(format!(
+            "cannot encode the current {}: {e}",
+            T::KIND
+        ))),
     }
 }
 
@@ -329,7 +360,15 @@ pub(crate) fn select<T: Resource>() -> SelectStatement {
         q.column((t(), a("initiative_id")));
     }
     for c in T::columns() {
-        q.column((t(), a(c.name)));
+        match c.ty {
+            // Exact decimals and JSON are read as their text form on both engines.
+            ColumnType::Decimal | ColumnType::Json => {
+                q.expr_as(Expr::col((t(), a(c.name))).cast_as(a("TEXT")), a(c.name));
+            }
+            _ => {
+                q.column((t(), a(c.name)));
+            }
+        }
     }
     for c in ["version", "archived_at", "created_at", "updated_at"] {
         q.column((t(), a(c)));
@@ -369,6 +408,21 @@ pub(crate) fn read_data(columns: &[Column], row: &QueryResult) -> Result<Map<Str
             ColumnType::Date => row
                 .try_get::<Option<NaiveDate>>("", c.name)?
                 .map(|d| Json::String(d.to_string())),
+            // Selected as text (see `select`): exact, never through a float.
+            ColumnType::Decimal => row.try_get::<Option<String>>("", c.name)?.map(Json::String),
+            ColumnType::Timestamp => row
+                .try_get::<Option<DateTime<Utc>>>("", c.name)?
+                .map(|t| Json::String(t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))),
+            ColumnType::Bool => row.try_get::<Option<bool>>("", c.name)?.map(Json::Bool),
+            ColumnType::Json => match row.try_get::<Option<String>>("", c.name)? {
+                Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
+                    StoreError::Database(sea_orm::DbErr::Custom(format!(
+                        "stored JSON in {} is not valid: {e}",
+                        c.name
+                    )))
+                })?),
+                None => None,
+            },
         };
         obj.insert(c.name.to_string(), v.unwrap_or(Json::Null));
     }
@@ -399,31 +453,65 @@ pub(crate) fn read_record<T: Resource>(row: &QueryResult) -> Result<Record<T>> {
     })
 }
 
-/// The data columns of a value, as database values.
-fn to_values<T: Resource>(value: &T) -> Result<Vec<(&'static str, Value)>> {
-    let Json::Object(obj) = serde_json::to_value(value).map_err(|e| {
+/// The data columns of a value, as database expressions. A value whose JSON form
+/// does not match its column's type is an error, never a silent NULL.
+fn to_values<T: Resource>(
+    backend: sea_orm::DbBackend,
+    value: &T,
+) -> Result<Vec<(&'static str, SimpleExpr)>> {
+    let encode_err = |what: String| {
         StoreError::Database(sea_orm::DbErr::Custom(format!(
-            "cannot encode {}: {e}",
+            "cannot encode {}: {what}",
             T::KIND
         )))
-    })?
-    else {
-        return Err(StoreError::Database(sea_orm::DbErr::Custom(format!(
-            "{} does not encode as an object",
-            T::KIND
-        ))));
     };
+    let Json::Object(obj) = serde_json::to_value(value).map_err(|e| encode_err(e.to_string()))?
+    else {
+        return Err(encode_err("not an object".into()));
+    };
+    let pg = backend == sea_orm::DbBackend::Postgres;
     T::columns()
         .iter()
         .map(|c| {
             let j = obj.get(c.name).unwrap_or(&Json::Null);
-            let v: Value = match c.ty {
-                ColumnType::Text => j.as_str().map(str::to_string).into(),
-                ColumnType::Int => j.as_i64().into(),
+            if j.is_null() {
+                if !c.nullable && c.ty != ColumnType::Json {
+                    return Err(encode_err(format!("{} is required", c.name)));
+                }
+                let null: Value = match c.ty {
+                    ColumnType::Int => Value::BigInt(None),
+                    ColumnType::Bool => Value::Bool(None),
+                    ColumnType::Date => Option::<NaiveDate>::None.into(),
+                    ColumnType::Timestamp => Option::<DateTime<Utc>>::None.into(),
+                    _ => Value::String(None),
+                };
+                return Ok((c.name, null.into()));
+            }
+            let mismatch = || encode_err(format!("{} is not a {:?}", c.name, c.ty));
+            let v: SimpleExpr = match c.ty {
+                ColumnType::Text => j.as_str().ok_or_else(mismatch)?.to_string().into(),
+                ColumnType::Int => j.as_i64().ok_or_else(mismatch)?.into(),
+                ColumnType::Bool => j.as_bool().ok_or_else(mismatch)?.into(),
                 ColumnType::Date => j
                     .as_str()
                     .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+                    .ok_or_else(mismatch)?
                     .into(),
+                ColumnType::Timestamp => j
+                    .as_str()
+                    .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                    .map(|t| t.with_timezone(&Utc))
+                    .ok_or_else(mismatch)?
+                    .into(),
+                ColumnType::Decimal => {
+                    let text = j.as_str().ok_or_else(mismatch)?.to_string();
+                    let e: SimpleExpr = text.into();
+                    if pg { e.cast_as(a("NUMERIC")) } else { e }
+                }
+                ColumnType::Json => {
+                    let e: SimpleExpr = j.to_string().into();
+                    if pg { e.cast_as(a("JSONB")) } else { e }
+                }
             };
             Ok((c.name, v))
         })
@@ -439,7 +527,12 @@ async fn check_constraints<T: Resource>(
     value: &T,
 ) -> Result<()> {
     let mut errors = FieldErrors::default();
-    let values = serde_json::to_value(value).unwrap_or(Json::Null);
+    let values = serde_json::to_value(value).map_err(|e| {
+        StoreError::Database(sea_orm::DbErr::Custom(format!(
+            "cannot encode {}: {e}",
+            T::KIND
+        )))
+    })?;
     for c in T::columns() {
         let v = &values[c.name];
         if let (Some(target), Some(ref_id)) = (c.refers_to, v.as_i64()) {

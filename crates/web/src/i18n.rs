@@ -108,6 +108,15 @@ impl Tr {
         self.format(key, Some(&args))
     }
 
+    /// The message `key` with several named arguments.
+    pub fn tn(&self, key: &str, values: &[(&str, String)]) -> String {
+        let mut args = FluentArgs::new();
+        for (name, value) in values {
+            args.set(name.to_string(), FluentValue::from(value.clone()));
+        }
+        self.format(key, Some(&args))
+    }
+
     fn format(&self, key: &str, args: Option<&FluentArgs>) -> String {
         let all = bundles();
         for code in [self.lang, "en"] {

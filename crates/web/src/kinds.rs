@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use axum::Router;
 use domain::partnership::{
     Body, BodyKind, Fact, Location, Membership, Organization, Person, Position, Sector, Service,
     ServiceStatus, Stage, StageReached,
@@ -14,9 +15,13 @@ use domain::partnership::{
 use domain::resource::Resource;
 use domain::validation::{FieldMap, format_hundredths};
 use store::Store;
-use store::records::ListOptions;
 
+use crate::AppState;
 use crate::i18n::Tr;
+
+fn sea_orm_custom(msg: String) -> store::DatabaseError {
+    store::DatabaseError::Custom(msg)
+}
 
 #[derive(Clone, Copy)]
 pub enum Widget {
@@ -53,13 +58,16 @@ const fn f(name: &'static str, widget: Widget, required: bool) -> FieldDef {
 /// A kind of record with pages under `/i/{slug}/{PATH}`.
 pub trait Kind: Resource {
     const PATH: &'static str;
+    /// Its name in the OpenAPI document.
+    const SCHEMA: &'static str;
+    /// The column that names a record in a choice of references.
+    const LABEL: &'static str = "name";
+    /// Whether the initiative's navigation links to its list.
+    const NAV: bool = true;
     /// Fields of the form, in order.
     fn fields() -> Vec<FieldDef>;
     /// Fields a listing shows.
     fn list_fields() -> &'static [&'static str];
-    /// Hide personal contact details from those who may read the initiative but
-    /// not edit it (partners, residents, funders, viewers).
-    fn redact(&mut self) {}
 }
 
 fn sectors() -> Vec<&'static str> {
@@ -79,6 +87,7 @@ fn statuses() -> Vec<&'static str> {
 }
 
 impl Kind for Organization {
+    const SCHEMA: &'static str = "Organization";
     const PATH: &'static str = "organizations";
     fn fields() -> Vec<FieldDef> {
         vec![
@@ -95,6 +104,7 @@ impl Kind for Organization {
 }
 
 impl Kind for Person {
+    const SCHEMA: &'static str = "Person";
     const PATH: &'static str = "people";
     fn fields() -> Vec<FieldDef> {
         vec![
@@ -107,13 +117,10 @@ impl Kind for Person {
     fn list_fields() -> &'static [&'static str] {
         &["name", "email"]
     }
-    fn redact(&mut self) {
-        self.email = None;
-        self.phone = None;
-    }
 }
 
 impl Kind for Body {
+    const SCHEMA: &'static str = "Body";
     const PATH: &'static str = "bodies";
     fn fields() -> Vec<FieldDef> {
         vec![
@@ -130,6 +137,8 @@ impl Kind for Body {
 }
 
 impl Kind for Membership {
+    const SCHEMA: &'static str = "Membership";
+    const LABEL: &'static str = "position";
     const PATH: &'static str = "memberships";
     fn fields() -> Vec<FieldDef> {
         vec![
@@ -153,14 +162,10 @@ impl Kind for Membership {
             "end_date",
         ]
     }
-    /// Stipends paid to residents are for those who run the registry.
-    fn redact(&mut self) {
-        self.stipend_hourly_cents = None;
-        self.stipend_currency = None;
-    }
 }
 
 impl Kind for Location {
+    const SCHEMA: &'static str = "Location";
     const PATH: &'static str = "locations";
     fn fields() -> Vec<FieldDef> {
         vec![
@@ -178,6 +183,7 @@ impl Kind for Location {
 }
 
 impl Kind for Service {
+    const SCHEMA: &'static str = "Service";
     const PATH: &'static str = "services";
     fn fields() -> Vec<FieldDef> {
         vec![
@@ -196,6 +202,9 @@ impl Kind for Service {
 }
 
 impl Kind for Fact {
+    const SCHEMA: &'static str = "Fact";
+    const LABEL: &'static str = "label";
+    const NAV: bool = false;
     const PATH: &'static str = "facts";
     fn fields() -> Vec<FieldDef> {
         vec![
@@ -211,6 +220,9 @@ impl Kind for Fact {
 }
 
 impl Kind for StageReached {
+    const SCHEMA: &'static str = "Stage";
+    const LABEL: &'static str = "stage";
+    const NAV: bool = false;
     const PATH: &'static str = "stages";
     fn fields() -> Vec<FieldDef> {
         vec![
@@ -224,8 +236,54 @@ impl Kind for StageReached {
     }
 }
 
-/// Names of the records a form may refer to, loaded once per page (at most four
-/// queries, whatever the size of the initiative).
+/// A kind of registry record as the rest of the product sees it. Each kind is
+/// declared once, in [`KINDS`]; page routes, API routes, the OpenAPI document,
+/// the navigation and reference lookups all read that one list.
+pub struct KindEntry {
+    pub kind: &'static str,
+    pub path: &'static str,
+    pub table: &'static str,
+    pub label: &'static str,
+    pub nav: bool,
+    pub pages: fn(Router<AppState>) -> Router<AppState>,
+    pub api: fn(Router<AppState>) -> Router<AppState>,
+    pub openapi: fn(&mut crate::api::openapi::Doc),
+    pub columns: fn() -> &'static [domain::resource::Column],
+}
+
+const fn entry<T: Kind>() -> KindEntry {
+    KindEntry {
+        kind: T::KIND,
+        path: T::PATH,
+        table: T::TABLE,
+        label: T::LABEL,
+        nav: T::NAV,
+        pages: crate::pages::records::routes::<T>,
+        api: crate::api::kind_routes::<T>,
+        openapi: crate::api::openapi::Doc::kind::<T>,
+        columns: T::columns,
+    }
+}
+
+/// Every kind of registry record, in the order of the navigation.
+pub const KINDS: &[KindEntry] = &[
+    entry::<Body>(),
+    entry::<Organization>(),
+    entry::<Person>(),
+    entry::<Membership>(),
+    entry::<Service>(),
+    entry::<Location>(),
+    entry::<Fact>(),
+    entry::<StageReached>(),
+];
+
+/// The declared kind kept in `table`.
+pub fn by_table(table: &str) -> Option<&'static KindEntry> {
+    KINDS.iter().find(|k| k.table == table)
+}
+
+/// Names of the records a form may refer to, loaded once per page (one query
+/// per referenced table, whatever the size of the initiative).
 #[derive(Default)]
 pub struct RefNames {
     pub by_table: HashMap<&'static str, Vec<(i64, String)>>,
@@ -243,43 +301,20 @@ impl RefNames {
                 if by_table.contains_key(table) {
                     continue;
                 }
-                let opts = ListOptions {
-                    limit: 10_000,
-                    ..Default::default()
-                };
-                let names: Vec<(i64, String)> = match table {
-                    "bodies" => store
-                        .list::<Body>(Some(initiative), opts)
-                        .await?
-                        .into_iter()
-                        .map(|r| (r.id, r.data.name))
-                        .collect(),
-                    "people" => store
-                        .list::<Person>(Some(initiative), opts)
-                        .await?
-                        .into_iter()
-                        .map(|r| (r.id, r.data.name))
-                        .collect(),
-                    "organizations" => store
-                        .list::<Organization>(Some(initiative), opts)
-                        .await?
-                        .into_iter()
-                        .map(|r| (r.id, r.data.name))
-                        .collect(),
-                    "locations" => store
-                        .list::<Location>(Some(initiative), opts)
-                        .await?
-                        .into_iter()
-                        .map(|r| (r.id, r.data.name))
-                        .collect(),
+                let names: Vec<(i64, String)> = match (table, self::by_table(table)) {
                     // Accounts that hold a role in this initiative.
-                    "users" => store
+                    ("users", _) => store
                         .initiative_users(initiative)
                         .await?
                         .into_iter()
                         .map(|(u, _)| (u.id, u.display_name))
                         .collect(),
-                    _ => vec![],
+                    (_, Some(k)) => store.names(k.table, k.label, Some(initiative)).await?,
+                    (_, None) => {
+                        return Err(store::StoreError::Database(sea_orm_custom(format!(
+                            "no kind is declared for the referenced table {table}"
+                        ))));
+                    }
                 };
                 let mut names = names;
                 names.sort_by(|a, b| a.1.cmp(&b.1));

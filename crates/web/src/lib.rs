@@ -11,6 +11,7 @@
 //! - [`pages`]: HTML pages; [`api`]: `/api/v1` and `/api/openapi.json`.
 //! - [`ops`]: `/healthz`, `/metrics`, security headers, request metrics.
 
+pub mod access;
 pub mod api;
 pub mod cache;
 pub mod error;
@@ -61,7 +62,7 @@ impl AppState {
 
 /// Every route of the product.
 pub fn router(state: AppState) -> Router {
-    use pages::{account, auth, initiative, portal, records};
+    use pages::{account, auth, initiative, portal};
     let mut r = Router::new()
         .route("/", get(initiative::dashboard))
         .route("/healthz", get(ops::healthz))
@@ -109,14 +110,7 @@ pub fn router(state: AppState) -> Router {
         .route("/i/{slug}/hsds.json", get(initiative::hsds))
         .route("/p/{slug}", get(portal::redirect_slash))
         .route("/p/{slug}/", get(portal::home));
-    r = records::routes::<domain::partnership::Organization>(r);
-    r = records::routes::<domain::partnership::Person>(r);
-    r = records::routes::<domain::partnership::Body>(r);
-    r = records::routes::<domain::partnership::Membership>(r);
-    r = records::routes::<domain::partnership::Location>(r);
-    r = records::routes::<domain::partnership::Service>(r);
-    r = records::routes::<domain::partnership::Fact>(r);
-    r = records::routes::<domain::partnership::StageReached>(r);
+    r = kinds::KINDS.iter().fold(r, |r, k| (k.pages)(r));
     r = api::routes(r);
     r.fallback(pages::not_found)
         .layer(axum::middleware::from_fn(pages::error_pages))

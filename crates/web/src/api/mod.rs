@@ -15,22 +15,21 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use domain::access::{Action, Grants};
+use domain::access::{Action, Grants, decide_record};
 use domain::partnership::{Initiative, Location, Network, Organization, Service};
 use domain::resource::{Record, Resource};
 use domain::validation::{FieldErrors, FieldMap};
-use store::Store;
 use store::accounts::User;
 use store::audit::Filter;
 use store::records::ListOptions;
 
 use crate::AppState;
+use crate::access::{ApiAuthorized, Audit, Read, Write};
 use crate::error::{ApiResult, AppError};
 use crate::kinds::Kind;
 use crate::session::ApiCaller;
 
 pub fn routes(r: Router<AppState>) -> Router<AppState> {
-    use domain::partnership::*;
     let r = r
         .route("/api/openapi.json", get(openapi::document))
         .route("/api/v1/me", get(me))
@@ -40,6 +39,7 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
             get(get_network).put(update_network),
         )
         .route("/api/v1/networks/{id}/archive", post(archive_network))
+        .route("/api/v1/networks/{id}/restore", post(restore_network))
         .route(
             "/api/v1/initiatives",
             get(list_initiatives).post(create_initiative),
@@ -52,20 +52,18 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
             "/api/v1/initiatives/{slug}/archive",
             post(archive_initiative),
         )
+        .route(
+            "/api/v1/initiatives/{slug}/restore",
+            post(restore_initiative),
+        )
         .route("/api/v1/initiatives/{slug}/table", get(table_view))
         .route("/api/v1/initiatives/{slug}/audit", get(audit))
         .route("/api/v1/initiatives/{slug}/hsds", get(hsds));
-    let r = kind_routes::<Organization>(r);
-    let r = kind_routes::<Person>(r);
-    let r = kind_routes::<Body>(r);
-    let r = kind_routes::<Membership>(r);
-    let r = kind_routes::<Location>(r);
-    let r = kind_routes::<Service>(r);
-    let r = kind_routes::<Fact>(r);
-    kind_routes::<StageReached>(r)
+    crate::kinds::KINDS.iter().fold(r, |r, k| (k.api)(r))
 }
 
-fn kind_routes<T: Kind>(r: Router<AppState>) -> Router<AppState> {
+/// The API routes of one kind of registry record (see [`crate::kinds::KINDS`]).
+pub fn kind_routes<T: Kind>(r: Router<AppState>) -> Router<AppState> {
     let base = format!("/api/v1/initiatives/{{slug}}/{}", T::PATH);
     r.route(&base, get(list::<T>).post(create::<T>))
         .route(
@@ -147,25 +145,6 @@ pub struct ListBody<T> {
     total: i64,
 }
 
-impl<T> ListBody<T> {
-    /// One page of a list already filtered in memory (the lists a user may see
-    /// of networks and initiatives are short).
-    fn slice(all: Vec<T>, page: u64, per_page: u64) -> Self {
-        let total = all.len() as i64;
-        let items = all
-            .into_iter()
-            .skip(((page - 1) * per_page) as usize)
-            .take(per_page as usize)
-            .collect();
-        ListBody {
-            items,
-            page,
-            per_page,
-            total,
-        }
-    }
-}
-
 impl Paging {
     fn options(&self) -> Result<(u64, u64, ListOptions), AppError> {
         let page = self.page.unwrap_or(1);
@@ -193,9 +172,74 @@ impl Paging {
     }
 }
 
+/// The JSON type a field takes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum JsonType {
+    String,
+    Integer,
+    Boolean,
+    /// An amount: a decimal string ("25.50") or a number.
+    Amount,
+    Any,
+}
+
+/// A field the API accepts for a kind, with its JSON type and whether a `PUT`
+/// must carry it.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyField {
+    pub name: &'static str,
+    pub ty: JsonType,
+    pub required_on_put: bool,
+    /// Another field that may stand in for this one (`stipend_rate` for
+    /// `stipend_hourly_cents`).
+    pub alias: Option<&'static str>,
+}
+
+/// The fields of a resource as the API takes them: every column (required on
+/// `PUT`), plus form-only fields such as a decimal stipend rate.
+pub fn body_fields_of<T: Resource>(form: &[crate::kinds::FieldDef]) -> Vec<BodyField> {
+    use domain::resource::ColumnType as C;
+    let mut out: Vec<BodyField> = T::columns()
+        .iter()
+        .map(|c| BodyField {
+            name: c.name,
+            ty: match c.ty {
+                C::Text | C::Date | C::Timestamp => JsonType::String,
+                C::Int => JsonType::Integer,
+                C::Bool => JsonType::Boolean,
+                C::Decimal => JsonType::Amount,
+                C::Json => JsonType::Any,
+            },
+            required_on_put: true,
+            alias: None,
+        })
+        .collect();
+    for fd in form {
+        if let crate::kinds::Widget::Money(column) = fd.widget {
+            if let Some(col) = out.iter_mut().find(|f| f.name == column) {
+                col.alias = Some(fd.name);
+            }
+            out.push(BodyField {
+                name: fd.name,
+                ty: JsonType::Amount,
+                required_on_put: false,
+                alias: None,
+            });
+        }
+    }
+    out
+}
+
 /// A JSON body as submitted fields plus the `version`. Unknown fields are refused
-/// by name rather than ignored, so a typo never silently drops a value.
-fn body_fields(body: Value, allowed: &[&str]) -> Result<(FieldMap, Option<i64>), AppError> {
+/// by name rather than ignored, so a typo never silently drops a value; a value
+/// of the wrong JSON type is refused rather than coerced; with `put`, every
+/// field must be present (null clears an optional one), so that leaving a
+/// field out never silently blanks it.
+fn body_fields(
+    body: Value,
+    allowed: &[BodyField],
+    put: bool,
+) -> Result<(FieldMap, Option<i64>), AppError> {
     let Value::Object(obj) = body else {
         return Err(AppError::BadRequest(
             "the body must be a JSON object".into(),
@@ -204,7 +248,7 @@ fn body_fields(body: Value, allowed: &[&str]) -> Result<(FieldMap, Option<i64>),
     let mut fields = FieldMap::new();
     let mut version = None;
     let mut errors = FieldErrors::default();
-    for (k, v) in obj {
+    for (k, v) in &obj {
         if k == "version" {
             match v.as_i64() {
                 Some(n) => version = Some(n),
@@ -216,68 +260,75 @@ fn body_fields(body: Value, allowed: &[&str]) -> Result<(FieldMap, Option<i64>),
             }
             continue;
         }
-        if [
-            "id",
-            "initiative_id",
-            "archived",
-            "created_at",
-            "updated_at",
-        ]
-        .contains(&k.as_str())
-        {
+        if READ_ONLY.contains(&k.as_str()) {
             continue; // read-only bookkeeping echoed back from a GET
         }
-        if !allowed.contains(&k.as_str()) {
+        let Some(f) = allowed.iter().find(|f| f.name == k) else {
             errors.add(
-                &k,
+                k,
                 "unknown_field",
                 format!("{k} is not a field of this resource"),
             );
             continue;
-        }
-        let s = match v {
-            Value::Null => String::new(),
-            Value::String(s) => s,
-            Value::Number(n) => n.to_string(),
-            Value::Bool(b) => b.to_string(),
-            _ => {
-                errors.add(
-                    &k,
-                    "invalid_type",
-                    format!("{k} must be a string or a number"),
-                );
-                continue;
-            }
         };
-        fields.insert(k, s);
+        let text = match (f.ty, v) {
+            (_, Value::Null) => Some(String::new()),
+            (JsonType::String | JsonType::Amount, Value::String(s)) => Some(s.clone()),
+            (JsonType::Integer, Value::Number(n)) if n.is_i64() => Some(n.to_string()),
+            (JsonType::Amount, Value::Number(n)) => Some(n.to_string()),
+            (JsonType::Boolean, Value::Bool(b)) => Some(b.to_string()),
+            (JsonType::Any, v) => Some(v.to_string()),
+            _ => None,
+        };
+        match text {
+            Some(t) => {
+                fields.insert(k.clone(), t);
+            }
+            None => {
+                let want = match f.ty {
+                    JsonType::String => "a string",
+                    JsonType::Integer => "a whole number",
+                    JsonType::Boolean => "true or false",
+                    JsonType::Amount => "a decimal amount as a string or a number",
+                    JsonType::Any => "JSON",
+                };
+                errors.add(k, "invalid_type", format!("{k} must be {want}"));
+            }
+        }
+    }
+    if put {
+        for f in allowed.iter().filter(|f| f.required_on_put) {
+            let present = obj.contains_key(f.name) || f.alias.is_some_and(|a| obj.contains_key(a));
+            if !present {
+                errors.add(
+                    f.name,
+                    "missing",
+                    format!(
+                        "{} is missing: a PUT carries every field (send null to clear an optional one)",
+                        f.name
+                    ),
+                );
+            }
+        }
     }
     errors.finish((fields, version)).map_err(AppError::Invalid)
 }
 
-fn allowed_fields<T: Kind>() -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = T::fields().iter().map(|f| f.name).collect();
-    v.extend(T::columns().iter().map(|c| c.name));
-    v
+/// Bookkeeping fields a client may echo back from a GET; they are ignored.
+const READ_ONLY: &[&str] = &["id", "initiative_id", "archived", "created_at", "updated_at"];
+
+fn allowed_fields<T: Kind>() -> Vec<BodyField> {
+    body_fields_of::<T>(&T::fields())
 }
 
-async fn open(
-    store: &Store,
-    user: &User,
-    slug: &str,
-    action: Action,
-) -> Result<(Record<Initiative>, Grants), AppError> {
-    let store::partnership::InitiativeView {
-        initiative: i,
-        grants: g,
-        ..
-    } = store.initiative_view(slug, Some(user)).await?;
-    if !g.can_see() {
-        return Err(AppError::NotFound);
-    }
-    if !g.allows(action) {
-        return Err(AppError::Forbidden);
-    }
-    Ok((i, g))
+fn require_version(version: Option<i64>) -> Result<i64, AppError> {
+    version.ok_or_else(|| {
+        AppError::Invalid(FieldErrors::single(
+            "version",
+            "required",
+            "version is required: send the version you read",
+        ))
+    })
 }
 
 fn created<T: Serialize>(v: T) -> Response {
@@ -290,20 +341,13 @@ async fn me(ApiCaller { user }: ApiCaller) -> Json<User> {
 
 async fn list<T: Kind>(
     State(s): State<AppState>,
-    ApiCaller { user }: ApiCaller,
-    ApiPath(slug): ApiPath<String>,
+    auth: ApiAuthorized<Read>,
     ApiQuery(p): ApiQuery<Paging>,
 ) -> ApiResult<Json<ListBody<Record<T>>>> {
-    let (i, g) = open(&s.store, &user, &slug, Action::Read).await?;
     let (page, per_page, opts) = p.options()?;
-    let mut items = s.store.list::<T>(Some(i.id), opts).await?;
-    if !g.allows(Action::EditPartnership) {
-        items.iter_mut().for_each(|r| r.data.redact());
-    }
-    let total = s
-        .store
-        .count::<T>(Some(i.id), opts.include_archived)
-        .await?;
+    let reg = auth.registry(&s.store);
+    let items = reg.list::<T>(opts).await?;
+    let total = reg.count::<T>(opts.include_archived).await?;
     Ok(Json(ListBody {
         items,
         page,
@@ -314,98 +358,103 @@ async fn list<T: Kind>(
 
 async fn get_one<T: Kind>(
     State(s): State<AppState>,
-    ApiCaller { user }: ApiCaller,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    auth: ApiAuthorized<Read>,
+    ApiPath((_, id)): ApiPath<(String, i64)>,
 ) -> ApiResult<Json<Record<T>>> {
-    let (i, g) = open(&s.store, &user, &slug, Action::Read).await?;
-    let mut rec = s.store.get::<T>(Some(i.id), id).await?;
-    if !g.allows(Action::EditPartnership) {
-        rec.data.redact();
-    }
-    Ok(Json(rec))
+    Ok(Json(auth.registry(&s.store).get::<T>(id).await?))
 }
 
 async fn create<T: Kind>(
     State(s): State<AppState>,
-    ApiCaller { user }: ApiCaller,
-    ApiPath(slug): ApiPath<String>,
+    auth: ApiAuthorized<Write>,
     ApiJson(body): ApiJson,
 ) -> ApiResult<Response> {
-    let (i, _) = open(&s.store, &user, &slug, Action::EditPartnership).await?;
-    let (fields, _) = body_fields(body, &allowed_fields::<T>())?;
+    let (fields, _) = body_fields(body, &allowed_fields::<T>(), false)?;
     let v = T::parse(&fields).map_err(AppError::Invalid)?;
-    Ok(created(
-        s.store.create(Some(user.id), Some(i.id), &v).await?,
-    ))
+    Ok(created(auth.registry(&s.store).create(&fields, &v).await?))
 }
 
 async fn update<T: Kind>(
     State(s): State<AppState>,
-    ApiCaller { user }: ApiCaller,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
+    auth: ApiAuthorized<Write>,
+    ApiPath((_, id)): ApiPath<(String, i64)>,
     ApiJson(body): ApiJson,
 ) -> ApiResult<Json<Record<T>>> {
-    let (i, _) = open(&s.store, &user, &slug, Action::EditPartnership).await?;
-    let (fields, version) = body_fields(body, &allowed_fields::<T>())?;
-    let version = version.ok_or_else(|| {
-        AppError::Invalid(FieldErrors::single(
-            "version",
-            "required",
-            "version is required: send the version you read",
-        ))
-    })?;
+    let (fields, version) = body_fields(body, &allowed_fields::<T>(), true)?;
+    let version = require_version(version)?;
     let v = T::parse(&fields).map_err(AppError::Invalid)?;
     Ok(Json(
-        s.store
-            .update(Some(user.id), Some(i.id), id, version, &v)
+        auth.registry(&s.store)
+            .update(id, version, &fields, &v)
             .await?,
     ))
 }
 
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct ArchiveBody {
     version: Option<i64>,
 }
 
+/// The optional `{ "version": n }` of an archive or restore; anything else (not
+/// JSON, not an object, unknown fields) is answered in the API's error format.
+pub struct ArchiveJson(Option<i64>);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for ArchiveJson {
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| AppError::TooLarge)?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(ArchiveJson(None));
+        }
+        let body: ArchiveBody = serde_json::from_slice(&bytes)
+            .map_err(|e| AppError::BadRequest(format!("the body must be {{\"version\": n}}: {e}")))?;
+        Ok(ArchiveJson(body.version))
+    }
+}
+
 async fn archive<T: Kind>(
     State(s): State<AppState>,
-    ApiCaller { user }: ApiCaller,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
-    body: Option<Json<ArchiveBody>>,
+    auth: ApiAuthorized<Write>,
+    ApiPath((_, id)): ApiPath<(String, i64)>,
+    ArchiveJson(version): ArchiveJson,
 ) -> ApiResult<Json<Record<T>>> {
-    let (i, _) = open(&s.store, &user, &slug, Action::EditPartnership).await?;
-    let version = body.and_then(|b| b.0.version);
     Ok(Json(
-        s.store
-            .set_archived::<T>(Some(user.id), Some(i.id), id, version, true)
+        auth.registry(&s.store)
+            .set_archived::<T>(id, version, true)
             .await?,
     ))
 }
 
 async fn restore<T: Kind>(
     State(s): State<AppState>,
-    ApiCaller { user }: ApiCaller,
-    ApiPath((slug, id)): ApiPath<(String, i64)>,
-    body: Option<Json<ArchiveBody>>,
+    auth: ApiAuthorized<Write>,
+    ApiPath((_, id)): ApiPath<(String, i64)>,
+    ArchiveJson(version): ArchiveJson,
 ) -> ApiResult<Json<Record<T>>> {
-    let (i, _) = open(&s.store, &user, &slug, Action::EditPartnership).await?;
-    let version = body.and_then(|b| b.0.version);
     Ok(Json(
-        s.store
-            .set_archived::<T>(Some(user.id), Some(i.id), id, version, false)
+        auth.registry(&s.store)
+            .set_archived::<T>(id, version, false)
             .await?,
     ))
 }
 
-const NETWORK_FIELDS: &[&str] = &["name", "slug", "description"];
-const INITIATIVE_FIELDS: &[&str] = &[
-    "name",
-    "slug",
-    "place",
-    "languages",
-    "description",
-    "network_id",
-];
+fn network_fields() -> Vec<BodyField> {
+    body_fields_of::<Network>(&[])
+}
+
+fn initiative_fields() -> Vec<BodyField> {
+    body_fields_of::<Initiative>(&[])
+}
+
+/// The policy's answer for something outside any initiative (networks, new
+/// initiatives): only the platform's grants count.
+fn platform(user: &User, action: Action, kind: &str) -> Result<(), AppError> {
+    crate::access::refusal(decide_record(&Grants::platform(user.is_admin), action, kind))
+}
 
 async fn list_networks(
     State(s): State<AppState>,
@@ -413,41 +462,13 @@ async fn list_networks(
     ApiQuery(p): ApiQuery<Paging>,
 ) -> ApiResult<Json<ListBody<Record<Network>>>> {
     let (page, per_page, opts) = p.options()?;
-    if user.is_admin {
-        let items = s.store.list::<Network>(None, opts).await?;
-        let total = s
-            .store
-            .count::<Network>(None, opts.include_archived)
-            .await?;
-        return Ok(Json(ListBody {
-            items,
-            page,
-            per_page,
-            total,
-        }));
-    }
-    // Others see the networks of the initiatives they can see.
-    let ids = s.store.visible_initiative_ids(&user).await?;
-    let nets: Vec<i64> = s
-        .store
-        .initiatives_among(ids.as_deref())
-        .await?
-        .iter()
-        .filter_map(|i| i.data.network_id)
-        .collect();
-    let all = s
-        .store
-        .list::<Network>(
-            None,
-            ListOptions {
-                limit: 10_000,
-                offset: 0,
-                ..opts
-            },
-        )
-        .await?;
-    let mine: Vec<_> = all.into_iter().filter(|n| nets.contains(&n.id)).collect();
-    Ok(Json(ListBody::slice(mine, page, per_page)))
+    let (items, total) = s.store.visible_networks(&user, opts).await?;
+    Ok(Json(ListBody {
+        items,
+        page,
+        per_page,
+        total,
+    }))
 }
 
 async fn get_network(
@@ -457,26 +478,16 @@ async fn get_network(
 ) -> ApiResult<Json<Record<Network>>> {
     let n = s.store.get::<Network>(None, id).await?;
     if !user.is_admin {
-        let ids = s.store.visible_initiative_ids(&user).await?;
         let visible = s
             .store
-            .initiatives_among(ids.as_deref())
+            .initiatives_of_networks(&user, &[id])
             .await?
-            .iter()
-            .any(|i| i.data.network_id == Some(id));
-        if !visible {
+            .is_empty();
+        if visible {
             return Err(AppError::NotFound);
         }
     }
     Ok(Json(n))
-}
-
-fn require_admin(user: &User) -> Result<(), AppError> {
-    if user.is_admin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
 }
 
 async fn create_network(
@@ -484,8 +495,8 @@ async fn create_network(
     ApiCaller { user }: ApiCaller,
     ApiJson(body): ApiJson,
 ) -> ApiResult<Response> {
-    require_admin(&user)?;
-    let (fields, _) = body_fields(body, NETWORK_FIELDS)?;
+    platform(&user, Action::Create, Network::KIND)?;
+    let (fields, _) = body_fields(body, &network_fields(), false)?;
     let v = Network::parse(&fields).map_err(AppError::Invalid)?;
     Ok(created(s.store.create(Some(user.id), None, &v).await?))
 }
@@ -496,18 +507,28 @@ async fn update_network(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson,
 ) -> ApiResult<Json<Record<Network>>> {
-    require_admin(&user)?;
-    let (fields, version) = body_fields(body, NETWORK_FIELDS)?;
-    let version = version.ok_or_else(|| {
-        AppError::Invalid(FieldErrors::single(
-            "version",
-            "required",
-            "version is required",
-        ))
-    })?;
+    platform(&user, Action::Update, Network::KIND)?;
+    let (fields, version) = body_fields(body, &network_fields(), true)?;
+    let version = require_version(version)?;
     let v = Network::parse(&fields).map_err(AppError::Invalid)?;
     Ok(Json(
         s.store.update(Some(user.id), None, id, version, &v).await?,
+    ))
+}
+
+async fn set_network_archived(
+    s: AppState,
+    user: User,
+    id: i64,
+    version: Option<i64>,
+    archived: bool,
+) -> ApiResult<Json<Record<Network>>> {
+    let action = if archived { Action::Archive } else { Action::Restore };
+    platform(&user, action, Network::KIND)?;
+    Ok(Json(
+        s.store
+            .set_archived::<Network>(Some(user.id), None, id, version, archived)
+            .await?,
     ))
 }
 
@@ -515,20 +536,18 @@ async fn archive_network(
     State(s): State<AppState>,
     ApiCaller { user }: ApiCaller,
     ApiPath(id): ApiPath<i64>,
-    body: Option<Json<ArchiveBody>>,
+    ArchiveJson(version): ArchiveJson,
 ) -> ApiResult<Json<Record<Network>>> {
-    require_admin(&user)?;
-    Ok(Json(
-        s.store
-            .set_archived::<Network>(
-                Some(user.id),
-                None,
-                id,
-                body.and_then(|b| b.0.version),
-                true,
-            )
-            .await?,
-    ))
+    set_network_archived(s, user, id, version, true).await
+}
+
+async fn restore_network(
+    State(s): State<AppState>,
+    ApiCaller { user }: ApiCaller,
+    ApiPath(id): ApiPath<i64>,
+    ArchiveJson(version): ArchiveJson,
+) -> ApiResult<Json<Record<Network>>> {
+    set_network_archived(s, user, id, version, false).await
 }
 
 async fn list_initiatives(
@@ -536,18 +555,18 @@ async fn list_initiatives(
     ApiCaller { user }: ApiCaller,
     ApiQuery(p): ApiQuery<Paging>,
 ) -> ApiResult<Json<ListBody<Record<Initiative>>>> {
-    let (page, per_page, _) = p.options()?;
-    let ids = s.store.visible_initiative_ids(&user).await?;
-    let all = s.store.initiatives_among(ids.as_deref()).await?;
-    Ok(Json(ListBody::slice(all, page, per_page)))
+    let (page, per_page, opts) = p.options()?;
+    let (items, total) = s.store.visible_initiatives(&user, opts).await?;
+    Ok(Json(ListBody {
+        items,
+        page,
+        per_page,
+        total,
+    }))
 }
 
-async fn get_initiative(
-    State(s): State<AppState>,
-    ApiCaller { user }: ApiCaller,
-    ApiPath(slug): ApiPath<String>,
-) -> ApiResult<Json<Record<Initiative>>> {
-    Ok(Json(open(&s.store, &user, &slug, Action::Read).await?.0))
+async fn get_initiative(auth: ApiAuthorized<Read>) -> ApiResult<Json<Record<Initiative>>> {
+    Ok(Json(auth.view.initiative))
 }
 
 async fn create_initiative(
@@ -555,70 +574,79 @@ async fn create_initiative(
     ApiCaller { user }: ApiCaller,
     ApiJson(body): ApiJson,
 ) -> ApiResult<Response> {
-    require_admin(&user)?;
-    let (fields, _) = body_fields(body, INITIATIVE_FIELDS)?;
+    platform(&user, Action::Create, Initiative::KIND)?;
+    let (fields, _) = body_fields(body, &initiative_fields(), false)?;
     let v = Initiative::parse(&fields).map_err(AppError::Invalid)?;
     Ok(created(s.store.create_initiative(&user, &v).await?))
 }
 
 async fn update_initiative(
     State(s): State<AppState>,
-    ApiCaller { user }: ApiCaller,
-    ApiPath(slug): ApiPath<String>,
+    auth: ApiAuthorized<Write>,
     ApiJson(body): ApiJson,
 ) -> ApiResult<Json<Record<Initiative>>> {
-    let (i, _) = open(&s.store, &user, &slug, Action::EditPartnership).await?;
-    let (mut fields, version) = body_fields(body, INITIATIVE_FIELDS)?;
-    // Only an admin moves an initiative to another network (its lead reads it).
-    if !user.is_admin {
-        let current = i.data.network_id.map(|n| n.to_string()).unwrap_or_default();
-        match fields.get("network_id") {
-            Some(sent) if *sent != current => return Err(AppError::Forbidden),
-            _ => fields.insert("network_id".into(), current),
-        };
-    }
-    let version = version.ok_or_else(|| {
-        AppError::Invalid(FieldErrors::single(
-            "version",
-            "required",
-            "version is required",
-        ))
-    })?;
+    let i = auth.initiative();
+    let (fields, version) = body_fields(body, &initiative_fields(), true)?;
+    // Which network it belongs to is decided by the policy, field by field.
+    crate::access::check_write::<Initiative>(
+        &auth.view.grants,
+        Action::Update,
+        Some(&i.data.stored_values()),
+        &fields,
+    )?;
+    let version = require_version(version)?;
     let v = Initiative::parse(&fields).map_err(AppError::Invalid)?;
     Ok(Json(
         s.store
-            .update(Some(user.id), None, i.id, version, &v)
+            .update(Some(auth.user.id), None, i.id, version, &v)
             .await?,
     ))
 }
 
 async fn archive_initiative(
     State(s): State<AppState>,
-    ApiCaller { user }: ApiCaller,
-    ApiPath(slug): ApiPath<String>,
-    body: Option<Json<ArchiveBody>>,
+    auth: ApiAuthorized<Read>,
+    ArchiveJson(version): ArchiveJson,
 ) -> ApiResult<Json<Record<Initiative>>> {
-    require_admin(&user)?;
-    let i = s.store.initiative_by_slug(&slug).await?;
+    let i = auth.initiative();
+    crate::access::check_write::<Initiative>(
+        &auth.view.grants,
+        Action::Archive,
+        None,
+        &FieldMap::new(),
+    )?;
     Ok(Json(
         s.store
-            .set_archived::<Initiative>(
-                Some(user.id),
-                None,
-                i.id,
-                body.and_then(|b| b.0.version),
-                true,
-            )
+            .set_archived::<Initiative>(Some(auth.user.id), None, i.id, version, true)
+            .await?,
+    ))
+}
+
+/// Restore an archived initiative (admins: an archived initiative is out of
+/// everyone else's sight).
+async fn restore_initiative(
+    State(s): State<AppState>,
+    ApiCaller { user }: ApiCaller,
+    ApiPath(slug): ApiPath<String>,
+    ArchiveJson(version): ArchiveJson,
+) -> ApiResult<Json<Record<Initiative>>> {
+    if !user.is_admin {
+        return Err(AppError::NotFound);
+    }
+    platform(&user, Action::Restore, Initiative::KIND)?;
+    let i = s.store.archived_initiative_by_slug(&slug).await?;
+    Ok(Json(
+        s.store
+            .set_archived::<Initiative>(Some(user.id), None, i.id, version, false)
             .await?,
     ))
 }
 
 async fn table_view(
     State(s): State<AppState>,
-    ApiCaller { user }: ApiCaller,
-    ApiPath(slug): ApiPath<String>,
+    auth: ApiAuthorized<Read>,
 ) -> ApiResult<Json<Value>> {
-    let (i, _) = open(&s.store, &user, &slug, Action::Read).await?;
+    let i = auth.initiative();
     let today = chrono::Utc::now().date_naive();
     let bodies = s.store.at_the_table(i.id, today).await?;
     Ok(Json(json!({
@@ -638,11 +666,10 @@ struct AuditQuery {
 
 async fn audit(
     State(s): State<AppState>,
-    ApiCaller { user }: ApiCaller,
-    ApiPath(slug): ApiPath<String>,
+    auth: ApiAuthorized<Audit>,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<Value>> {
-    let (i, _) = open(&s.store, &user, &slug, Action::ReadAudit).await?;
+    let i = auth.initiative();
     let paging = Paging {
         page: q.page,
         per_page: q.per_page,
@@ -665,15 +692,18 @@ async fn audit(
 }
 
 /// The HSDS 3.0 document of an initiative's services directory.
-pub async fn hsds_document(store: &Store, i: &Record<Initiative>) -> Result<Value, AppError> {
+pub async fn hsds_document(
+    registry: &crate::access::Registry<'_>,
+    i: &Record<Initiative>,
+) -> Result<Value, AppError> {
     let opts = ListOptions {
         include_archived: true,
         limit: 100_000,
         offset: 0,
     };
-    let orgs = store.list::<Organization>(Some(i.id), opts).await?;
-    let locations = store.list::<Location>(Some(i.id), opts).await?;
-    let services = store.list::<Service>(Some(i.id), opts).await?;
+    let orgs = registry.list::<Organization>(opts).await?;
+    let locations = registry.list::<Location>(opts).await?;
+    let services = registry.list::<Service>(opts).await?;
     Ok(interop::hsds::export(
         &i.data.slug,
         &orgs,
@@ -682,11 +712,6 @@ pub async fn hsds_document(store: &Store, i: &Record<Initiative>) -> Result<Valu
     ))
 }
 
-async fn hsds(
-    State(s): State<AppState>,
-    ApiCaller { user }: ApiCaller,
-    ApiPath(slug): ApiPath<String>,
-) -> ApiResult<Json<Value>> {
-    let (i, _) = open(&s.store, &user, &slug, Action::Read).await?;
-    Ok(Json(hsds_document(&s.store, &i).await?))
+async fn hsds(State(s): State<AppState>, auth: ApiAuthorized<Read>) -> ApiResult<Json<Value>> {
+    Ok(Json(hsds_document(&auth.registry(&s.store), auth.initiative()).await?))
 }

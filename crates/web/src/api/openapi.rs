@@ -4,10 +4,7 @@
 use axum::Json;
 use serde_json::{Map, Value, json};
 
-use domain::partnership::{
-    Body, Fact, Initiative, Location, Membership, Network, Organization, Person, Service,
-    StageReached,
-};
+use domain::partnership::{Initiative, Network};
 use domain::resource::{ColumnType, Resource};
 
 use crate::kinds::{Kind, Widget};
@@ -21,6 +18,10 @@ fn column_schema(ty: ColumnType, nullable: bool) -> Value {
         ColumnType::Text => json!({"type": "string"}),
         ColumnType::Int => json!({"type": "integer", "format": "int64"}),
         ColumnType::Date => json!({"type": "string", "format": "date"}),
+        ColumnType::Timestamp => json!({"type": "string", "format": "date-time"}),
+        ColumnType::Decimal => json!({"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$"}),
+        ColumnType::Bool => json!({"type": "boolean"}),
+        ColumnType::Json => json!({}),
     };
     if nullable {
         s["nullable"] = json!(true);
@@ -143,7 +144,7 @@ fn p_paging() -> Vec<Value> {
     ]
 }
 
-struct Doc {
+pub struct Doc {
     paths: Map<String, Value>,
     schemas: Map<String, Value>,
 }
@@ -164,7 +165,9 @@ impl Doc {
         );
     }
 
-    fn kind<T: Kind>(&mut self, name: &str) {
+    /// The paths and schemas of one kind of registry record.
+    pub fn kind<T: Kind>(&mut self) {
+        let name = T::SCHEMA;
         let widgets: Vec<_> = T::fields().iter().map(|f| (f.name, f.widget)).collect();
         self.add_schemas::<T>(name, &widgets);
         let base = format!("/api/v1/initiatives/{{slug}}/{}", T::PATH);
@@ -191,14 +194,9 @@ pub fn build() -> Value {
         paths: Map::new(),
         schemas: Map::new(),
     };
-    d.kind::<Organization>("Organization");
-    d.kind::<Person>("Person");
-    d.kind::<Body>("Body");
-    d.kind::<Membership>("Membership");
-    d.kind::<Location>("Location");
-    d.kind::<Service>("Service");
-    d.kind::<Fact>("Fact");
-    d.kind::<StageReached>("Stage");
+    for k in crate::kinds::KINDS {
+        (k.openapi)(&mut d);
+    }
     d.add_schemas::<Network>("Network", &[]);
     d.add_schemas::<Initiative>("Initiative", &[]);
     let mut lp = p_paging();

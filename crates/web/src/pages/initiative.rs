@@ -6,7 +6,6 @@ use axum::Json;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use serde::Deserialize;
 
 use domain::access::{Action, Grants, Role};
 use domain::partnership::{Body, Fact, Initiative, Network, Sector, Stage, StageReached, Table};
@@ -17,8 +16,9 @@ use store::accounts::User;
 use store::audit::{Entry, Filter};
 use store::records::ListOptions;
 
-use super::{Chrome, Submitted, open, render, render_status};
+use super::{Chrome, PageQuery, Pager, Pages, Submitted, render, render_status};
 use crate::AppState;
+use crate::access::{Audit, Authorized, ManageAccess, Read, Write};
 use crate::error::{AppError, PageResult};
 use crate::kinds::{FieldDef, RefNames, Widget, form_fields};
 use crate::pages::records::FormPage;
@@ -29,15 +29,24 @@ use crate::session::Ctx;
 struct Dashboard {
     c: Chrome,
     initiatives: Vec<Record<Initiative>>,
+    pages: Pages,
 }
 
 /// The signed-in user's initiatives.
-pub async fn dashboard(State(s): State<AppState>, ctx: Ctx) -> PageResult {
+pub async fn dashboard(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
     let user = ctx.user()?.clone();
-    let ids = s.store.visible_initiative_ids(&user).await?;
-    let initiatives = s.store.initiatives_among(ids.as_deref()).await?;
+    let pager = Pager::new(q.page, 100);
+    let (initiatives, total) = s.store.visible_initiatives(&user, pager.options()).await?;
     let c = Chrome::new(&ctx, ctx.tr.t("dashboard-title"));
-    render(&Dashboard { c, initiatives })
+    render(&Dashboard {
+        pages: pager.links(&c, "/", total),
+        c,
+        initiatives,
+    })
 }
 
 fn admin_only(ctx: &Ctx) -> Result<User, AppError> {
@@ -54,19 +63,22 @@ fn admin_only(ctx: &Ctx) -> Result<User, AppError> {
 struct NetworksPage {
     c: Chrome,
     networks: Vec<(Record<Network>, Vec<Record<Initiative>>)>,
+    pages: Pages,
 }
 
 /// Networks and their initiatives: all for an admin; a user sees the networks
-/// of the initiatives they can see.
-pub async fn networks(State(s): State<AppState>, ctx: Ctx) -> PageResult {
+/// of the initiatives they can see. Paged: nothing is cut off silently.
+pub async fn networks(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
     let user = ctx.user()?.clone();
-    let ids = s.store.visible_initiative_ids(&user).await?;
-    let initiatives = s.store.initiatives_among(ids.as_deref()).await?;
-    let all = s
-        .store
-        .list::<Network>(None, ListOptions::default())
-        .await?;
-    let networks = all
+    let pager = Pager::new(q.page, 50);
+    let (nets, total) = s.store.visible_networks(&user, pager.options()).await?;
+    let ids: Vec<i64> = nets.iter().map(|n| n.id).collect();
+    let initiatives = s.store.initiatives_of_networks(&user, &ids).await?;
+    let networks = nets
         .into_iter()
         .map(|n| {
             let members: Vec<_> = initiatives
@@ -76,10 +88,13 @@ pub async fn networks(State(s): State<AppState>, ctx: Ctx) -> PageResult {
                 .collect();
             (n, members)
         })
-        .filter(|(_, m)| user.is_admin || !m.is_empty())
         .collect();
     let c = Chrome::new(&ctx, ctx.tr.t("networks-title"));
-    render(&NetworksPage { c, networks })
+    render(&NetworksPage {
+        pages: pager.links(&c, "/networks", total),
+        c,
+        networks,
+    })
 }
 
 fn network_fields() -> Vec<FieldDef> {
@@ -325,9 +340,9 @@ async fn initiative_form(
             // Which network an initiative belongs to decides which network lead
             // reads it: only an admin moves it.
             let mut defs = initiative_fields();
-            if !g.admin {
-                defs.retain(|d| d.name != "network_id");
-            }
+            defs.retain(|d| {
+                crate::access::may_write_field::<Initiative>(g, Action::Update, d.name)
+            });
             GlobalForm {
                 c,
                 heading,
@@ -428,16 +443,19 @@ pub async fn archive_network(
 /// Archive an initiative (admins). Nothing is deleted.
 pub async fn archive_initiative(
     State(s): State<AppState>,
-    ctx: Ctx,
-    Path(slug): Path<String>,
+    auth: Authorized<Read>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
-    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    admin_only(&ctx)?;
-    let i = s.store.initiative_by_slug(&slug).await?;
+    let user = auth.ctx.check_csrf(sub.csrf.as_deref())?.clone();
+    crate::access::check_write::<Initiative>(
+        auth.grants(),
+        Action::Archive,
+        None,
+        &FieldMap::new(),
+    )?;
     s.store
-        .set_archived::<Initiative>(Some(user.id), None, i.id, sub.version, true)
+        .set_archived::<Initiative>(Some(user.id), None, auth.initiative().id, sub.version, true)
         .await?;
     Ok(Redirect::to("/").into_response())
 }
@@ -473,13 +491,9 @@ pub async fn create_initiative(
     }
 }
 
-pub async fn edit_initiative(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(slug): Path<String>,
-) -> PageResult {
-    let (_, i, g) = open(&s.store, &ctx, &slug, Action::EditPartnership).await?;
-    initiative_form(&s, &ctx, Some((&i, &g))).await?.show(
+pub async fn edit_initiative(State(s): State<AppState>, auth: Authorized<Write>) -> PageResult {
+    let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
+    initiative_form(&s, ctx, Some((i, g))).await?.show(
         &i.data.to_fields(),
         &FieldErrors::default(),
         Some(i.version),
@@ -490,18 +504,23 @@ pub async fn edit_initiative(
 
 pub async fn update_initiative(
     State(s): State<AppState>,
-    ctx: Ctx,
-    Path(slug): Path<String>,
+    auth: Authorized<Write>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let mut sub = Submitted::from_pairs(pairs);
+    let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    let (_, i, g) = open(&s.store, &ctx, &slug, Action::EditPartnership).await?;
-    if !user.is_admin {
-        let current = i.data.network_id.map(|n| n.to_string()).unwrap_or_default();
-        sub.fields.insert("network_id".into(), current);
+    // Which network it belongs to is the policy's to decide, as in the API: a
+    // change the caller may not make is refused, never silently dropped; a field
+    // the form did not offer keeps its value.
+    let current = i.data.stored_values();
+    crate::access::check_write::<Initiative>(g, Action::Update, Some(&current), &sub.fields)?;
+    for (k, v) in &current {
+        if !sub.fields.contains_key(k) {
+            sub.fields.insert(k.clone(), v.clone());
+        }
     }
-    match initiative_form(&s, &ctx, Some((&i, &g)))
+    match initiative_form(&s, ctx, Some((i, g)))
         .await?
         .save::<Initiative>(&s, &user, &sub, Some(i.id))
         .await
@@ -555,10 +574,11 @@ pub fn chair(t: &Table) -> Option<String> {
 /// The initiative's home page. Its content is rendered once per change of the
 /// initiative (see [`crate::cache`]): a request costs the session lookup and one
 /// query for the initiative and the user's grants.
-pub async fn home(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> PageResult {
-    let (_, view) = super::open_view(&s.store, &ctx, &slug, Action::Read).await?;
+pub async fn home(State(s): State<AppState>, auth: Authorized<Read>) -> PageResult {
+    let (ctx, view) = (&auth.ctx, &auth.view);
     let (i, g) = (&view.initiative, &view.grants);
-    let c = Chrome::new(&ctx, i.data.name.clone()).in_initiative(i, g, "home");
+    let slug = &i.data.slug;
+    let c = Chrome::new(ctx, i.data.name.clone()).in_initiative(i, g, "home");
     let today = chrono::Utc::now().date_naive();
     let key = format!(
         "home:{}:{}:{today}:{}:{}",
@@ -570,14 +590,9 @@ pub async fn home(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>)
     let content = match s.pages.get(&key) {
         Some(html) => html,
         None => {
-            let facts = s
-                .store
-                .list::<Fact>(Some(i.id), ListOptions::default())
-                .await?;
-            let reached = s
-                .store
-                .list::<StageReached>(Some(i.id), ListOptions::default())
-                .await?;
+            let reg = auth.registry(&s.store);
+            let facts = reg.list::<Fact>(ListOptions::default()).await?;
+            let reached = reg.list::<StageReached>(ListOptions::default()).await?;
             let table = s.store.at_the_table(i.id, today).await?;
             let network = match i.data.network_id {
                 Some(n) => Some(s.store.get::<Network>(None, n).await?.data.name),
@@ -627,15 +642,11 @@ struct TablePage {
     sectors: Vec<(Sector, String)>,
 }
 
-pub async fn at_the_table(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(slug): Path<String>,
-) -> PageResult {
-    let (_, i, g) = open(&s.store, &ctx, &slug, Action::Read).await?;
+pub async fn at_the_table(State(s): State<AppState>, auth: Authorized<Read>) -> PageResult {
+    let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
     let today = chrono::Utc::now().date_naive();
     let bodies = s.store.at_the_table(i.id, today).await?;
-    let c = Chrome::new(&ctx, ctx.tr.t("table-title")).in_initiative(&i, &g, "table");
+    let c = Chrome::new(ctx, ctx.tr.t("table-title")).in_initiative(i, g, "table");
     let sectors = Sector::ALL
         .iter()
         .map(|s| (*s, c.t(&format!("sector-{}", s.as_str()))))
@@ -652,18 +663,13 @@ struct AuditPage {
     more: bool,
 }
 
-#[derive(Deserialize)]
-pub struct PageQuery {
-    page: Option<u64>,
-}
 
 pub async fn audit(
     State(s): State<AppState>,
-    ctx: Ctx,
-    Path(slug): Path<String>,
+    auth: Authorized<Audit>,
     Query(q): Query<PageQuery>,
 ) -> PageResult {
-    let (_, i, g) = open(&s.store, &ctx, &slug, Action::ReadAudit).await?;
+    let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
     let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
     let per = 50;
     let mut entries = s
@@ -677,7 +683,7 @@ pub async fn audit(
         .await?;
     let more = entries.len() as u64 > per;
     entries.truncate(per as usize);
-    let c = Chrome::new(&ctx, ctx.tr.t("audit-title")).in_initiative(&i, &g, "audit");
+    let c = Chrome::new(ctx, ctx.tr.t("audit-title")).in_initiative(i, g, "audit");
     render(&AuditPage {
         c,
         entries,
@@ -726,22 +732,21 @@ async fn access_page(
     )
 }
 
-pub async fn access(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> PageResult {
-    let (_, i, g) = open(&s.store, &ctx, &slug, Action::ManageAccess).await?;
-    access_page(&s, &ctx, &i, &g, None, String::new(), StatusCode::OK).await
+pub async fn access(State(s): State<AppState>, auth: Authorized<ManageAccess>) -> PageResult {
+    let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
+    access_page(&s, ctx, i, g, None, String::new(), StatusCode::OK).await
 }
 
 /// Invite someone by link with a role. Backbone sends no email: the coordinator
 /// passes the link on.
 pub async fn invite(
     State(s): State<AppState>,
-    ctx: Ctx,
-    Path(slug): Path<String>,
+    auth: Authorized<ManageAccess>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
+    let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    let (_, i, g) = open(&s.store, &ctx, &slug, Action::ManageAccess).await?;
     let role = sub.fields.get("role").and_then(|r| Role::parse(r));
     let email = sub.fields.get("email").cloned().unwrap_or_default();
     let Some(role) = role else {
@@ -795,13 +800,13 @@ pub async fn invite(
 
 pub async fn revoke(
     State(s): State<AppState>,
-    ctx: Ctx,
+    auth: Authorized<ManageAccess>,
     Path(slug): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
-    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    let (_, i, _) = open(&s.store, &ctx, &slug, Action::ManageAccess).await?;
+    let i = auth.initiative();
+    let user = auth.ctx.check_csrf(sub.csrf.as_deref())?.clone();
     let role = sub
         .fields
         .get("role")
@@ -821,20 +826,19 @@ pub async fn revoke(
 /// Withdraw an open invitation.
 pub async fn withdraw_invitation(
     State(s): State<AppState>,
-    ctx: Ctx,
+    auth: Authorized<ManageAccess>,
     Path((slug, id)): Path<(String, i64)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
-    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    let (_, i, _) = open(&s.store, &ctx, &slug, Action::ManageAccess).await?;
+    let i = auth.initiative();
+    let user = auth.ctx.check_csrf(sub.csrf.as_deref())?.clone();
     s.store.revoke_invitation(Some(user.id), i.id, id).await?;
     Ok(Redirect::to(&format!("/i/{slug}/access")).into_response())
 }
 
 /// The services directory as Open Referral HSDS 3.0 JSON.
-pub async fn hsds(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> PageResult {
-    let (_, i, _) = open(&s.store, &ctx, &slug, Action::Read).await?;
-    let doc = crate::api::hsds_document(&s.store, &i).await?;
+pub async fn hsds(State(s): State<AppState>, auth: Authorized<Read>) -> PageResult {
+    let doc = crate::api::hsds_document(&auth.registry(&s.store), auth.initiative()).await?;
     Ok(Json(doc).into_response())
 }

@@ -76,7 +76,7 @@ impl Chrome {
     ) -> Self {
         self.initiative = Some((i.data.slug.clone(), i.data.name.clone()));
         self.section = section;
-        self.can_edit = g.allows(Action::EditPartnership);
+        self.can_edit = g.allows(Action::Update);
         self.can_audit = g.allows(Action::ReadAudit);
         self.crumbs
             .push((format!("/i/{}", i.data.slug), i.data.name.clone()));
@@ -128,35 +128,76 @@ impl Chrome {
         let mut v = vec![
             ("home", format!("/i/{slug}"), self.t("nav-home")),
             ("table", format!("/i/{slug}/table"), self.t("nav-table")),
-            ("bodies", format!("/i/{slug}/bodies"), self.t("nav-bodies")),
-            (
-                "organizations",
-                format!("/i/{slug}/organizations"),
-                self.t("nav-organizations"),
-            ),
-            ("people", format!("/i/{slug}/people"), self.t("nav-people")),
-            (
-                "memberships",
-                format!("/i/{slug}/memberships"),
-                self.t("nav-memberships"),
-            ),
-            (
-                "services",
-                format!("/i/{slug}/services"),
-                self.t("nav-services"),
-            ),
-            (
-                "locations",
-                format!("/i/{slug}/locations"),
-                self.t("nav-locations"),
-            ),
         ];
+        v.extend(
+            crate::kinds::KINDS
+                .iter()
+                .filter(|k| k.nav)
+                .map(|k| (k.path, format!("/i/{slug}/{}", k.path), self.t(&format!("nav-{}", k.path)))),
+        );
         if self.can_audit {
             v.push(("access", format!("/i/{slug}/access"), self.t("nav-access")));
             v.push(("audit", format!("/i/{slug}/audit"), self.t("nav-audit")));
         }
         v.push(("portal", format!("/p/{slug}/"), self.t("nav-portal")));
         v
+    }
+}
+
+/// `?page=N` of a paged listing.
+#[derive(serde::Deserialize, Default)]
+pub struct PageQuery {
+    pub page: Option<u64>,
+}
+
+/// Paging of a listing page: every row is reachable, none is dropped silently.
+#[derive(Clone, Copy)]
+pub struct Pager {
+    pub page: u64,
+    pub per: u64,
+}
+
+/// Links to the neighbouring pages, for `pages.html`.
+pub struct Pages {
+    pub last: u64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub label: String,
+}
+
+impl Pager {
+    pub fn new(page: Option<u64>, per: u64) -> Self {
+        Pager {
+            page: page.unwrap_or(1).clamp(1, 1_000_000),
+            per,
+        }
+    }
+    pub fn options(&self) -> store::records::ListOptions {
+        store::records::ListOptions {
+            include_archived: false,
+            limit: self.per,
+            offset: (self.page - 1) * self.per,
+        }
+    }
+    /// `base` may carry a query already (`?archived=1`).
+    pub fn links(&self, c: &Chrome, base: &str, total: i64) -> Pages {
+        let last = (total.max(0) as u64).div_ceil(self.per).max(1);
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let href = |p: u64| format!("{base}{sep}page={p}");
+        let label = c.tr.tn(
+            "pages-label",
+            &[
+                ("page", self.page.to_string()),
+                ("last", last.to_string()),
+                ("total", total.to_string()),
+            ],
+        );
+        Pages {
+            last,
+            prev: (self.page > 1).then(|| href(self.page - 1)),
+            next: (self.page < last).then(|| href(self.page + 1)),
+            label,
+        }
     }
 }
 

@@ -9,16 +9,15 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use domain::access::Action;
 use domain::partnership::Body;
 use domain::resource::{Record, Resource};
 use domain::validation::{FieldErrors, FieldMap};
-use store::StoreError;
 use store::partnership::MemberRow;
 use store::records::ListOptions;
 
-use super::{Chrome, Submitted, open, render, render_status};
+use super::{Chrome, Pager, Pages, Submitted, render, render_status};
 use crate::AppState;
+use crate::access::{Authorized, Read, Write};
 use crate::error::{AppError, PageResult};
 use crate::kinds::{FormField, Kind, RefNames, display, form_fields};
 use crate::session::Ctx;
@@ -45,12 +44,14 @@ struct ListPage {
     rows: Vec<(String, bool, Vec<String>)>,
     archived_shown: bool,
     toggle_href: String,
+    pages: Pages,
 }
 
 #[derive(Deserialize)]
 pub struct ListQuery {
     #[serde(default)]
     archived: Option<String>,
+    page: Option<u64>,
 }
 
 fn title<T: Kind>(c: &Chrome) -> String {
@@ -59,24 +60,23 @@ fn title<T: Kind>(c: &Chrome) -> String {
 
 async fn list<T: Kind>(
     State(s): State<AppState>,
-    ctx: Ctx,
+    auth: Authorized<Read>,
     Path(slug): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let (_, i, g) = open(&s.store, &ctx, &slug, Action::Read).await?;
+    let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
     let show_archived = q.archived.is_some();
+    let pager = Pager::new(q.page, 200);
     let opts = ListOptions {
         include_archived: show_archived,
-        limit: 1000,
-        offset: 0,
+        ..pager.options()
     };
-    let mut records = s.store.list::<T>(Some(i.id), opts).await?;
-    if !g.allows(Action::EditPartnership) {
-        records.iter_mut().for_each(|r| r.data.redact());
-    }
+    let reg = auth.registry(&s.store);
+    let records = reg.list::<T>(opts).await?;
+    let total = reg.count::<T>(show_archived).await?;
     let defs = T::fields();
     let refs = RefNames::load(&s.store, i.id, &defs).await?;
-    let c = Chrome::new(&ctx, String::new()).in_initiative(&i, &g, T::PATH);
+    let c = Chrome::new(ctx, String::new()).in_initiative(i, g, T::PATH);
     let heading = title::<T>(&c);
     let shown: Vec<_> = defs
         .iter()
@@ -98,11 +98,17 @@ async fn list<T: Kind>(
         })
         .collect();
     let base = format!("/i/{slug}/{}", T::PATH);
+    let here = if show_archived {
+        format!("{base}?archived=1")
+    } else {
+        base.clone()
+    };
     let c = Chrome {
         title: heading.clone(),
         ..c
     };
     render(&ListPage {
+        pages: pager.links(&c, &here, total),
         new_href: format!("{base}/new"),
         toggle_href: if show_archived {
             base
@@ -134,16 +140,14 @@ pub struct FormPage {
 /// Prefill from the query string (e.g. `?body_id=3` from a body's page).
 async fn new<T: Kind>(
     State(s): State<AppState>,
-    ctx: Ctx,
-    Path(slug): Path<String>,
+    auth: Authorized<Write>,
     Query(prefill): Query<FieldMap>,
 ) -> PageResult {
-    let (_, i, g) = open(&s.store, &ctx, &slug, Action::EditPartnership).await?;
     form_page::<T>(
         &s,
-        &ctx,
-        &i,
-        &g,
+        &auth.ctx,
+        auth.initiative(),
+        auth.grants(),
         None,
         &prefill,
         &FieldErrors::default(),
@@ -224,25 +228,24 @@ async fn form_page<T: Kind>(
 
 async fn create<T: Kind>(
     State(s): State<AppState>,
-    ctx: Ctx,
+    auth: Authorized<Write>,
     Path(slug): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
-    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    let (_, i, g) = open(&s.store, &ctx, &slug, Action::EditPartnership).await?;
+    auth.ctx.check_csrf(sub.csrf.as_deref())?;
     let result = match T::parse(&sub.fields) {
-        Ok(v) => s.store.create(Some(user.id), Some(i.id), &v).await,
-        Err(e) => Err(StoreError::Invalid(e)),
+        Ok(v) => auth.registry(&s.store).create(&sub.fields, &v).await,
+        Err(e) => Err(AppError::Invalid(e)),
     };
     match result {
         Ok(rec) => Ok(Redirect::to(&format!("/i/{slug}/{}/{}", T::PATH, rec.id)).into_response()),
-        Err(StoreError::Invalid(e)) => {
+        Err(AppError::Invalid(e)) => {
             form_page::<T>(
                 &s,
-                &ctx,
-                &i,
-                &g,
+                &auth.ctx,
+                auth.initiative(),
+                auth.grants(),
                 None,
                 &sub.fields,
                 &e,
@@ -257,16 +260,15 @@ async fn create<T: Kind>(
 
 async fn edit<T: Kind>(
     State(s): State<AppState>,
-    ctx: Ctx,
-    Path((slug, id)): Path<(String, i64)>,
+    auth: Authorized<Write>,
+    Path((_, id)): Path<(String, i64)>,
 ) -> PageResult {
-    let (_, i, g) = open(&s.store, &ctx, &slug, Action::EditPartnership).await?;
-    let rec = s.store.get::<T>(Some(i.id), id).await?;
+    let rec = auth.registry(&s.store).get::<T>(id).await?;
     form_page::<T>(
         &s,
-        &ctx,
-        &i,
-        &g,
+        &auth.ctx,
+        auth.initiative(),
+        auth.grants(),
         Some((id, rec.version)),
         &rec.data.to_fields(),
         &FieldErrors::default(),
@@ -278,32 +280,32 @@ async fn edit<T: Kind>(
 
 async fn update<T: Kind>(
     State(s): State<AppState>,
-    ctx: Ctx,
+    auth: Authorized<Write>,
     Path((slug, id)): Path<(String, i64)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
-    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    let (_, i, g) = open(&s.store, &ctx, &slug, Action::EditPartnership).await?;
+    auth.ctx.check_csrf(sub.csrf.as_deref())?;
+    let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
     let version = sub.version.ok_or_else(|| {
         AppError::BadRequest("the form lacks the version it was opened at".into())
     })?;
     let result = match T::parse(&sub.fields) {
         Ok(v) => {
-            s.store
-                .update(Some(user.id), Some(i.id), id, version, &v)
+            auth.registry(&s.store)
+                .update(id, version, &sub.fields, &v)
                 .await
         }
-        Err(e) => Err(StoreError::Invalid(e)),
+        Err(e) => Err(AppError::Invalid(e)),
     };
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/i/{slug}/{}/{id}", T::PATH)).into_response()),
-        Err(StoreError::Invalid(e)) => {
+        Err(AppError::Invalid(e)) => {
             form_page::<T>(
                 &s,
-                &ctx,
-                &i,
-                &g,
+                ctx,
+                i,
+                g,
                 Some((id, version)),
                 &sub.fields,
                 &e,
@@ -312,15 +314,15 @@ async fn update<T: Kind>(
             )
             .await
         }
-        Err(StoreError::Conflict { current }) => {
+        Err(AppError::Conflict { current }) => {
             // Keep what this person typed; show what the other person saved; the
             // form now carries the current version, so saving again is a decision.
             let current_version = current["version"].as_i64().unwrap_or(version);
             form_page::<T>(
                 &s,
-                &ctx,
-                &i,
-                &g,
+                ctx,
+                i,
+                g,
                 Some((id, current_version)),
                 &sub.fields,
                 &FieldErrors::default(),
@@ -335,37 +337,36 @@ async fn update<T: Kind>(
 
 async fn set_archived<T: Kind>(
     s: AppState,
-    ctx: Ctx,
+    auth: Authorized<Write>,
     slug: String,
     id: i64,
     pairs: Vec<(String, String)>,
     archived: bool,
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
-    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    let (_, i, _) = open(&s.store, &ctx, &slug, Action::EditPartnership).await?;
-    s.store
-        .set_archived::<T>(Some(user.id), Some(i.id), id, sub.version, archived)
+    auth.ctx.check_csrf(sub.csrf.as_deref())?;
+    auth.registry(&s.store)
+        .set_archived::<T>(id, sub.version, archived)
         .await?;
     Ok(Redirect::to(&format!("/i/{slug}/{}/{id}", T::PATH)).into_response())
 }
 
 async fn archive<T: Kind>(
     State(s): State<AppState>,
-    ctx: Ctx,
+    auth: Authorized<Write>,
     Path((slug, id)): Path<(String, i64)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    set_archived::<T>(s, ctx, slug, id, pairs, true).await
+    set_archived::<T>(s, auth, slug, id, pairs, true).await
 }
 
 async fn restore<T: Kind>(
     State(s): State<AppState>,
-    ctx: Ctx,
+    auth: Authorized<Write>,
     Path((slug, id)): Path<(String, i64)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    set_archived::<T>(s, ctx, slug, id, pairs, false).await
+    set_archived::<T>(s, auth, slug, id, pairs, false).await
 }
 
 #[derive(Template)]
@@ -384,17 +385,14 @@ struct ShowPage {
 
 async fn show<T: Kind>(
     State(s): State<AppState>,
-    ctx: Ctx,
+    auth: Authorized<Read>,
     Path((slug, id)): Path<(String, i64)>,
 ) -> PageResult {
-    let (_, i, g) = open(&s.store, &ctx, &slug, Action::Read).await?;
-    let mut rec = s.store.get::<T>(Some(i.id), id).await?;
-    if !g.allows(Action::EditPartnership) {
-        rec.data.redact();
-    }
+    let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
+    let rec = auth.registry(&s.store).get::<T>(id).await?;
     let defs = T::fields();
     let refs = RefNames::load(&s.store, i.id, &defs).await?;
-    let c = Chrome::new(&ctx, String::new()).in_initiative(&i, &g, T::PATH);
+    let c = Chrome::new(ctx, String::new()).in_initiative(i, g, T::PATH);
     let base = format!("/i/{slug}/{}", T::PATH);
     let values = rec.data.stored_values();
     let rows = defs

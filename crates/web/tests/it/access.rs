@@ -602,7 +602,7 @@ async fn coordinators_cannot_move_initiatives(e: Engine) {
         .initiative_by_slug("kiryat-malachi")
         .await
         .unwrap();
-    let body = serde_json::json!({"name": i.data.name, "slug": "kiryat-malachi", "place": i.data.place, "languages": "he,en", "network_id": other, "version": i.version});
+    let body = serde_json::json!({"name": i.data.name, "slug": "kiryat-malachi", "place": i.data.place, "languages": "he,en", "description": i.data.description, "network_id": other, "version": i.version});
     let r = app
         .api(
             Method::PUT,
@@ -631,7 +631,8 @@ async fn coordinators_cannot_move_initiatives(e: Engine) {
             ],
         )
         .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // The same rule as the API, decided in the same place: refused, not ignored.
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
     let now = app
         .store()
         .initiative_by_slug("kiryat-malachi")
@@ -641,6 +642,29 @@ async fn coordinators_cannot_move_initiatives(e: Engine) {
         now.data.network_id, i.data.network_id,
         "the network did not change"
     );
+    assert_eq!(now.version, i.version, "nothing was saved");
+    // Without a network choice (the form a coordinator sees), the edit saves
+    // and the network stays.
+    let r = app
+        .post_form(
+            "/i/kiryat-malachi/edit",
+            &c,
+            &[
+                ("name", "Kiryat Malachi"),
+                ("slug", "kiryat-malachi"),
+                ("place", "Kiryat Malachi"),
+                ("languages", "he"),
+                ("_version", &i.version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let now = app
+        .store()
+        .initiative_by_slug("kiryat-malachi")
+        .await
+        .unwrap();
+    assert_eq!(now.data.network_id, i.data.network_id);
     assert_eq!(now.data.name, "Kiryat Malachi");
     assert!(
         app.get("/i/kiryat-malachi/edit", Some(&admin))

@@ -37,13 +37,43 @@ async fn crud_through_the_api(e: Engine) {
             Some(json!({"name": "Early Years Foundation", "sector": "philanthropy", "version": 1})),
         )
         .await;
+    // A PUT carries every field: leaving some out never silently blanks them.
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    for missing in ["identifier", "website", "description"] {
+        assert!(
+            r.json()["fields"][missing].is_string(),
+            "{missing} named as missing: {}",
+            r.body
+        );
+    }
+    assert!(r.json()["fields"]["name"].is_null());
+    let r = app
+        .api(
+            Method::PUT,
+            &format!("{base}/organizations/{id}"),
+            Some(&c),
+            Some(json!({"name": "Early Years Foundation", "sector": "philanthropy", "identifier": null, "website": "https://example.org/ey", "description": "", "version": 1})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["version"], 2);
     assert_eq!(
         r.json()["identifier"],
         serde_json::Value::Null,
-        "PUT replaces the record"
+        "null clears an optional field"
     );
+    // Wrong JSON types are refused, never coerced.
+    let r = app
+        .api(
+            Method::PUT,
+            &format!("{base}/organizations/{id}"),
+            Some(&c),
+            Some(json!({"name": false, "sector": "philanthropy", "identifier": null, "website": 7, "description": "", "version": 2})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.json()["fields"]["name"].is_string(), "{}", r.body);
+    assert!(r.json()["fields"]["website"].is_string(), "{}", r.body);
     let r = app
         .api(
             Method::POST,

@@ -1,0 +1,317 @@
+//! The only way a handler reaches an initiative's data.
+//!
+//! [`Authorized<A>`] (pages) and [`ApiAuthorized<A>`] (JSON API) are extractors:
+//! they identify the caller, load the initiative named in the path with the
+//! caller's grants in one query, and ask [`domain::access::decide`] whether the
+//! action `A` is allowed — 404 when the caller may not know the initiative
+//! exists, 403 when they may see it but not do this. A handler that takes one
+//! cannot run without a decision. Records are then read and written through
+//! [`Registry`], which decides again per kind and field, and redacts every
+//! record it returns, so pages, API bodies, exports and error bodies all show
+//! what the policy allows and nothing else.
+
+use std::marker::PhantomData;
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+
+use domain::access::{Action, Decision, Grants, decide, decide_record, forbidden_changes};
+use domain::partnership::Initiative;
+use domain::resource::{Record, Resource};
+use domain::validation::FieldMap;
+use store::accounts::User;
+use store::partnership::InitiativeView;
+use store::records::ListOptions;
+use store::Store;
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::session::{ApiCaller, Ctx};
+
+/// An action a route needs, as a type: `Authorized<Read>`, `Authorized<Write>`…
+pub trait Need: Send + Sync + 'static {
+    const ACTION: Action;
+}
+
+/// See the initiative's records.
+pub struct Read;
+/// Create, change, archive and restore its registry records.
+pub struct Write;
+/// Read its audit log.
+pub struct Audit;
+/// Grant roles and invite people.
+pub struct ManageAccess;
+
+impl Need for Read {
+    const ACTION: Action = Action::Read;
+}
+impl Need for Write {
+    const ACTION: Action = Action::Update;
+}
+impl Need for Audit {
+    const ACTION: Action = Action::ReadAudit;
+}
+impl Need for ManageAccess {
+    const ACTION: Action = Action::ManageAccess;
+}
+
+/// The error a refused decision becomes.
+pub fn refusal(d: Decision) -> Result<(), AppError> {
+    match d {
+        Decision::Allow | Decision::Redact => Ok(()),
+        Decision::Forbidden => Err(AppError::Forbidden),
+        Decision::Hidden => Err(AppError::NotFound),
+    }
+}
+
+/// The slug in `/i/{slug}/…` or `/api/v1/initiatives/{slug}/…`. Anything that is
+/// not a well-formed slug (a NUL byte, say) is "not found" before it reaches
+/// the database.
+fn slug_in(path: &str) -> Option<&str> {
+    let rest = path
+        .strip_prefix("/i/")
+        .or_else(|| path.strip_prefix("/api/v1/initiatives/"))?;
+    let slug = rest.split('/').next()?;
+    domain::validation::is_slug(slug).then_some(slug)
+}
+
+/// A signed-in page request on an initiative, decided for action `A`.
+pub struct Authorized<A: Need> {
+    pub ctx: Ctx,
+    pub user: User,
+    pub view: InitiativeView,
+    _need: PhantomData<A>,
+}
+
+impl<A: Need> Authorized<A> {
+    pub fn initiative(&self) -> &Record<Initiative> {
+        &self.view.initiative
+    }
+    pub fn grants(&self) -> &Grants {
+        &self.view.grants
+    }
+    pub fn registry<'a>(&'a self, store: &'a Store) -> Registry<'a> {
+        Registry::new(store, &self.view, Some(&self.user))
+    }
+}
+
+/// Decide `action` on `view` for `user`.
+async fn decided(view: InitiativeView, action: Action) -> Result<InitiativeView, AppError> {
+    refusal(decide_record(&view.grants, action, "initiative"))?;
+    Ok(view)
+}
+
+impl<S, A: Need> FromRequestParts<S> for Authorized<A>
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = crate::error::PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        let user = ctx.user()?.clone();
+        let slug = slug_in(parts.uri.path()).ok_or(AppError::NotFound)?;
+        let view = match &ctx.initiative {
+            Some(v) if v.initiative.data.slug == slug => v.clone(),
+            _ => {
+                let s = AppState::from_ref(state);
+                s.store.initiative_view(slug, Some(&user)).await?
+            }
+        };
+        let view = decided(view, A::ACTION).await?;
+        Ok(Authorized {
+            ctx,
+            user,
+            view,
+            _need: PhantomData,
+        })
+    }
+}
+
+/// A JSON API request on an initiative, decided for action `A`.
+pub struct ApiAuthorized<A: Need> {
+    pub user: User,
+    pub view: InitiativeView,
+    _need: PhantomData<A>,
+}
+
+impl<A: Need> ApiAuthorized<A> {
+    pub fn initiative(&self) -> &Record<Initiative> {
+        &self.view.initiative
+    }
+    pub fn registry<'a>(&'a self, store: &'a Store) -> Registry<'a> {
+        Registry::new(store, &self.view, Some(&self.user))
+    }
+}
+
+impl<S, A: Need> FromRequestParts<S> for ApiAuthorized<A>
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ApiCaller { user } = ApiCaller::from_request_parts(parts, state).await?;
+        let slug = slug_in(parts.uri.path()).ok_or(AppError::NotFound)?;
+        let s = AppState::from_ref(state);
+        let view = s.store.initiative_view(slug, Some(&user)).await?;
+        let view = decided(view, A::ACTION).await?;
+        Ok(ApiAuthorized {
+            user,
+            view,
+            _need: PhantomData,
+        })
+    }
+}
+
+/// The records of one initiative as one caller may see and change them. Every
+/// method asks the policy for its kind first; every record it returns is
+/// redacted by the policy.
+pub struct Registry<'a> {
+    store: &'a Store,
+    initiative: i64,
+    grants: &'a Grants,
+    actor: Option<i64>,
+}
+
+impl<'a> Registry<'a> {
+    pub fn new(store: &'a Store, view: &'a InitiativeView, user: Option<&User>) -> Self {
+        Registry {
+            store,
+            initiative: view.initiative.id,
+            grants: &view.grants,
+            actor: user.map(|u| u.id),
+        }
+    }
+
+    pub fn grants(&self) -> &Grants {
+        self.grants
+    }
+
+    fn allow<T: Resource>(&self, action: Action) -> Result<(), AppError> {
+        refusal(decide_record(self.grants, action, T::KIND))
+    }
+
+    fn shown<T: Resource>(&self, mut rec: Record<T>) -> Record<T> {
+        rec.data = domain::access::redact(self.grants, rec.data);
+        rec
+    }
+
+    pub async fn list<T: Resource>(&self, opts: ListOptions) -> Result<Vec<Record<T>>, AppError> {
+        self.allow::<T>(Action::Read)?;
+        let items = self.store.list::<T>(Some(self.initiative), opts).await?;
+        Ok(items.into_iter().map(|r| self.shown(r)).collect())
+    }
+
+    pub async fn count<T: Resource>(&self, include_archived: bool) -> Result<i64, AppError> {
+        self.allow::<T>(Action::Read)?;
+        Ok(self
+            .store
+            .count::<T>(Some(self.initiative), include_archived)
+            .await?)
+    }
+
+    pub async fn get<T: Resource>(&self, id: i64) -> Result<Record<T>, AppError> {
+        self.allow::<T>(Action::Read)?;
+        let rec = self.store.get::<T>(Some(self.initiative), id).await?;
+        Ok(self.shown(rec))
+    }
+
+    /// Create from submitted fields (already parsed into `value`).
+    pub async fn create<T: Resource>(
+        &self,
+        submitted: &FieldMap,
+        value: &T,
+    ) -> Result<Record<T>, AppError> {
+        self.check_write::<T>(Action::Create, None, submitted)?;
+        let result = self
+            .store
+            .create(self.actor, Some(self.initiative), value)
+            .await;
+        self.finish(result)
+    }
+
+    pub async fn update<T: Resource>(
+        &self,
+        id: i64,
+        version: i64,
+        submitted: &FieldMap,
+        value: &T,
+    ) -> Result<Record<T>, AppError> {
+        self.check_write::<T>(Action::Update, None, submitted)?;
+        let result = self
+            .store
+            .update(self.actor, Some(self.initiative), id, version, value)
+            .await;
+        self.finish(result)
+    }
+
+    pub async fn set_archived<T: Resource>(
+        &self,
+        id: i64,
+        version: Option<i64>,
+        archived: bool,
+    ) -> Result<Record<T>, AppError> {
+        let action = if archived {
+            Action::Archive
+        } else {
+            Action::Restore
+        };
+        self.check_write::<T>(action, None, &FieldMap::new())?;
+        let result = self
+            .store
+            .set_archived::<T>(self.actor, Some(self.initiative), id, version, archived)
+            .await;
+        self.finish(result)
+    }
+
+    fn check_write<T: Resource>(
+        &self,
+        action: Action,
+        current: Option<&FieldMap>,
+        submitted: &FieldMap,
+    ) -> Result<(), AppError> {
+        check_write::<T>(self.grants, action, current, submitted)
+    }
+
+    /// Redact the record returned, and the current values a 409 carries.
+    fn finish<T: Resource>(
+        &self,
+        result: Result<Record<T>, store::StoreError>,
+    ) -> Result<Record<T>, AppError> {
+        match result.map_err(AppError::from) {
+            Ok(rec) => Ok(self.shown(rec)),
+            Err(AppError::Conflict { mut current }) => {
+                domain::access::redact_json::<T>(self.grants, &mut current);
+                Err(AppError::Conflict { current })
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The policy's answer to a write of `submitted` over `current`, as an error the
+/// handlers already know how to show: 404/403 for the record, 403 naming the
+/// fields the caller may not change.
+pub fn check_write<T: Resource>(
+    grants: &Grants,
+    action: Action,
+    current: Option<&FieldMap>,
+    submitted: &FieldMap,
+) -> Result<(), AppError> {
+    refusal(decide_record(grants, action, T::KIND))?;
+    if !forbidden_changes::<T>(grants, action, current, submitted).is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(())
+}
+
+/// Whether a form should offer a field to these grants.
+pub fn may_write_field<T: Resource>(grants: &Grants, action: Action, field: &str) -> bool {
+    T::columns()
+        .iter()
+        .find(|c| c.name == field)
+        .is_none_or(|c| decide(grants, action, T::KIND, c.class).allowed())
+}

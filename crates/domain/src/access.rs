@@ -162,14 +162,19 @@ pub fn decide(g: &Grants, action: Action, kind: &str, class: Class) -> Decision 
     // archive: saying so reveals nothing about any one initiative.
     let platform_write = match action {
         Action::Read | Action::ReadAudit | Action::ManageAccess => false,
-        Action::Update => platform,
-        Action::Create | Action::Archive | Action::Restore => platform || kind == "initiative",
+        Action::Update | Action::Archive | Action::Restore => platform,
+        Action::Create => platform || kind == "initiative",
     };
     if platform_write {
         return Decision::Forbidden;
     }
     if !g.can_see() {
         return Decision::Hidden;
+    }
+    // One initiative is archived or restored by an admin; those who may not see
+    // it learn nothing (above), those who may are refused.
+    if kind == "initiative" && matches!(action, Action::Archive | Action::Restore) {
+        return Decision::Forbidden;
     }
     let coordinator = g.has(Role::Coordinator);
     match action {
@@ -212,17 +217,18 @@ pub fn redact<T: Resource>(g: &Grants, value: T) -> T {
     }
     let mut json = serde_json::to_value(&value).expect("a record serializes");
     redact_json::<T>(g, &mut json);
-    serde_json::from_value(json).expect("a redacted record deserializes: guarded fields are optional")
+    serde_json::from_value(json)
+        .expect("a redacted record deserializes: guarded fields are optional")
 }
 
 /// [`redact`] on the JSON form of a record (e.g. the current values in a 409).
 pub fn redact_json<T: Resource>(g: &Grants, json: &mut serde_json::Value) {
     if let serde_json::Value::Object(obj) = json {
         for c in T::columns() {
-            if decide(g, Action::Read, T::KIND, c.class) != Decision::Allow {
-                if let Some(v) = obj.get_mut(c.name) {
-                    *v = serde_json::Value::Null;
-                }
+            if decide(g, Action::Read, T::KIND, c.class) != Decision::Allow
+                && let Some(v) = obj.get_mut(c.name)
+            {
+                *v = serde_json::Value::Null;
             }
         }
     }
@@ -272,6 +278,7 @@ mod tests {
     }
 
     /// The policy as a table: (who, action, kind, class, decision).
+    #[rustfmt::skip]
     #[test]
     fn policy_table() {
         let admin = Grants::platform(true);
@@ -285,6 +292,8 @@ mod tests {
             ("nobody writes", nobody.clone(), Action::Create, "organization", Class::Ordinary, Hidden),
             ("nobody creates network", nobody.clone(), Action::Create, "network", Class::Ordinary, Forbidden),
             ("nobody creates initiative", nobody.clone(), Action::Create, "initiative", Class::Ordinary, Forbidden),
+            ("nobody archives initiative", nobody.clone(), Action::Archive, "initiative", Class::Ordinary, Hidden),
+            ("lead archives initiative", lead(), Action::Archive, "initiative", Class::Ordinary, Forbidden),
             ("nobody audit", nobody.clone(), Action::ReadAudit, "initiative", Class::Ordinary, Hidden),
             ("coordinator reads contact", coord.clone(), Action::Read, "person", Class::Contact, Allow),
             ("coordinator reads pay", coord.clone(), Action::Read, "membership", Class::Pay, Allow),
@@ -321,9 +330,17 @@ mod tests {
     #[test]
     fn every_action_hidden_from_strangers_and_open_to_admins() {
         for a in Action::ALL {
-            for class in [Class::Ordinary, Class::Contact, Class::Pay, Class::Placement] {
+            for class in [
+                Class::Ordinary,
+                Class::Contact,
+                Class::Pay,
+                Class::Placement,
+            ] {
                 assert_eq!(decide(&Grants::default(), *a, "person", class), Hidden);
-                assert_eq!(decide(&Grants::default(), *a, "organization", class), Hidden);
+                assert_eq!(
+                    decide(&Grants::default(), *a, "organization", class),
+                    Hidden
+                );
                 assert_eq!(decide(&Grants::platform(true), *a, "person", class), Allow);
             }
         }

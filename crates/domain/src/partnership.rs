@@ -127,6 +127,9 @@ pub struct Initiative {
     pub languages: String,
     pub description: String,
     pub network_id: Option<i64>,
+    /// Its public portal is published (a coordinator's choice).
+    #[serde(default)]
+    pub public: bool,
 }
 
 impl Resource for Initiative {
@@ -143,6 +146,7 @@ impl Resource for Initiative {
             Column::opt_int("network_id")
                 .refers("networks")
                 .class(Class::Placement),
+            Column::boolean("public"),
         ];
         C
     }
@@ -169,6 +173,7 @@ impl Resource for Initiative {
             languages,
             description: p.text("description"),
             network_id: p.opt_id("network_id"),
+            public: p.flag("public"),
         };
         p.errors.finish(v)
     }
@@ -204,6 +209,9 @@ pub struct Fact {
     pub value: String,
     pub source: String,
     pub year: Option<i64>,
+    /// Shown on the public portal.
+    #[serde(default)]
+    pub public: bool,
 }
 
 impl Resource for Fact {
@@ -216,6 +224,7 @@ impl Resource for Fact {
             Column::text("value"),
             Column::text("source"),
             Column::opt_int("year"),
+            Column::boolean("public"),
         ];
         C
     }
@@ -226,6 +235,7 @@ impl Resource for Fact {
             value: p.name("value", MAX_NAME),
             source: p.opt_text("source", 500, false).unwrap_or_default(),
             year: p.opt_int("year", 1800, 2200),
+            public: p.flag("public"),
         };
         p.errors.finish(v)
     }
@@ -240,6 +250,9 @@ pub struct StageReached {
     pub stage: Stage,
     pub reached_on: NaiveDate,
     pub note: String,
+    /// Shown on the public portal.
+    #[serde(default)]
+    pub public: bool,
 }
 
 impl Resource for StageReached {
@@ -251,6 +264,7 @@ impl Resource for StageReached {
             Column::text("stage").unique(),
             Column::date("reached_on"),
             Column::text("note"),
+            Column::boolean("public"),
         ];
         C
     }
@@ -259,11 +273,13 @@ impl Resource for StageReached {
         let stage = p.choice("stage", Stage::parse);
         let reached_on = p.date("reached_on");
         let note = p.opt_text("note", 1000, true).unwrap_or_default();
+        let public = p.flag("public");
         match (stage, reached_on) {
             (Some(stage), Some(reached_on)) => p.errors.finish(Self {
                 stage,
                 reached_on,
                 note,
+                public,
             }),
             _ => Err(p.errors),
         }
@@ -328,6 +344,10 @@ pub struct Person {
     pub phone: Option<String>,
     /// The user account of this person, when they have one.
     pub user_id: Option<i64>,
+    /// The day this person agreed to be named on the public portal; without
+    /// it, the portal never names them.
+    #[serde(default)]
+    pub public_name_consent_on: Option<NaiveDate>,
 }
 
 impl Resource for Person {
@@ -340,6 +360,7 @@ impl Resource for Person {
             Column::opt_text("email").class(Class::Contact),
             Column::opt_text("phone").class(Class::Contact),
             Column::opt_int("user_id").refers("users"),
+            Column::opt_date("public_name_consent_on"),
         ];
         C
     }
@@ -364,6 +385,7 @@ impl Resource for Person {
             email,
             phone,
             user_id: p.opt_id("user_id"),
+            public_name_consent_on: p.opt_date("public_name_consent_on"),
         };
         p.errors.finish(v)
     }
@@ -381,6 +403,9 @@ pub struct Body {
     /// It meets every `cadence_min_days`–`cadence_max_days` days (14–21: every two to three weeks).
     pub cadence_min_days: i64,
     pub cadence_max_days: i64,
+    /// Shown on the public portal, with the organizations at its table.
+    #[serde(default)]
+    pub public: bool,
 }
 
 impl Resource for Body {
@@ -394,6 +419,7 @@ impl Resource for Body {
             Column::text("purpose"),
             Column::int("cadence_min_days"),
             Column::int("cadence_max_days"),
+            Column::boolean("public"),
         ];
         C
     }
@@ -414,6 +440,7 @@ impl Resource for Body {
                 "cadence_max_days must not be less than cadence_min_days",
             );
         }
+        let public = p.flag("public");
         match kind {
             Some(kind) => p.errors.finish(Self {
                 name,
@@ -421,6 +448,7 @@ impl Resource for Body {
                 purpose,
                 cadence_min_days: min,
                 cadence_max_days: max,
+                public,
             }),
             None => Err(p.errors),
         }
@@ -690,6 +718,8 @@ impl Resource for Service {
 #[derive(Debug, Clone, Serialize)]
 pub struct Seat {
     pub person: String,
+    /// The person agreed to be named publicly.
+    pub named_publicly: bool,
     pub organization: Option<String>,
     pub position: Position,
 }
@@ -817,6 +847,7 @@ mod tests {
     fn table_groups_by_sector_and_lists_missing() {
         let seat = |p: &str, pos| Seat {
             person: p.into(),
+            named_publicly: false,
             organization: None,
             position: pos,
         };

@@ -119,6 +119,23 @@ impl<'a> Parser<'a> {
     }
 
     /// Optional multi-line text, empty string when absent (descriptions).
+    /// A yes/no field: a checked box sends "on" (or "true"/"1"); an absent or
+    /// empty field is no.
+    pub fn flag(&mut self, field: &str) -> bool {
+        match self.input.get(field).map(|s| s.trim()) {
+            None | Some("" | "false" | "off" | "0") => false,
+            Some("true" | "on" | "1") => true,
+            Some(_) => {
+                self.errors.add(
+                    field,
+                    "invalid_flag",
+                    format!("{field} must be true or false"),
+                );
+                false
+            }
+        }
+    }
+
     pub fn text(&mut self, field: &str) -> String {
         self.opt_text(field, MAX_TEXT, true).unwrap_or_default()
     }

@@ -30,6 +30,7 @@ impl Loader<'_> {
             value: value.into(),
             source: source.into(),
             year,
+            public: true,
         };
         create_in(self.txn, None, Some(self.initiative), &f).await?;
         Ok(())
@@ -39,6 +40,7 @@ impl Loader<'_> {
             stage,
             reached_on: on,
             note: note.into(),
+            public: true,
         };
         create_in(self.txn, None, Some(self.initiative), &s).await?;
         Ok(())
@@ -63,6 +65,13 @@ impl Loader<'_> {
             .id)
     }
     async fn person(&self, name: &str) -> Result<i64> {
+        self.person_with(name, None).await
+    }
+    /// A person who agreed, on `consent`, to be named on the public portal.
+    async fn public_person(&self, name: &str, consent: NaiveDate) -> Result<i64> {
+        self.person_with(name, Some(consent)).await
+    }
+    async fn person_with(&self, name: &str, consent: Option<NaiveDate>) -> Result<i64> {
         let email = format!(
             "{}@example.org",
             name.to_lowercase()
@@ -74,6 +83,7 @@ impl Loader<'_> {
             email: Some(email),
             phone: None,
             user_id: None,
+            public_name_consent_on: consent,
         };
         Ok(create_in(self.txn, None, Some(self.initiative), &p)
             .await?
@@ -93,6 +103,7 @@ impl Loader<'_> {
             purpose: purpose.into(),
             cadence_min_days: min,
             cadence_max_days: max,
+            public: true,
         };
         Ok(create_in(self.txn, None, Some(self.initiative), &b)
             .await?
@@ -214,6 +225,7 @@ async fn kiryat_malachi(txn: &DatabaseTransaction, network: &Record<Network>) ->
             languages: "he,en,am,ru".into(),
             description: "Sparking social and economic mobility: every resident, from birth through employment, with an equal opportunity for success and self-realization, regardless of background. Launched in mid-2016; the first sphere is education.".into(),
             network_id: Some(network.id),
+            public: true,
         },
     )
     .await?;
@@ -404,8 +416,10 @@ async fn kiryat_malachi(txn: &DatabaseTransaction, network: &Record<Network>) ->
 
     let start = d(2016, 7, 1);
     // Invented names; the roles are those of seed 000.
-    let mayor = l.person("Eli Ben-Shimon").await?;
-    let dg = l.person("Miriam Dahan").await?;
+    // Office holders who agreed to be named on the portal.
+    let consent = NaiveDate::from_ymd_opt(2016, 9, 1).expect("date");
+    let mayor = l.public_person("Eli Ben-Shimon", consent).await?;
+    let dg = l.public_person("Miriam Dahan", consent).await?;
     let edu_dir = l.person("Yonatan Avraham").await?;
     let coordinator = l.person("Noa Shalev").await?;
     let rashi_rep = l.person("Daniel Mizrahi").await?;
@@ -615,6 +629,7 @@ async fn riverside_zero(txn: &DatabaseTransaction, network: &Record<Network>) ->
             languages: "en,es".into(),
             description: "A community partnership working toward functional zero homelessness with a shared by-name list, in the style of Built for Zero.".into(),
             network_id: Some(network.id),
+            public: true,
         },
     )
     .await?;
@@ -732,7 +747,12 @@ async fn riverside_zero(txn: &DatabaseTransaction, network: &Record<Network>) ->
         )
         .await?;
     let start = d(2024, 1, 15);
-    let director = l.person("Jordan Reyes").await?;
+    let director = l
+        .public_person(
+            "Jordan Reyes",
+            NaiveDate::from_ymd_opt(2023, 1, 10).expect("date"),
+        )
+        .await?;
     let lead = l.person("Priya Natarajan").await?;
     let funder = l.person("Marcus Bell").await?;
     let worker = l.person("Ana Lucía Ortega").await?;

@@ -38,7 +38,28 @@ const MIGRATIONS: &[Migration] = &[
         name: "0002_live_uniqueness",
         steps: live_uniqueness,
     },
+    Migration {
+        name: "0004_public_by_choice",
+        steps: public_by_choice,
+    },
 ];
+
+/// The portal shows only what a coordinator marked public, and names a person
+/// only with that person's recorded consent. Existing records start private.
+fn public_by_choice() -> Vec<Step> {
+    let add = |table: &str, col: ColumnDef| {
+        Step::Alter(Box::new(
+            Table::alter().table(a(table)).add_column(col).to_owned(),
+        ))
+    };
+    vec![
+        add("initiatives", flag("public")),
+        add("bodies", flag("public")),
+        add("facts", flag("public")),
+        add("stages", flag("public")),
+        add("people", opt_date("public_name_consent_on")),
+    ]
+}
 
 /// The database itself refuses a second live record where the rules allow one
 /// (one date per stage, one organization per identifier, in an initiative); the

@@ -41,6 +41,8 @@ pub struct MemberRow {
     pub body_id: i64,
     pub person_id: i64,
     pub person: String,
+    /// The person agreed to be named on the public portal.
+    pub named_publicly: bool,
     pub organization_id: Option<i64>,
     pub organization: Option<String>,
     pub sector: Option<Sector>,
@@ -230,6 +232,10 @@ impl Store {
             ])
             .expr_as(Expr::col((a("people"), a("name"))), a("person"))
             .expr_as(
+                Expr::col((a("people"), a("public_name_consent_on"))),
+                a("consent_on"),
+            )
+            .expr_as(
                 Expr::col((a("organizations"), a("name"))),
                 a("organization"),
             )
@@ -278,6 +284,7 @@ impl Store {
                     body_id: r.try_get("", "body_id")?,
                     person_id: r.try_get("", "person_id")?,
                     person: r.try_get("", "person")?,
+                    named_publicly: r.try_get::<Option<NaiveDate>>("", "consent_on")?.is_some(),
                     organization_id: r.try_get("", "organization_id")?,
                     organization: r.try_get("", "organization")?,
                     sector: sector.as_deref().and_then(Sector::parse),
@@ -312,6 +319,7 @@ impl Store {
                         (
                             Seat {
                                 person: m.person.clone(),
+                                named_publicly: m.named_publicly,
                                 organization: m.organization.clone(),
                                 position: m.position,
                             },

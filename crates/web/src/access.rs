@@ -19,10 +19,10 @@ use domain::access::{Action, Decision, Grants, decide, decide_record, forbidden_
 use domain::partnership::Initiative;
 use domain::resource::{Record, Resource};
 use domain::validation::FieldMap;
+use store::Store;
 use store::accounts::User;
 use store::partnership::InitiativeView;
 use store::records::ListOptions;
-use store::Store;
 
 use crate::AppState;
 use crate::error::AppError;
@@ -314,4 +314,89 @@ pub fn may_write_field<T: Resource>(grants: &Grants, action: Action, field: &str
         .iter()
         .find(|c| c.name == field)
         .is_none_or(|c| decide(grants, action, T::KIND, c.class).allowed())
+}
+
+/// What anyone may see of an initiative, without an account: only what its
+/// coordinators marked public, and a person's name only with that person's
+/// recorded consent. The portal reads an initiative through this and nothing
+/// else.
+pub struct Published<'a> {
+    store: &'a Store,
+    pub view: InitiativeView,
+}
+
+impl<'a> Published<'a> {
+    /// A live initiative whose portal is published; otherwise "not found".
+    pub async fn open(store: &'a Store, slug: &str) -> Result<Published<'a>, AppError> {
+        if !domain::validation::is_slug(slug) {
+            return Err(AppError::NotFound);
+        }
+        let view = store.initiative_view(slug, None).await?;
+        if !view.initiative.data.public {
+            return Err(AppError::NotFound);
+        }
+        Ok(Published { store, view })
+    }
+
+    pub fn initiative(&self) -> &Record<Initiative> {
+        &self.view.initiative
+    }
+
+    pub async fn facts(&self) -> Result<Vec<Record<domain::partnership::Fact>>, AppError> {
+        let all = self
+            .store
+            .list::<domain::partnership::Fact>(
+                Some(self.view.initiative.id),
+                ListOptions::default(),
+            )
+            .await?;
+        Ok(all.into_iter().filter(|f| f.data.public).collect())
+    }
+
+    pub async fn stages(&self) -> Result<Vec<Record<domain::partnership::StageReached>>, AppError> {
+        let all = self
+            .store
+            .list::<domain::partnership::StageReached>(
+                Some(self.view.initiative.id),
+                ListOptions::default(),
+            )
+            .await?;
+        Ok(all.into_iter().filter(|s| s.data.public).collect())
+    }
+
+    /// Public bodies with their current table. Names of people who did not
+    /// consent to be named publicly are removed here, before any template sees
+    /// them.
+    pub async fn bodies(
+        &self,
+        today: chrono::NaiveDate,
+    ) -> Result<
+        Vec<(
+            Record<domain::partnership::Body>,
+            domain::partnership::Table,
+        )>,
+        AppError,
+    > {
+        let all = self
+            .store
+            .at_the_table(self.view.initiative.id, today)
+            .await?;
+        Ok(all
+            .into_iter()
+            .filter(|(b, _)| b.data.public)
+            .map(|(b, mut t)| {
+                for seat in t
+                    .by_sector
+                    .values_mut()
+                    .flatten()
+                    .chain(t.unaffiliated.iter_mut())
+                {
+                    if !seat.named_publicly {
+                        seat.person.clear();
+                    }
+                }
+                (b, t)
+            })
+            .collect())
+    }
 }

@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 
-use axum::Router;
 use domain::partnership::{
     Body, BodyKind, Fact, Location, Membership, Organization, Person, Position, Sector, Service,
     ServiceStatus, Stage, StageReached,
@@ -16,8 +15,8 @@ use domain::resource::Resource;
 use domain::validation::{FieldMap, format_hundredths};
 use store::Store;
 
-use crate::AppState;
 use crate::i18n::Tr;
+use crate::routes::Routes;
 
 fn sea_orm_custom(msg: String) -> store::DatabaseError {
     store::DatabaseError::Custom(msg)
@@ -32,6 +31,8 @@ pub enum Widget {
     Tel,
     Date,
     Number,
+    /// A yes/no checkbox.
+    Check,
     /// A decimal amount; the stored column (named here) holds hundredths.
     Money(&'static str),
     /// One of a closed list; labels are `{prefix}-{code}` messages.
@@ -112,6 +113,7 @@ impl Kind for Person {
             f("email", Widget::Email, false),
             f("phone", Widget::Tel, false),
             f("user_id", Widget::Ref("users"), false),
+            f("public_name_consent_on", Widget::Date, false),
         ]
     }
     fn list_fields() -> &'static [&'static str] {
@@ -129,6 +131,7 @@ impl Kind for Body {
             f("purpose", Widget::TextArea, false),
             f("cadence_min_days", Widget::Number, true),
             f("cadence_max_days", Widget::Number, true),
+            f("public", Widget::Check, false),
         ]
     }
     fn list_fields() -> &'static [&'static str] {
@@ -212,6 +215,7 @@ impl Kind for Fact {
             f("value", Widget::Text, true),
             f("source", Widget::Text, false),
             f("year", Widget::Number, false),
+            f("public", Widget::Check, false),
         ]
     }
     fn list_fields() -> &'static [&'static str] {
@@ -229,6 +233,7 @@ impl Kind for StageReached {
             f("stage", Widget::Choice(stages, "stage"), true),
             f("reached_on", Widget::Date, true),
             f("note", Widget::TextArea, false),
+            f("public", Widget::Check, false),
         ]
     }
     fn list_fields() -> &'static [&'static str] {
@@ -245,8 +250,8 @@ pub struct KindEntry {
     pub table: &'static str,
     pub label: &'static str,
     pub nav: bool,
-    pub pages: fn(Router<AppState>) -> Router<AppState>,
-    pub api: fn(Router<AppState>) -> Router<AppState>,
+    pub pages: fn(Routes) -> Routes,
+    pub api: fn(Routes) -> Routes,
     pub openapi: fn(&mut crate::api::openapi::Doc),
     pub columns: fn() -> &'static [domain::resource::Column],
 }
@@ -356,6 +361,7 @@ pub fn display(tr: &Tr, fd: &FieldDef, values: &FieldMap, refs: &RefNames) -> St
             .parse::<i64>()
             .map(format_hundredths)
             .unwrap_or_else(|_| raw.to_string()),
+        Widget::Check => tr.t(if raw == "true" { "yes" } else { "no" }),
         _ => raw.to_string(),
     }
 }
@@ -409,6 +415,7 @@ pub fn form_fields(
                     Widget::Date => ("input", "date", vec![]),
                     Widget::Number => ("input", "number", vec![]),
                     Widget::Money(_) => ("input", "text", vec![]),
+                    Widget::Check => ("checkbox", "checkbox", vec![]),
                     Widget::Choice(codes, prefix) => {
                         let mut o: Vec<(String, String, bool)> = if fd.required {
                             vec![]

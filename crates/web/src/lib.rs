@@ -19,12 +19,12 @@ pub mod i18n;
 pub mod kinds;
 pub mod ops;
 pub mod pages;
+pub mod routes;
 pub mod session;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{get, post};
 
 use store::Store;
 
@@ -60,58 +60,97 @@ impl AppState {
     }
 }
 
+/// Every route of the product with the access it needs (see [`routes`]).
+pub fn route_table() -> Vec<routes::RouteInfo> {
+    all_routes().into_parts().1
+}
+
+fn all_routes() -> routes::Routes {
+    use domain::access::Action;
+    use pages::{account, auth, initiative, portal};
+    use routes::Access::{Account, Admin, Public};
+    #[allow(non_snake_case)]
+    let In = |action| routes::Access::Initiative(action, "initiative");
+    let r = routes::Routes::default()
+        .get("/", Account, initiative::dashboard)
+        .get("/healthz", Public, ops::healthz)
+        .get("/metrics", Public, ops::metrics)
+        .get("/static/app.css", Public, ops::stylesheet)
+        .get("/lang", Public, account::switch_language)
+        .get("/login", Public, auth::login_form)
+        .post("/login", Public, auth::login)
+        .post("/logout", Account, auth::logout)
+        .get("/invite/{token}", Public, auth::invitation_form)
+        .post("/invite/{token}", Public, auth::accept_invitation)
+        .get("/account", Account, account::show)
+        .post("/account/password", Account, account::change_password)
+        .post("/account/language", Account, account::set_language)
+        .post("/account/tokens", Account, account::create_token)
+        .post(
+            "/account/tokens/{id}/revoke",
+            Account,
+            account::revoke_token,
+        )
+        .get("/networks", Account, initiative::networks)
+        .post("/networks", Admin, initiative::create_network)
+        .get("/networks/new", Admin, initiative::new_network)
+        .post("/networks/{id}", Admin, initiative::update_network)
+        .get("/networks/{id}/edit", Admin, initiative::edit_network)
+        .post("/networks/{id}/archive", Admin, initiative::archive_network)
+        .post("/initiatives", Admin, initiative::create_initiative)
+        .get("/initiatives/new", Admin, initiative::new_initiative)
+        .get("/i/{slug}", In(Action::Read), initiative::home)
+        .post(
+            "/i/{slug}/archive",
+            In(Action::Archive),
+            initiative::archive_initiative,
+        )
+        .get(
+            "/i/{slug}/edit",
+            In(Action::Update),
+            initiative::edit_initiative,
+        )
+        .post(
+            "/i/{slug}/edit",
+            In(Action::Update),
+            initiative::update_initiative,
+        )
+        .get(
+            "/i/{slug}/table",
+            In(Action::Read),
+            initiative::at_the_table,
+        )
+        .get("/i/{slug}/audit", In(Action::ReadAudit), initiative::audit)
+        .get(
+            "/i/{slug}/access",
+            In(Action::ManageAccess),
+            initiative::access,
+        )
+        .post(
+            "/i/{slug}/access",
+            In(Action::ManageAccess),
+            initiative::invite,
+        )
+        .post(
+            "/i/{slug}/access/revoke",
+            In(Action::ManageAccess),
+            initiative::revoke,
+        )
+        .post(
+            "/i/{slug}/invitations/{id}/withdraw",
+            In(Action::ManageAccess),
+            initiative::withdraw_invitation,
+        )
+        .get("/i/{slug}/hsds.json", In(Action::Read), initiative::hsds)
+        .get("/p/{slug}", Public, portal::redirect_slash)
+        .get("/p/{slug}/", Public, portal::home);
+    let r = kinds::KINDS.iter().fold(r, |r, k| (k.pages)(r));
+    api::routes(r)
+}
+
 /// Every route of the product.
 pub fn router(state: AppState) -> Router {
-    use pages::{account, auth, initiative, portal};
-    let mut r = Router::new()
-        .route("/", get(initiative::dashboard))
-        .route("/healthz", get(ops::healthz))
-        .route("/metrics", get(ops::metrics))
-        .route("/static/app.css", get(ops::stylesheet))
-        .route("/lang", get(account::switch_language))
-        .route("/login", get(auth::login_form).post(auth::login))
-        .route("/logout", post(auth::logout))
-        .route(
-            "/invite/{token}",
-            get(auth::invitation_form).post(auth::accept_invitation),
-        )
-        .route("/account", get(account::show))
-        .route("/account/password", post(account::change_password))
-        .route("/account/language", post(account::set_language))
-        .route("/account/tokens", post(account::create_token))
-        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
-        .route(
-            "/networks",
-            get(initiative::networks).post(initiative::create_network),
-        )
-        .route("/networks/new", get(initiative::new_network))
-        .route("/networks/{id}", post(initiative::update_network))
-        .route("/networks/{id}/edit", get(initiative::edit_network))
-        .route("/networks/{id}/archive", post(initiative::archive_network))
-        .route("/i/{slug}/archive", post(initiative::archive_initiative))
-        .route("/initiatives", post(initiative::create_initiative))
-        .route("/initiatives/new", get(initiative::new_initiative))
-        .route("/i/{slug}", get(initiative::home))
-        .route(
-            "/i/{slug}/edit",
-            get(initiative::edit_initiative).post(initiative::update_initiative),
-        )
-        .route("/i/{slug}/table", get(initiative::at_the_table))
-        .route("/i/{slug}/audit", get(initiative::audit))
-        .route(
-            "/i/{slug}/access",
-            get(initiative::access).post(initiative::invite),
-        )
-        .route("/i/{slug}/access/revoke", post(initiative::revoke))
-        .route(
-            "/i/{slug}/invitations/{id}/withdraw",
-            post(initiative::withdraw_invitation),
-        )
-        .route("/i/{slug}/hsds.json", get(initiative::hsds))
-        .route("/p/{slug}", get(portal::redirect_slash))
-        .route("/p/{slug}/", get(portal::home));
-    r = kinds::KINDS.iter().fold(r, |r, k| (k.pages)(r));
-    r = api::routes(r);
+    let (r, _) = all_routes().into_parts();
     r.fallback(pages::not_found)
         .layer(axum::middleware::from_fn(pages::error_pages))
         .layer(axum::middleware::from_fn_with_state(

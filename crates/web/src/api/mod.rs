@@ -7,15 +7,14 @@
 
 pub mod openapi;
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use domain::access::{Action, Grants, decide_record};
+use domain::access::{Action, Decision, Grants, decide_record};
 use domain::partnership::{Initiative, Location, Network, Organization, Service};
 use domain::resource::{Record, Resource};
 use domain::validation::{FieldErrors, FieldMap};
@@ -27,51 +26,76 @@ use crate::AppState;
 use crate::access::{ApiAuthorized, Audit, Read, Write};
 use crate::error::{ApiResult, AppError};
 use crate::kinds::Kind;
+use crate::routes::{Access, Routes};
 use crate::session::ApiCaller;
 
-pub fn routes(r: Router<AppState>) -> Router<AppState> {
+pub fn routes(r: Routes) -> Routes {
+    use Access::{Account, Admin, Public};
+    #[allow(non_snake_case)]
+    let In = |action| Access::Initiative(action, "initiative");
     let r = r
-        .route("/api/openapi.json", get(openapi::document))
-        .route("/api/v1/me", get(me))
-        .route("/api/v1/networks", get(list_networks).post(create_network))
-        .route(
-            "/api/v1/networks/{id}",
-            get(get_network).put(update_network),
-        )
-        .route("/api/v1/networks/{id}/archive", post(archive_network))
-        .route("/api/v1/networks/{id}/restore", post(restore_network))
-        .route(
-            "/api/v1/initiatives",
-            get(list_initiatives).post(create_initiative),
-        )
-        .route(
+        .get("/api/openapi.json", Public, openapi::document)
+        .get("/api/v1/me", Account, me)
+        .get("/api/v1/networks", Account, list_networks)
+        .post("/api/v1/networks", Admin, create_network)
+        .get("/api/v1/networks/{id}", Account, get_network)
+        .put("/api/v1/networks/{id}", Admin, update_network)
+        .post("/api/v1/networks/{id}/archive", Admin, archive_network)
+        .post("/api/v1/networks/{id}/restore", Admin, restore_network)
+        .get("/api/v1/initiatives", Account, list_initiatives)
+        .post("/api/v1/initiatives", Admin, create_initiative)
+        .get(
             "/api/v1/initiatives/{slug}",
-            get(get_initiative).put(update_initiative),
+            In(Action::Read),
+            get_initiative,
         )
-        .route(
+        .put(
+            "/api/v1/initiatives/{slug}",
+            In(Action::Update),
+            update_initiative,
+        )
+        .post(
             "/api/v1/initiatives/{slug}/archive",
-            post(archive_initiative),
+            In(Action::Archive),
+            archive_initiative,
         )
-        .route(
+        .post(
             "/api/v1/initiatives/{slug}/restore",
-            post(restore_initiative),
+            Admin,
+            restore_initiative,
         )
-        .route("/api/v1/initiatives/{slug}/table", get(table_view))
-        .route("/api/v1/initiatives/{slug}/audit", get(audit))
-        .route("/api/v1/initiatives/{slug}/hsds", get(hsds));
+        .get(
+            "/api/v1/initiatives/{slug}/table",
+            In(Action::Read),
+            table_view,
+        )
+        .get(
+            "/api/v1/initiatives/{slug}/audit",
+            In(Action::ReadAudit),
+            audit,
+        )
+        .get("/api/v1/initiatives/{slug}/hsds", In(Action::Read), hsds);
     crate::kinds::KINDS.iter().fold(r, |r, k| (k.api)(r))
 }
 
 /// The API routes of one kind of registry record (see [`crate::kinds::KINDS`]).
-pub fn kind_routes<T: Kind>(r: Router<AppState>) -> Router<AppState> {
+pub fn kind_routes<T: Kind>(r: Routes) -> Routes {
     let base = format!("/api/v1/initiatives/{{slug}}/{}", T::PATH);
-    r.route(&base, get(list::<T>).post(create::<T>))
-        .route(
-            &format!("{base}/{{id}}"),
-            get(get_one::<T>).put(update::<T>),
+    let on = |action| Access::Initiative(action, T::KIND);
+    r.get(&base, on(Action::Read), list::<T>)
+        .post(&base, on(Action::Create), create::<T>)
+        .get(&format!("{base}/{{id}}"), on(Action::Read), get_one::<T>)
+        .put(&format!("{base}/{{id}}"), on(Action::Update), update::<T>)
+        .post(
+            &format!("{base}/{{id}}/archive"),
+            on(Action::Archive),
+            archive::<T>,
         )
-        .route(&format!("{base}/{{id}}/archive"), post(archive::<T>))
-        .route(&format!("{base}/{{id}}/restore"), post(restore::<T>))
+        .post(
+            &format!("{base}/{{id}}/restore"),
+            on(Action::Restore),
+            restore::<T>,
+        )
 }
 
 /// A JSON body whose rejection (not JSON, wrong content type, too large) is
@@ -315,7 +339,13 @@ fn body_fields(
 }
 
 /// Bookkeeping fields a client may echo back from a GET; they are ignored.
-const READ_ONLY: &[&str] = &["id", "initiative_id", "archived", "created_at", "updated_at"];
+const READ_ONLY: &[&str] = &[
+    "id",
+    "initiative_id",
+    "archived",
+    "created_at",
+    "updated_at",
+];
 
 fn allowed_fields<T: Kind>() -> Vec<BodyField> {
     body_fields_of::<T>(&T::fields())
@@ -410,8 +440,9 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for ArchiveJson {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(ArchiveJson(None));
         }
-        let body: ArchiveBody = serde_json::from_slice(&bytes)
-            .map_err(|e| AppError::BadRequest(format!("the body must be {{\"version\": n}}: {e}")))?;
+        let body: ArchiveBody = serde_json::from_slice(&bytes).map_err(|e| {
+            AppError::BadRequest(format!("the body must be {{\"version\": n}}: {e}"))
+        })?;
         Ok(ArchiveJson(body.version))
     }
 }
@@ -453,7 +484,11 @@ fn initiative_fields() -> Vec<BodyField> {
 /// The policy's answer for something outside any initiative (networks, new
 /// initiatives): only the platform's grants count.
 fn platform(user: &User, action: Action, kind: &str) -> Result<(), AppError> {
-    crate::access::refusal(decide_record(&Grants::platform(user.is_admin), action, kind))
+    match decide_record(&Grants::platform(user.is_admin), action, kind) {
+        Decision::Allow => Ok(()),
+        // No initiative is named, so refusing reveals none: 403 rather than 404.
+        _ => Err(AppError::Forbidden),
+    }
 }
 
 async fn list_networks(
@@ -523,7 +558,11 @@ async fn set_network_archived(
     version: Option<i64>,
     archived: bool,
 ) -> ApiResult<Json<Record<Network>>> {
-    let action = if archived { Action::Archive } else { Action::Restore };
+    let action = if archived {
+        Action::Archive
+    } else {
+        Action::Restore
+    };
     platform(&user, action, Network::KIND)?;
     Ok(Json(
         s.store
@@ -630,9 +669,6 @@ async fn restore_initiative(
     ApiPath(slug): ApiPath<String>,
     ArchiveJson(version): ArchiveJson,
 ) -> ApiResult<Json<Record<Initiative>>> {
-    if !user.is_admin {
-        return Err(AppError::NotFound);
-    }
     platform(&user, Action::Restore, Initiative::KIND)?;
     let i = s.store.archived_initiative_by_slug(&slug).await?;
     Ok(Json(
@@ -713,5 +749,7 @@ pub async fn hsds_document(
 }
 
 async fn hsds(State(s): State<AppState>, auth: ApiAuthorized<Read>) -> ApiResult<Json<Value>> {
-    Ok(Json(hsds_document(&auth.registry(&s.store), auth.initiative()).await?))
+    Ok(Json(
+        hsds_document(&auth.registry(&s.store), auth.initiative()).await?,
+    ))
 }

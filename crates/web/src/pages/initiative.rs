@@ -149,6 +149,11 @@ fn initiative_fields() -> Vec<FieldDef> {
             widget: Widget::TextArea,
             required: false,
         },
+        FieldDef {
+            name: "public",
+            widget: Widget::Check,
+            required: false,
+        },
     ]
 }
 
@@ -516,7 +521,9 @@ pub async fn update_initiative(
     let current = i.data.stored_values();
     crate::access::check_write::<Initiative>(g, Action::Update, Some(&current), &sub.fields)?;
     for (k, v) in &current {
-        if !sub.fields.contains_key(k) {
+        let offered = initiative_fields().iter().any(|d| d.name == k)
+            && crate::access::may_write_field::<Initiative>(g, Action::Update, k);
+        if !offered && !sub.fields.contains_key(k) {
             sub.fields.insert(k.clone(), v.clone());
         }
     }
@@ -569,6 +576,7 @@ pub fn chair(t: &Table) -> Option<String> {
         .chain(t.unaffiliated.iter())
         .find(|s| s.position == domain::partnership::Position::Chair)
         .map(|s| s.person.clone())
+        .filter(|name| !name.is_empty())
 }
 
 /// The initiative's home page. Its content is rendered once per change of the
@@ -663,7 +671,6 @@ struct AuditPage {
     more: bool,
 }
 
-
 pub async fn audit(
     State(s): State<AppState>,
     auth: Authorized<Audit>,
@@ -753,16 +760,7 @@ pub async fn invite(
         let msg = ctx
             .tr
             .t1("error-unknown_choice", "field", &ctx.tr.t("field-role"));
-        return access_page(
-            &s,
-            &ctx,
-            &i,
-            &g,
-            None,
-            msg,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return access_page(&s, ctx, i, g, None, msg, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     match s
         .store
@@ -772,9 +770,9 @@ pub async fn invite(
         Ok(secret) => {
             access_page(
                 &s,
-                &ctx,
-                &i,
-                &g,
+                ctx,
+                i,
+                g,
                 Some(format!("/invite/{secret}")),
                 String::new(),
                 StatusCode::OK,
@@ -783,16 +781,7 @@ pub async fn invite(
         }
         Err(StoreError::Invalid(e)) => {
             let msg = crate::kinds::errors_text(&ctx.tr, &e);
-            access_page(
-                &s,
-                &ctx,
-                &i,
-                &g,
-                None,
-                msg,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            access_page(&s, ctx, i, g, None, msg, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),
     }

@@ -129,12 +129,13 @@ impl Chrome {
             ("home", format!("/i/{slug}"), self.t("nav-home")),
             ("table", format!("/i/{slug}/table"), self.t("nav-table")),
         ];
-        v.extend(
-            crate::kinds::KINDS
-                .iter()
-                .filter(|k| k.nav)
-                .map(|k| (k.path, format!("/i/{slug}/{}", k.path), self.t(&format!("nav-{}", k.path)))),
-        );
+        v.extend(crate::kinds::KINDS.iter().filter(|k| k.nav).map(|k| {
+            (
+                k.path,
+                format!("/i/{slug}/{}", k.path),
+                self.t(&format!("nav-{}", k.path)),
+            )
+        }));
         if self.can_audit {
             v.push(("access", format!("/i/{slug}/access"), self.t("nav-access")));
             v.push(("audit", format!("/i/{slug}/audit"), self.t("nav-audit")));

@@ -1,20 +1,22 @@
 //! The public portal: what every resident may see without an account.
 //!
-//! Names of bodies and of the organizations at the table, key facts and stages.
-//! Never people's contact details, and no person's name except a body's chair
-//! (a public role, as the mayor chairing the Administration in seed 000).
+//! Only what the initiative's coordinators marked public: the initiative itself
+//! (its portal is published), its public bodies with the organizations at their
+//! table, public facts and stages. Never people's contact details; a person's
+//! name (a body's chair, as the mayor chairing the Administration in seed 000)
+//! only with that person's recorded consent to be named publicly.
 
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 
-use domain::partnership::{Body, Fact, Initiative, Sector, StageReached};
+use domain::partnership::{Body, Fact, Initiative, Sector};
 use domain::resource::Record;
-use store::records::ListOptions;
 
 use super::initiative::{chair, stage_rows};
 use super::{Chrome, render};
 use crate::AppState;
+use crate::access::Published;
 use crate::error::{AppError, PageResult};
 use crate::session::Ctx;
 
@@ -46,7 +48,8 @@ pub async fn redirect_slash(Path(slug): Path<String>) -> PageResult {
 /// The portal. Its content is rendered once per change of the initiative (see
 /// [`crate::cache`]); a request costs one query.
 pub async fn home(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>) -> PageResult {
-    let view = s.store.initiative_view(&slug, None).await?;
+    let published = Published::open(&s.store, &slug).await?;
+    let view = &published.view;
     let i = &view.initiative;
     let mut c = Chrome::new(&ctx, i.data.name.clone());
     c.user = None;
@@ -55,15 +58,9 @@ pub async fn home(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>)
     let content = match s.pages.get(&key) {
         Some(html) => html,
         None => {
-            let facts = s
-                .store
-                .list::<Fact>(Some(i.id), ListOptions::default())
-                .await?;
-            let reached = s
-                .store
-                .list::<StageReached>(Some(i.id), ListOptions::default())
-                .await?;
-            let table = s.store.at_the_table(i.id, today).await?;
+            let facts = published.facts().await?;
+            let reached = published.stages().await?;
+            let table = published.bodies(today).await?;
             let stages = stage_rows(&c, &reached);
             let bodies = table
                 .into_iter()

@@ -2,11 +2,9 @@
 //! once. Kind-specific detail (a body's members) is added by `show`.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::{get, post};
 use serde::Deserialize;
 
 use domain::partnership::Body;
@@ -20,17 +18,34 @@ use crate::AppState;
 use crate::access::{Authorized, Read, Write};
 use crate::error::{AppError, PageResult};
 use crate::kinds::{FormField, Kind, RefNames, display, form_fields};
+use crate::routes::{Access, Routes};
 use crate::session::Ctx;
 
 /// Register the pages of one kind under `/i/{slug}/{PATH}`.
-pub fn routes<T: Kind>(r: Router<AppState>) -> Router<AppState> {
+pub fn routes<T: Kind>(r: Routes) -> Routes {
+    use domain::access::Action;
     let base = format!("/i/{{slug}}/{}", T::PATH);
-    r.route(&base, get(list::<T>).post(create::<T>))
-        .route(&format!("{base}/new"), get(new::<T>))
-        .route(&format!("{base}/{{id}}"), get(show::<T>).post(update::<T>))
-        .route(&format!("{base}/{{id}}/edit"), get(edit::<T>))
-        .route(&format!("{base}/{{id}}/archive"), post(archive::<T>))
-        .route(&format!("{base}/{{id}}/restore"), post(restore::<T>))
+    let on = |action| Access::Initiative(action, T::KIND);
+    r.get(&base, on(Action::Read), list::<T>)
+        .post(&base, on(Action::Create), create::<T>)
+        .get(&format!("{base}/new"), on(Action::Create), new::<T>)
+        .get(&format!("{base}/{{id}}"), on(Action::Read), show::<T>)
+        .post(&format!("{base}/{{id}}"), on(Action::Update), update::<T>)
+        .get(
+            &format!("{base}/{{id}}/edit"),
+            on(Action::Update),
+            edit::<T>,
+        )
+        .post(
+            &format!("{base}/{{id}}/archive"),
+            on(Action::Archive),
+            archive::<T>,
+        )
+        .post(
+            &format!("{base}/{{id}}/restore"),
+            on(Action::Restore),
+            restore::<T>,
+        )
 }
 
 #[derive(Template)]

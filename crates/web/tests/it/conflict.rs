@@ -347,6 +347,7 @@ async fn racing_creates_leave_one_live_record(e: Engine) {
                 stage: domain::partnership::Stage::JointMeasurement,
                 reached_on: chrono::NaiveDate::from_ymd_opt(2019, 1, 1).unwrap(),
                 note: String::new(),
+                public: false,
             };
             store.create(None, Some(i.id), &stage).await
         }));

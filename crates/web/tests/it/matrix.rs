@@ -1,0 +1,391 @@
+//! The access matrix, generated from the router's own table: every route (pages
+//! and API) × every kind of caller (anonymous, signed in without a role, each
+//! initiative role, the network lead, an admin) × the caller's own initiative
+//! and another one. The expected status comes from the route's declared access
+//! and `domain::access::decide`; a route without a declared access cannot be
+//! added to the router. Every page and API response is also searched for the
+//! personal data seeded below, which must not reach a caller the policy
+//! redacts it for.
+
+use axum::http::{Method, StatusCode};
+use domain::access::{Action, Decision, Grants, Role, decide, decide_record};
+use domain::partnership::{Membership, Person, Position};
+use domain::resource::{Class, Record, Resource};
+use store::records::ListOptions;
+use testkit::{Auth, Engine, TestApp, both_engines};
+use web::routes::Access;
+
+const OWN: &str = "kiryat-malachi";
+const OTHER: &str = "riverside-zero";
+
+/// Personal data seeded in each initiative: a person's email and phone, and a
+/// stipend. None of it may reach a caller who may not read it.
+const SECRETS: &[&str] = &[
+    "matrix.secret@example.org",
+    "555 0100 77",
+    "987.65",
+    "\":98765",
+];
+
+#[derive(Clone)]
+struct Caller {
+    name: String,
+    auth: Option<Auth>,
+    admin: bool,
+    lead: bool,
+    role: Option<Role>,
+}
+
+impl Caller {
+    /// The caller's grants over an initiative of the demo network, worked out
+    /// here from how the caller was set up (not read back from the store).
+    fn grants(&self, slug: &str) -> Grants {
+        Grants {
+            admin: self.admin,
+            network_lead: self.lead,
+            roles: match (self.role, slug) {
+                (Some(r), OWN) => vec![r],
+                _ => vec![],
+            },
+        }
+    }
+}
+
+/// Ids of the records a path can name in one initiative.
+struct Ids {
+    person: i64,
+    membership: i64,
+    by_path: Vec<(&'static str, i64)>,
+}
+
+async fn seed(app: &TestApp, slug: &str) -> Ids {
+    let store = app.store();
+    let i = store.initiative_by_slug(slug).await.unwrap();
+    let person: Record<Person> = store
+        .create(
+            None,
+            Some(i.id),
+            &Person {
+                name: "Matrix Person".into(),
+                email: Some("matrix.secret@example.org".into()),
+                phone: Some("+1 555 0100 77".into()),
+                user_id: None,
+                public_name_consent_on: None,
+            },
+        )
+        .await
+        .unwrap();
+    let body = store
+        .list::<domain::partnership::Body>(Some(i.id), ListOptions::default())
+        .await
+        .unwrap()[0]
+        .id;
+    let membership: Record<Membership> = store
+        .create(
+            None,
+            Some(i.id),
+            &Membership {
+                body_id: body,
+                person_id: person.id,
+                organization_id: None,
+                position: Position::Member,
+                start_date: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+                end_date: None,
+                stipend_hourly_cents: Some(98765),
+                stipend_currency: Some("ILS".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let mut by_path = vec![];
+    for k in web::kinds::KINDS {
+        let id = match k.path {
+            "people" => person.id,
+            "memberships" => membership.id,
+            _ => {
+                store
+                    .names(k.table, k.label, Some(i.id))
+                    .await
+                    .unwrap()
+                    .first()
+                    .unwrap_or_else(|| panic!("the demo has no {} in {slug}", k.path))
+                    .0
+            }
+        };
+        by_path.push((k.path, id));
+    }
+    Ids {
+        person: person.id,
+        membership: membership.id,
+        by_path,
+    }
+}
+
+/// What a route must answer, and whether the caller may see personal data there.
+enum Expect {
+    /// Anything but a server error (public routes such as sign-in).
+    Answer,
+    /// Not signed in: the API answers 401, pages send to the sign-in form.
+    SignIn,
+    Status(StatusCode),
+    /// Allowed: not refused (no 401, 403 or 404).
+    Allowed,
+}
+
+fn expectation(access: Access, who: &Caller, slug: &str) -> Expect {
+    if who.auth.is_none() && access != Access::Public {
+        return Expect::SignIn;
+    }
+    match access {
+        Access::Public => Expect::Answer,
+        Access::Account => Expect::Answer,
+        Access::Admin if who.admin => Expect::Allowed,
+        Access::Admin => Expect::Status(StatusCode::FORBIDDEN),
+        Access::Initiative(action, kind) => match decide_record(&who.grants(slug), action, kind) {
+            Decision::Allow | Decision::Redact => Expect::Allowed,
+            Decision::Forbidden => Expect::Status(StatusCode::FORBIDDEN),
+            Decision::Hidden => Expect::Status(StatusCode::NOT_FOUND),
+        },
+    }
+}
+
+/// Fill a route's parameters for one initiative.
+async fn fill(app: &TestApp, path: &str, slug: &str, ids: &Ids, who: &Caller) -> String {
+    let mut out = path.replace("{slug}", slug);
+    if out.contains("{id}") {
+        let before = out.split("/{id}").next().unwrap_or("");
+        let segment = before.rsplit('/').next().unwrap_or("");
+        let id = match segment {
+            "networks" => {
+                app.store()
+                    .list::<domain::partnership::Network>(None, ListOptions::default())
+                    .await
+                    .unwrap()[0]
+                    .id
+            }
+            "invitations" => {
+                let i = app.store().initiative_by_slug(slug).await.unwrap();
+                let secret = app
+                    .store()
+                    .create_invitation(
+                        None,
+                        "invitee@example.org",
+                        Some(i.id),
+                        Some(Role::Viewer),
+                        false,
+                    )
+                    .await
+                    .unwrap();
+                let _ = secret;
+                app.store().open_invitations(i.id).await.unwrap()[0].id
+            }
+            "tokens" => match &who.auth {
+                Some(a) => {
+                    app.store()
+                        .create_api_token(a.user_id, "throwaway")
+                        .await
+                        .unwrap()
+                        .0
+                }
+                None => 1,
+            },
+            kind => ids
+                .by_path
+                .iter()
+                .find(|(p, _)| *p == kind)
+                .map(|(_, id)| *id)
+                .unwrap_or_else(|| panic!("no id for {path}")),
+        };
+        out = out.replace("{id}", &id.to_string());
+    }
+    out.replace("{token}", "no-such-invitation-0000000000000000")
+}
+
+async fn call(app: &TestApp, method: &Method, path: &str, who: &Caller) -> testkit::Res {
+    let api = path.starts_with("/api/");
+    // Signing out ends a session: use a session of its own.
+    let auth = match (&who.auth, path) {
+        (Some(a), "/logout") => {
+            let (secret, csrf) = app.store().create_session(a.user_id).await.unwrap();
+            Some(Auth {
+                cookie: Some(format!("bb_session={secret}")),
+                csrf,
+                ..a.clone()
+            })
+        }
+        (a, _) => a.clone(),
+    };
+    // Writes carry a stale version and no fields: an allowed caller gets 409 or
+    // 422, so nothing changes as the matrix runs.
+    if api {
+        let body = match *method {
+            Method::GET => None,
+            _ => Some(serde_json::json!({"version": 0})),
+        };
+        app.api(method.clone(), path, auth.as_ref(), body).await
+    } else if *method == Method::GET {
+        app.get(path, auth.as_ref()).await
+    } else {
+        let a = auth.unwrap_or_default();
+        app.post_form(path, &a, &[("_version", "0")]).await
+    }
+}
+
+/// Routes where an allowed caller may still get 404 because the path names
+/// nothing that exists (an archived initiative to restore).
+const MAY_FIND_NOTHING: &[&str] = &["/api/v1/initiatives/{slug}/restore"];
+
+async fn every_route_for_every_role(e: Engine) {
+    let app = TestApp::new(e).await;
+    let own_ids = seed(&app, OWN).await;
+    let other_ids = seed(&app, OTHER).await;
+    let network = app
+        .store()
+        .initiative_by_slug(OWN)
+        .await
+        .unwrap()
+        .data
+        .network_id
+        .unwrap();
+    let mut callers = vec![Caller {
+        name: "anonymous".into(),
+        auth: None,
+        admin: false,
+        lead: false,
+        role: None,
+    }];
+    callers.push(Caller {
+        name: "no role".into(),
+        auth: Some(app.user("none@example.org", false, &[]).await),
+        admin: false,
+        lead: false,
+        role: None,
+    });
+    for r in Role::ALL {
+        callers.push(Caller {
+            name: r.as_str().into(),
+            auth: Some(
+                app.user(&format!("{}@example.org", r.as_str()), false, &[(OWN, *r)])
+                    .await,
+            ),
+            admin: false,
+            lead: false,
+            role: Some(*r),
+        });
+    }
+    let lead = app.user("lead@example.org", false, &[]).await;
+    app.store()
+        .grant_network_lead(lead.user_id, network)
+        .await
+        .unwrap();
+    callers.push(Caller {
+        name: "network lead".into(),
+        auth: Some(lead),
+        admin: false,
+        lead: true,
+        role: None,
+    });
+    callers.push(Caller {
+        name: "admin".into(),
+        auth: Some(app.user("admin@example.org", true, &[]).await),
+        admin: true,
+        lead: false,
+        role: None,
+    });
+
+    let table = web::route_table();
+    assert!(table.len() > 100, "the table holds every route");
+    let mut failures = vec![];
+    let mut requests = 0;
+    for route in &table {
+        let slugs: &[&str] = if route.path.contains("{slug}") {
+            &[OWN, OTHER]
+        } else {
+            &[OWN]
+        };
+        for who in &callers {
+            for slug in slugs {
+                let ids = if *slug == OWN { &own_ids } else { &other_ids };
+                let path = fill(&app, &route.path, slug, ids, who).await;
+                let res = call(&app, &route.method, &path, who).await;
+                requests += 1;
+                let what = format!("{} {} as {} ({})", route.method, path, who.name, route.path);
+                let s = res.status;
+                if s.is_server_error() {
+                    failures.push(format!("{what}: {s}"));
+                    continue;
+                }
+                let api = path.starts_with("/api/");
+                let ok = match expectation(route.access, who, slug) {
+                    Expect::Answer => true,
+                    Expect::SignIn if api => s == StatusCode::UNAUTHORIZED,
+                    Expect::SignIn => {
+                        s == StatusCode::SEE_OTHER && res.location().starts_with("/login")
+                    }
+                    Expect::Status(want) => s == want,
+                    Expect::Allowed => {
+                        !matches!(s, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+                            && (s != StatusCode::NOT_FOUND
+                                || MAY_FIND_NOTHING.contains(&route.path.as_str()))
+                    }
+                };
+                if !ok {
+                    failures.push(format!("{what}: got {s}"));
+                }
+                // Personal data reaches only those the policy shows it to.
+                let g = who.grants(slug);
+                let sees_contact =
+                    decide(&g, Action::Read, Person::KIND, Class::Contact) == Decision::Allow;
+                let sees_pay =
+                    decide(&g, Action::Read, Membership::KIND, Class::Pay) == Decision::Allow;
+                let shown: Vec<&&str> = SECRETS
+                    .iter()
+                    .filter(|m| res.body.contains(**m))
+                    .filter(|m| {
+                        if m.contains('@') || m.contains("555") {
+                            !sees_contact
+                        } else {
+                            !sees_pay
+                        }
+                    })
+                    .collect();
+                if !shown.is_empty() {
+                    failures.push(format!("{what}: shows {shown:?}"));
+                }
+            }
+        }
+    }
+    let _ = (own_ids.person, own_ids.membership);
+    assert!(
+        failures.is_empty(),
+        "{} of {requests} requests broke the access matrix:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Every route is declared with the access it needs, and each initiative route
+/// names the initiative in its path.
+#[test]
+fn every_route_declares_its_access() {
+    for r in web::route_table() {
+        if let Access::Initiative(..) = r.access {
+            assert!(
+                r.path.contains("{slug}"),
+                "{} {} decides on an initiative but names none",
+                r.method,
+                r.path
+            );
+        }
+        if r.path.starts_with("/i/{slug}") || r.path.starts_with("/api/v1/initiatives/{slug}") {
+            assert!(
+                matches!(r.access, Access::Initiative(..) | Access::Admin),
+                "{} {} is inside an initiative but not decided by the policy",
+                r.method,
+                r.path
+            );
+        }
+    }
+}
+
+both_engines!(every_route_for_every_role);

@@ -21,6 +21,7 @@ pub mod demo;
 pub mod migrations;
 pub mod partnership;
 pub mod records;
+pub mod schema;
 
 use std::time::Duration;
 

@@ -130,3 +130,74 @@ both_engines!(
     migrations_yield_the_schema_the_code_expects,
     membership_round_trips_every_type
 );
+
+/// Every declared kind (the registry's kinds, networks and initiatives) against
+/// what the migrations built: each column exists with its declared type and
+/// nullability, and a unique index stands behind every unique column.
+async fn migrations_match_the_declarations(e: Engine) {
+    use domain::resource::{Column, ColumnType};
+    let db = TestDb::new(e).await;
+    let mut kinds: Vec<(&str, &str, fn() -> &'static [Column])> = web::kinds::KINDS
+        .iter()
+        .map(|k| (k.kind, k.table, k.columns))
+        .collect();
+    kinds.push((Network::KIND, Network::TABLE, Network::columns));
+    kinds.push((Initiative::KIND, Initiative::TABLE, Initiative::columns));
+    let mut problems = vec![];
+    for (kind, table, columns) in kinds {
+        let actual = db.store.table_columns(table).await.unwrap();
+        assert!(!actual.is_empty(), "{kind}: no table {table}");
+        let uniques = db.store.unique_indexes(table).await.unwrap();
+        for c in columns() {
+            let Some(a) = actual.iter().find(|a| a.name == c.name) else {
+                problems.push(format!("{table}.{}: declared, not in the database", c.name));
+                continue;
+            };
+            let types: &[&str] = match (c.ty, e) {
+                (ColumnType::Text, _) => &["text"],
+                (ColumnType::Int, Engine::Sqlite) => &["bigint", "integer"],
+                (ColumnType::Int, Engine::Postgres) => &["bigint"],
+                (ColumnType::Date, Engine::Sqlite) => &["date_text"],
+                (ColumnType::Date, Engine::Postgres) => &["date"],
+                (ColumnType::Bool, _) => &["boolean"],
+                (ColumnType::Timestamp, Engine::Sqlite) => &["timestamp_with_timezone_text"],
+                (ColumnType::Timestamp, Engine::Postgres) => &["timestamp with time zone"],
+                (ColumnType::Decimal, Engine::Sqlite) => &["text"],
+                (ColumnType::Decimal, Engine::Postgres) => &["numeric"],
+                (ColumnType::Json, Engine::Sqlite) => &["text"],
+                (ColumnType::Json, Engine::Postgres) => &["jsonb"],
+            };
+            if !types.contains(&a.ty.as_str()) {
+                problems.push(format!(
+                    "{table}.{}: declared {:?}, stored as {}",
+                    c.name, c.ty, a.ty
+                ));
+            }
+            if a.nullable != c.nullable {
+                problems.push(format!(
+                    "{table}.{}: declared {}, the database says {}",
+                    c.name,
+                    if c.nullable { "nullable" } else { "not null" },
+                    if a.nullable { "nullable" } else { "not null" },
+                ));
+            }
+            if c.unique
+                && !uniques
+                    .iter()
+                    .any(|u| u.columns.iter().any(|col| col == c.name))
+            {
+                problems.push(format!(
+                    "{table}.{}: declared unique, no unique index behind it",
+                    c.name
+                ));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "the migrations do not match the declarations:\n{}",
+        problems.join("\n")
+    );
+}
+
+both_engines!(migrations_match_the_declarations);

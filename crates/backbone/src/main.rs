@@ -297,7 +297,7 @@ async fn run(cli: Cli) -> AnyResult {
                 .list::<Service>(Some(i.id), opts)
                 .await
                 .map_err(describe)?;
-            let doc = interop::hsds::export(&i.data.slug, &orgs, &locations, &services);
+            let doc = interop::hsds::export(i.id, &orgs, &locations, &services);
             println!("{}", serde_json::to_string_pretty(&doc)?);
             Ok(())
         }

@@ -8,7 +8,8 @@
 //! the tests in `tests/hsds_schema.rs` check exactly that.
 //!
 //! HSDS ids must be UUIDs, while Backbone's ids are integers per table. Each
-//! HSDS id is therefore a name-based UUID of (initiative slug, kind, numeric id):
+//! HSDS id is therefore a name-based UUID (version 5) of (initiative id, kind,
+//! numeric id) — things that never change, unlike a slug a coordinator may edit:
 //! the same record gets the same id on every export, so a directory that imports
 //! the feed twice updates its entries instead of duplicating them.
 //!
@@ -22,7 +23,6 @@ use domain::partnership::{Location, Organization, Service};
 use domain::resource::Record;
 use domain::validation::is_org_identifier;
 use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
 
 /// The kinds of HSDS object Backbone gives an id to (the `kind` of [`stable_id`]).
 /// They are part of the name an id is derived from, so they must never change
@@ -38,9 +38,9 @@ pub mod kind {
 
 /// Backbone's namespace for name-based UUIDs (itself a random version 4 UUID),
 /// so that our ids cannot collide with another system hashing similar names.
-const NAMESPACE: [u8; 16] = [
+const NAMESPACE: uuid::Uuid = uuid::Uuid::from_bytes([
     0x6f, 0x1c, 0x2a, 0x4e, 0x93, 0x0d, 0x4b, 0x57, 0xa6, 0x21, 0x58, 0xd3, 0x0c, 0x7e, 0x94, 0xb2,
-];
+]);
 
 /// The HSDS 3.0 document of one initiative's services directory:
 /// `{ "organizations": [...], "services": [...], "service_at_locations": [...] }`.
@@ -48,12 +48,12 @@ const NAMESPACE: [u8; 16] = [
 /// Items keep the order of the input slices, so the same input gives the same
 /// document byte for byte.
 pub fn export(
-    initiative_slug: &str,
+    initiative_id: i64,
     organizations: &[Record<Organization>],
     locations: &[Record<Location>],
     services: &[Record<Service>],
 ) -> Value {
-    let ids = Ids(initiative_slug);
+    let ids = Ids(initiative_id);
     let live_orgs: BTreeMap<i64, &Record<Organization>> = organizations
         .iter()
         .filter(|o| !o.archived)
@@ -89,44 +89,20 @@ pub fn export(
     })
 }
 
-/// The stable HSDS id of a Backbone record: a name-based UUID of
-/// (`initiative_slug`, `kind`, `id`), lowercase and hyphenated.
-///
-/// It follows RFC 9562's version 8 name-based recipe (Appendix B.2): SHA-256 of
-/// a namespace and a name, truncated to 128 bits, with the version and variant
-/// bits set. SHA-256 rather than version 5's SHA-1 because the workspace
-/// already depends on it.
-pub fn stable_id(initiative_slug: &str, kind: &str, id: i64) -> String {
-    // The slug comes first because it is the only free-form part; `kind` and
-    // `id` never contain '/', so reading from the right is unambiguous.
-    let name = format!("{initiative_slug}/{kind}/{id}");
-    let digest = Sha256::new()
-        .chain_update(NAMESPACE)
-        .chain_update(name.as_bytes())
-        .finalize();
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    bytes[6] = (bytes[6] & 0x0f) | 0x80; // version 8
-    bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 9562 variant
-    hyphenated(&bytes)
-}
-
-fn hyphenated(bytes: &[u8; 16]) -> String {
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+/// The stable HSDS id of a Backbone record: a name-based (version 5) UUID of
+/// (`initiative_id`, `kind`, `id`) in Backbone's namespace, lowercase and
+/// hyphenated. None of the three ever changes.
+pub fn stable_id(initiative_id: i64, kind: &str, id: i64) -> String {
+    let name = format!("initiative/{initiative_id}/{kind}/{id}");
+    uuid::Uuid::new_v5(&NAMESPACE, name.as_bytes())
+        .hyphenated()
+        .to_string()
 }
 
 /// Ids within one initiative.
-struct Ids<'a>(&'a str);
+struct Ids(i64);
 
-impl Ids<'_> {
+impl Ids {
     fn of(&self, kind: &str, id: i64) -> String {
         stable_id(self.0, kind, id)
     }
@@ -266,32 +242,33 @@ fn non_empty(s: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
-    /// Lowercase, hyphenated 8-4-4-4-12 hex, version 8, RFC 9562 variant.
-    fn is_v8_uuid(s: &str) -> bool {
+    /// Lowercase, hyphenated 8-4-4-4-12 hex, version 5, RFC 9562 variant.
+    fn is_v5_uuid(s: &str) -> bool {
         let groups: Vec<&str> = s.split('-').collect();
         let shape_ok = groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
             && groups.iter().all(|g| {
                 g.bytes()
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
             });
-        shape_ok && groups[2].starts_with('8') && groups[3].starts_with(['8', '9', 'a', 'b'])
+        shape_ok && groups[2].starts_with('5') && groups[3].starts_with(['8', '9', 'a', 'b'])
     }
 
     #[test]
-    fn ids_are_stable_version_8_uuids() {
-        let id = stable_id("kiryat-malachi", kind::ORGANIZATION, 7);
-        assert!(is_v8_uuid(&id), "{id} is not a version 8 UUID");
-        assert_eq!(id, stable_id("kiryat-malachi", kind::ORGANIZATION, 7));
+    fn ids_are_stable_version_5_uuids() {
+        let id = stable_id(1, kind::ORGANIZATION, 7);
+        assert!(is_v5_uuid(&id), "{id} is not a version 5 UUID");
+        assert_eq!(id, stable_id(1, kind::ORGANIZATION, 7));
     }
 
     #[test]
     fn ids_differ_by_initiative_kind_and_number() {
-        let base = stable_id("kiryat-malachi", kind::SERVICE, 7);
+        let base = stable_id(1, kind::SERVICE, 7);
         for other in [
-            stable_id("sderot", kind::SERVICE, 7),
-            stable_id("kiryat-malachi", kind::ORGANIZATION, 7),
-            stable_id("kiryat-malachi", kind::SERVICE, 8),
-            stable_id("kiryat-malachi", kind::SERVICE, -7),
+            stable_id(2, kind::SERVICE, 7),
+            stable_id(1, kind::ORGANIZATION, 7),
+            stable_id(1, kind::SERVICE, 8),
+            stable_id(1, kind::SERVICE, -7),
+            stable_id(17, kind::SERVICE, 1),
         ] {
             assert_ne!(base, other);
         }
@@ -299,7 +276,7 @@ mod tests {
 
     #[test]
     fn org_id_identifiers_are_split_into_scheme_and_value() {
-        let ids = Ids("x");
+        let ids = Ids(1);
         let v = organization_identifier(&ids, 1, "org", "IL-RA-580-123").unwrap();
         assert_eq!(v["identifier_scheme"], "IL-RA");
         assert_eq!(v["identifier"], "580-123");

@@ -740,12 +740,7 @@ pub async fn hsds_document(
     let orgs = registry.list::<Organization>(opts).await?;
     let locations = registry.list::<Location>(opts).await?;
     let services = registry.list::<Service>(opts).await?;
-    Ok(interop::hsds::export(
-        &i.data.slug,
-        &orgs,
-        &locations,
-        &services,
-    ))
+    Ok(interop::hsds::export(i.id, &orgs, &locations, &services))
 }
 
 async fn hsds(State(s): State<AppState>, auth: ApiAuthorized<Read>) -> ApiResult<Json<Value>> {

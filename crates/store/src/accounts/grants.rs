@@ -84,8 +84,22 @@ impl Store {
         Ok(())
     }
 
+    /// Make a user lead of a network: they read all its initiatives (idempotent).
     pub async fn grant_network_lead(&self, user_id: i64, network_id: i64) -> Result<()> {
         let txn = self.write_txn().await?;
+        let exists = count(
+            &txn,
+            &Query::select()
+                .expr(Expr::cust("COUNT(*)"))
+                .from(a("network_leads"))
+                .and_where(Expr::col(a("user_id")).eq(user_id))
+                .and_where(Expr::col(a("network_id")).eq(network_id))
+                .to_owned(),
+        )
+        .await?;
+        if exists > 0 {
+            return Ok(());
+        }
         let q = Query::insert()
             .into_table(a("network_leads"))
             .columns([a("user_id"), a("network_id"), a("created_at")])
@@ -107,6 +121,22 @@ impl Store {
         .await?;
         txn.commit().await?;
         Ok(())
+    }
+
+    /// The id of a live network by its slug.
+    pub async fn network_id_by_slug(&self, slug: &str) -> Result<i64> {
+        let q = Query::select()
+            .column(a("id"))
+            .from(a("networks"))
+            .and_where(Expr::col(a("slug")).eq(slug))
+            .and_where(Expr::col(a("archived_at")).is_null())
+            .to_owned();
+        let row = self
+            .db
+            .query_one(&q)
+            .await?
+            .ok_or(crate::StoreError::NotFound)?;
+        Ok(row.try_get_by_index(0)?)
     }
 
     /// What a user holds over one initiative (one query).

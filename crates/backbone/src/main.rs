@@ -123,6 +123,27 @@ enum UserCommand {
         #[arg(long = "role")]
         roles: Vec<String>,
     },
+    /// Grant roles to an existing account (each flag repeatable).
+    Grant {
+        #[arg(long)]
+        email: String,
+        /// A role in an initiative: SLUG:ROLE, e.g. kiryat-malachi:partner.
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        /// Lead of a network (reads all its initiatives): the network's slug.
+        #[arg(long = "network-lead")]
+        network_leads: Vec<String>,
+    },
+    /// Disable an account: it cannot sign in, and its sessions and API tokens end at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled account again (its old sessions and tokens stay ended).
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -133,6 +154,20 @@ enum TokenCommand {
         email: String,
         #[arg(long, default_value = "command line")]
         name: String,
+        /// Refuse the token after this many days (default: it does not expire).
+        #[arg(long)]
+        expires_days: Option<i64>,
+    },
+    /// Revoke a token by id (any account's), or with --email and --all every token of an account.
+    Revoke {
+        /// The token's id (as on the account page).
+        #[arg(long, conflicts_with_all = ["email", "all"])]
+        id: Option<i64>,
+        #[arg(long, requires = "all")]
+        email: Option<String>,
+        /// With --email: every live token of the account.
+        #[arg(long, requires = "email")]
+        all: bool,
     },
 }
 
@@ -187,6 +222,42 @@ fn describe(e: store::StoreError) -> String {
     }
 }
 
+/// `--role SLUG:ROLE` values as (initiative id, role), refused by name when wrong.
+async fn parse_roles(
+    store: &Store,
+    roles: &[String],
+) -> AnyResult<Vec<(i64, domain::access::Role)>> {
+    let mut out = vec![];
+    for r in roles {
+        let (slug, role) = r
+            .split_once(':')
+            .ok_or_else(|| format!("--role {r}: expected SLUG:ROLE"))?;
+        let role = domain::access::Role::parse(role).ok_or_else(|| {
+            let known: Vec<&str> = domain::access::Role::ALL
+                .iter()
+                .map(|r| r.as_str())
+                .collect();
+            format!(
+                "--role {r}: unknown role {role} (one of {})",
+                known.join(", ")
+            )
+        })?;
+        let i = store
+            .initiative_by_slug(slug)
+            .await
+            .map_err(|_| format!("--role {r}: no initiative {slug}"))?;
+        out.push((i.id, role));
+    }
+    Ok(out)
+}
+
+/// The account with this email, disabled or not; an error naming `--email` otherwise.
+async fn account(store: &Store, email: &str) -> AnyResult<(store::accounts::User, bool)> {
+    let found = store.user_by_email_any(email).await.map_err(describe)?;
+    let (u, disabled) = found.ok_or("--email: no account with this address")?;
+    Ok((u, disabled.is_some()))
+}
+
 async fn run(cli: Cli) -> AnyResult {
     let command = cli.command.unwrap_or(Command::Serve);
     match command {
@@ -232,17 +303,7 @@ async fn run(cli: Cli) -> AnyResult {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\n', '\r']);
-            let mut grants = vec![];
-            for r in &roles {
-                let (slug, role) = r.split_once(':').ok_or("--role takes SLUG:ROLE")?;
-                let role = domain::access::Role::parse(role)
-                    .ok_or_else(|| format!("unknown role {role}"))?;
-                let i = store
-                    .initiative_by_slug(slug)
-                    .await
-                    .map_err(|_| format!("no initiative {slug}"))?;
-                grants.push((i.id, role));
-            }
+            let grants = parse_roles(&store, &roles).await?;
             let user = store
                 .create_user(&email, &name, Some(password), admin)
                 .await
@@ -256,19 +317,130 @@ async fn run(cli: Cli) -> AnyResult {
             println!("user {} created (id {})", user.email, user.id);
             Ok(())
         }
-        Command::Token {
-            command: TokenCommand::Create { email, name },
+        Command::User {
+            command:
+                UserCommand::Grant {
+                    email,
+                    roles,
+                    network_leads,
+                },
         } => {
             let store = open(&cli.db).await?;
-            let user = store
-                .user_by_email(&email)
-                .await?
-                .ok_or_else(|| format!("no account with email {email}"))?;
+            if roles.is_empty() && network_leads.is_empty() {
+                return Err("give at least one --role SLUG:ROLE or --network-lead NETWORK".into());
+            }
+            let (user, _) = account(&store, &email).await?;
+            let grants = parse_roles(&store, &roles).await?;
+            let mut networks = vec![];
+            for slug in &network_leads {
+                networks.push(
+                    store
+                        .network_id_by_slug(slug)
+                        .await
+                        .map_err(|_| format!("--network-lead: no network {slug}"))?,
+                );
+            }
+            for (i, role) in grants {
+                store
+                    .grant_role(None, user.id, i, role)
+                    .await
+                    .map_err(describe)?;
+            }
+            for n in networks {
+                store
+                    .grant_network_lead(user.id, n)
+                    .await
+                    .map_err(describe)?;
+            }
+            println!(
+                "granted to user {}: {} role(s), {} network lead(s)",
+                user.id,
+                roles.len(),
+                network_leads.len()
+            );
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Disable { email },
+        } => {
+            let store = open(&cli.db).await?;
+            let (user, _) = account(&store, &email).await?;
+            store
+                .set_disabled(None, user.id, true)
+                .await
+                .map_err(describe)?;
+            println!(
+                "user {} disabled; their sessions and API tokens are ended",
+                user.id
+            );
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Enable { email },
+        } => {
+            let store = open(&cli.db).await?;
+            let (user, _) = account(&store, &email).await?;
+            store
+                .set_disabled(None, user.id, false)
+                .await
+                .map_err(describe)?;
+            println!("user {} enabled", user.id);
+            Ok(())
+        }
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    email,
+                    name,
+                    expires_days,
+                },
+        } => {
+            let store = open(&cli.db).await?;
+            let expires_at = match expires_days {
+                Some(d) if !(1..=3650).contains(&d) => {
+                    return Err("--expires-days must be between 1 and 3650".into());
+                }
+                Some(d) => Some(store::now() + chrono::Duration::days(d)),
+                None => None,
+            };
+            let (user, disabled) = account(&store, &email).await?;
+            if disabled {
+                return Err("--email: this account is disabled".into());
+            }
             let (_, secret) = store
-                .create_api_token(user.id, &name)
+                .create_api_token_until(user.id, &name, expires_at)
                 .await
                 .map_err(describe)?;
             println!("{secret}");
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Revoke { id, email, all },
+        } => {
+            let store = open(&cli.db).await?;
+            match (id, email) {
+                (Some(id), _) => {
+                    store
+                        .revoke_api_token_by_id(id)
+                        .await
+                        .map_err(|e| match e {
+                            store::StoreError::NotFound => {
+                                format!("--id: no live token {id}")
+                            }
+                            other => describe(other),
+                        })?;
+                    println!("token {id} revoked");
+                }
+                (None, Some(email)) if all => {
+                    let (user, _) = account(&store, &email).await?;
+                    let n = store
+                        .revoke_all_api_tokens(None, user.id)
+                        .await
+                        .map_err(describe)?;
+                    println!("{n} token(s) of user {} revoked", user.id);
+                }
+                _ => return Err("give --id ID, or --email E --all".into()),
+            }
             Ok(())
         }
         Command::Export {
@@ -327,6 +499,7 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> AnyResult {
         );
         println!("  http://{local}/invite/{secret}");
     }
+    tokio::spawn(prune_every_hour(store.clone()));
     let app = web::router(web::AppState::new(
         store,
         web::Config {
@@ -344,6 +517,27 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> AnyResult {
     .await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Delete expired sessions, spent throttle counters and long-dead invitations:
+/// now, then every hour. Each run is a few indexed DELETEs; with several
+/// processes each prunes, which is harmless.
+async fn prune_every_hour(store: Store) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match store.prune(store::now()).await {
+            Ok(p) => tracing::info!(
+                sessions = p.sessions,
+                login_failures = p.login_failures,
+                throttle_counters = p.throttle_counters,
+                invitations = p.invitations,
+                "pruned"
+            ),
+            Err(e) => tracing::warn!(error = %e, "pruning failed"),
+        }
+    }
 }
 
 /// SIGTERM or Ctrl-C: stop accepting, finish requests in flight, exit.

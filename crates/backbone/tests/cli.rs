@@ -1,5 +1,6 @@
 //! The command line as operators and scripts use it, on both engines: user and
-//! token creation, the HSDS export (validated against the official schema), the
+//! token creation, grants, disabling accounts, token expiry and revocation, the
+//! HSDS export (validated against the official schema), the
 //! SQLite backup, refusal of unknown database URLs, and graceful shutdown.
 
 use std::io::Write;
@@ -229,6 +230,268 @@ async fn serve_answers_and_stops_on_sigterm(e: Engine) {
     assert!(!stdout.to_lowercase().contains("password"));
 }
 
+fn err(o: &Output) -> String {
+    assert!(!o.status.success(), "expected a failure");
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+async fn operators_manage_accounts(e: Engine) {
+    let db = TestDb::new(e).await;
+    let url = db.url.clone();
+    let s = &db.store;
+    ok(&backbone(&url, &["demo"], None));
+    ok(&backbone(
+        &url,
+        &[
+            "user",
+            "create",
+            "--email",
+            "ops@example.org",
+            "--name",
+            "Ops",
+            "--role",
+            "kiryat-malachi:viewer",
+        ],
+        Some("a long enough password\n"),
+    ));
+    // Grants of every kind, network lead included; bad values are named.
+    ok(&backbone(
+        &url,
+        &[
+            "user",
+            "grant",
+            "--email",
+            "ops@example.org",
+            "--role",
+            "riverside-zero:coordinator",
+            "--network-lead",
+            "demo-network",
+        ],
+        None,
+    ));
+    let u = s.user_by_email("ops@example.org").await.unwrap().unwrap();
+    let r = s.initiative_by_slug("riverside-zero").await.unwrap();
+    let k = s.initiative_by_slug("kiryat-malachi").await.unwrap();
+    let g = s.grants(&u, &r).await.unwrap();
+    assert_eq!(g.roles, vec![domain::access::Role::Coordinator]);
+    assert!(g.network_lead);
+    assert_eq!(
+        s.grants(&u, &k).await.unwrap().roles,
+        vec![domain::access::Role::Viewer]
+    );
+    // Granting again is harmless.
+    ok(&backbone(
+        &url,
+        &[
+            "user",
+            "grant",
+            "--email",
+            "ops@example.org",
+            "--network-lead",
+            "demo-network",
+        ],
+        None,
+    ));
+    assert!(
+        err(&backbone(
+            &url,
+            &[
+                "user",
+                "grant",
+                "--email",
+                "ops@example.org",
+                "--role",
+                "kiryat-malachi:king"
+            ],
+            None
+        ))
+        .contains("--role")
+    );
+    assert!(
+        err(&backbone(
+            &url,
+            &[
+                "user",
+                "grant",
+                "--email",
+                "ops@example.org",
+                "--role",
+                "atlantis:viewer"
+            ],
+            None
+        ))
+        .contains("atlantis")
+    );
+    assert!(
+        err(&backbone(
+            &url,
+            &[
+                "user",
+                "grant",
+                "--email",
+                "ops@example.org",
+                "--network-lead",
+                "nowhere"
+            ],
+            None
+        ))
+        .contains("--network-lead")
+    );
+    assert!(
+        err(&backbone(
+            &url,
+            &[
+                "user",
+                "grant",
+                "--email",
+                "ghost@example.org",
+                "--role",
+                "kiryat-malachi:viewer"
+            ],
+            None
+        ))
+        .contains("--email")
+    );
+    // Tokens: with an expiry, listed with it; bad expiry named.
+    assert!(
+        err(&backbone(
+            &url,
+            &[
+                "token",
+                "create",
+                "--email",
+                "ops@example.org",
+                "--expires-days",
+                "0"
+            ],
+            None
+        ))
+        .contains("--expires-days")
+    );
+    let t1 = ok(&backbone(
+        &url,
+        &[
+            "token",
+            "create",
+            "--email",
+            "ops@example.org",
+            "--name",
+            "ci",
+            "--expires-days",
+            "30",
+        ],
+        None,
+    ));
+    let t1 = t1.trim().to_string();
+    assert!(s.api_token_user(&t1).await.unwrap().is_some());
+    let listed = s.api_tokens(u.id).await.unwrap();
+    let exp = listed[0].expires_at.expect("expiry set");
+    let days = (exp - store::now()).num_hours();
+    assert!((29 * 24..=30 * 24).contains(&days), "{days}");
+    // Revoke by id.
+    ok(&backbone(
+        &url,
+        &["token", "revoke", "--id", &listed[0].id.to_string()],
+        None,
+    ));
+    assert!(s.api_token_user(&t1).await.unwrap().is_none());
+    assert!(
+        err(&backbone(
+            &url,
+            &["token", "revoke", "--id", &listed[0].id.to_string()],
+            None
+        ))
+        .contains("--id")
+    );
+    // Revoke all of an account's.
+    let t2 = ok(&backbone(
+        &url,
+        &["token", "create", "--email", "ops@example.org"],
+        None,
+    ));
+    let t3 = ok(&backbone(
+        &url,
+        &["token", "create", "--email", "ops@example.org"],
+        None,
+    ));
+    let out = ok(&backbone(
+        &url,
+        &["token", "revoke", "--email", "ops@example.org", "--all"],
+        None,
+    ));
+    assert!(out.contains("2 token(s)"), "{out}");
+    for t in [t2.trim(), t3.trim()] {
+        assert!(s.api_token_user(t).await.unwrap().is_none());
+    }
+    assert!(
+        !backbone(
+            &url,
+            &["token", "revoke", "--email", "ops@example.org"],
+            None
+        )
+        .status
+        .success()
+    );
+    // Disable: sessions and tokens end at once, sign-in refused; enable again.
+    let t4 = ok(&backbone(
+        &url,
+        &["token", "create", "--email", "ops@example.org"],
+        None,
+    ));
+    let (session, _) = s.create_session(u.id).await.unwrap();
+    ok(&backbone(
+        &url,
+        &["user", "disable", "--email", "ops@example.org"],
+        None,
+    ));
+    assert!(s.api_token_user(t4.trim()).await.unwrap().is_none());
+    assert!(s.session(&session).await.unwrap().is_none());
+    assert!(
+        s.check_login("ops@example.org", "a long enough password")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        err(&backbone(
+            &url,
+            &["token", "create", "--email", "ops@example.org"],
+            None
+        ))
+        .contains("disabled")
+    );
+    ok(&backbone(
+        &url,
+        &["user", "enable", "--email", "ops@example.org"],
+        None,
+    ));
+    assert!(
+        s.check_login("ops@example.org", "a long enough password")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        s.api_token_user(t4.trim()).await.unwrap().is_none(),
+        "old tokens stay revoked"
+    );
+    // No email or password in what the commands print.
+    let out = backbone(
+        &url,
+        &["user", "disable", "--email", "ops@example.org"],
+        None,
+    );
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !all.contains("ops@example.org") && !all.contains("password"),
+        "{all}"
+    );
+}
+
 #[test]
 fn unknown_database_urls_are_errors() {
     for url in ["mysql://root@localhost/backbone", "./data/backbone.db"] {
@@ -243,6 +506,7 @@ fn unknown_database_urls_are_errors() {
 
 both_engines!(
     scripts_use_the_command_line,
+    operators_manage_accounts,
     backup_is_sqlite_only_and_restorable,
     serve_answers_and_stops_on_sigterm
 );

@@ -39,10 +39,57 @@ const MIGRATIONS: &[Migration] = &[
         steps: live_uniqueness,
     },
     Migration {
+        name: "0003_accounts",
+        steps: accounts,
+    },
+    Migration {
         name: "0004_public_by_choice",
         steps: public_by_choice,
     },
 ];
+
+/// Accounts: API tokens that expire, server-side settings (the signing key that
+/// every process shares), one counter row per throttled key so that reserving a
+/// login attempt is a single conditional UPDATE, and indexes for pruning.
+/// (`users.disabled_at` and `api_tokens.last_used_at` exist since 0001.)
+fn accounts() -> Vec<Step> {
+    vec![
+        Step::Alter(Box::new(
+            Table::alter()
+                .table(a("api_tokens"))
+                .add_column(opt_ts("expires_at"))
+                .to_owned(),
+        )),
+        tbl(Table::create()
+            .table(a("settings"))
+            .col(
+                ColumnDef::new(a("name"))
+                    .string_len(100)
+                    .not_null()
+                    .primary_key(),
+            )
+            .col(text("value"))
+            .col(ts("created_at"))
+            .to_owned()),
+        tbl(Table::create()
+            .table(a("login_throttle"))
+            .col(
+                ColumnDef::new(a("key_hash"))
+                    .string_len(64)
+                    .not_null()
+                    .primary_key(),
+            )
+            .col(ts("window_start"))
+            .col(int("attempts"))
+            .to_owned()),
+        index("login_throttle", &["window_start"], false),
+        index("sessions", &["expires_at"], false),
+        index("sessions", &["user_id"], false),
+        index("api_tokens", &["user_id"], false),
+        index("login_failures", &["at"], false),
+        index("invitations", &["expires_at"], false),
+    ]
+}
 
 /// The portal shows only what a coordinator marked public, and names a person
 /// only with that person's recorded consent. Existing records start private.

@@ -3,13 +3,16 @@
 //! Browser sessions are server-side rows keyed by the SHA-256 of a random cookie
 //! value. Every state-changing form carries the session's CSRF token in `_csrf`;
 //! forms shown before login (login, accepting an invitation) use a double-submit
-//! token in a short-lived cookie instead.
+//! token in a short-lived cookie instead, issued by the server: a random nonce
+//! signed with the server's key (HMAC-SHA256, see `store::accounts::SigningKey`),
+//! so a value a client makes up is refused.
 
 use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 
-use store::accounts::{Session, User, new_secret};
+use store::Store;
+use store::accounts::{Session, User};
 
 use crate::AppState;
 use crate::error::AppError;
@@ -18,6 +21,9 @@ use crate::i18n::{self, Tr};
 pub const SESSION_COOKIE: &str = "bb_session";
 pub const PRE_CSRF_COOKIE: &str = "bb_pre";
 pub const LANG_COOKIE: &str = "lang";
+/// A browser that has signed in to an account before (signed by the server):
+/// lets its owner past the per-account sign-in limit, never past the per-address one.
+pub const DEVICE_COOKIE: &str = "bb_device";
 
 /// The value of a cookie.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -80,12 +86,31 @@ impl Ctx {
     }
 
     /// The double-submit token for pre-login forms, and whether it is new (then
-    /// the response must set the cookie). Made only when a page asks for it.
-    pub fn pre_csrf(&self) -> &(String, bool) {
-        self.pre_csrf.get_or_init(|| match &self.pre_cookie {
-            Some(v) => (v.clone(), false),
-            None => (new_secret(), true),
-        })
+    /// the response must set the cookie). The browser's cookie is kept only when
+    /// this server signed it. Made only when a page asks for it.
+    pub async fn pre_csrf(&self, store: &Store) -> Result<&(String, bool), AppError> {
+        if let Some(v) = self.pre_csrf.get() {
+            return Ok(v);
+        }
+        let key = store.signing_key().await?;
+        let v = match &self.pre_cookie {
+            Some(c) if key.form_token_valid(c) => (c.clone(), false),
+            _ => (key.new_form_token(), true),
+        };
+        Ok(self.pre_csrf.get_or_init(|| v))
+    }
+
+    /// Refuse a pre-login form unless its `_csrf` equals a cookie this server issued.
+    pub async fn check_pre_csrf(
+        &self,
+        store: &Store,
+        submitted: Option<&str>,
+    ) -> Result<(), AppError> {
+        let (token, new) = self.pre_csrf(store).await?;
+        match submitted {
+            Some(s) if !*new && constant_time_eq(s.as_bytes(), token.as_bytes()) => Ok(()),
+            _ => Err(AppError::Forbidden),
+        }
     }
 
     pub fn csrf(&self) -> &str {
@@ -146,7 +171,7 @@ where
             (None, _) => (None, None),
         };
         let pre_cookie = cookie(&parts.headers, PRE_CSRF_COOKIE)
-            .filter(|v| v.len() == 64)
+            .filter(|v| !v.is_empty() && v.len() <= 200)
             .map(str::to_string);
         Ok(Ctx {
             tr: language(&parts.headers),

@@ -7,13 +7,13 @@ use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 use store::StoreError;
-use store::accounts::ApiToken;
+use store::accounts::{ApiToken, LoginOutcome};
 
 use super::{Chrome, Submitted, render_status};
 use crate::AppState;
 use crate::error::{AppError, PageResult};
 use crate::i18n;
-use crate::session::{Ctx, LANG_COOKIE, SESSION_COOKIE, set_cookie};
+use crate::session::{Ctx, DEVICE_COOKIE, LANG_COOKIE, Peer, SESSION_COOKIE, cookie, set_cookie};
 
 #[derive(Template)]
 #[template(path = "account.html")]
@@ -61,32 +61,37 @@ pub async fn change_password(
     State(s): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
+    Peer(peer): Peer,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
     let get = |k: &str| sub.fields.get(k).cloned().unwrap_or_default();
-    if s.store
-        .check_login(&user.email, &get("current_password"))
+    // The current password is checked like a sign-in, under the same limits:
+    // a stolen session cannot be used to guess it.
+    let ip = super::auth::client_ip(&headers, peer, s.config.trust_proxy);
+    let device = cookie(&headers, DEVICE_COOKIE);
+    let refused = match s
+        .store
+        .attempt_login(&user.email, &get("current_password"), &ip, device)
         .await?
-        .is_none()
     {
-        return page(
-            &s,
-            &ctx,
-            None,
-            String::new(),
-            ctx.tr.t("account-wrong-password"),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        LoginOutcome::Success(_) => None,
+        LoginOutcome::Wrong => Some(("account-wrong-password", StatusCode::UNPROCESSABLE_ENTITY)),
+        LoginOutcome::Throttled => Some(("login-throttled", StatusCode::TOO_MANY_REQUESTS)),
+    };
+    if let Some((msg, status)) = refused {
+        return page(&s, &ctx, None, String::new(), ctx.tr.t(msg), status).await;
     }
-    match s.store.set_password(user.id, &get("new_password")).await {
+    // Other sessions of this account end and its API tokens are revoked, in the
+    // same transaction: whoever knew the old password is out.
+    let keep = cookie(&headers, SESSION_COOKIE);
+    match s
+        .store
+        .change_password(user.id, &get("new_password"), keep)
+        .await
+    {
         Ok(()) => {
-            // Other sessions of this account end: whoever knew the old password is out.
-            if let Some(secret) = crate::session::cookie(&headers, SESSION_COOKIE) {
-                s.store.end_other_sessions(user.id, secret).await?;
-            }
             page(
                 &s,
                 &ctx,

@@ -8,13 +8,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use store::StoreError;
-use store::accounts::SESSION_DAYS;
+use store::accounts::{LoginOutcome, SESSION_DAYS};
 
 use super::{Chrome, Submitted, render_status};
 use crate::AppState;
 use crate::error::{AppError, PageResult};
 use crate::session::{
-    Ctx, LANG_COOKIE, PRE_CSRF_COOKIE, Peer, SESSION_COOKIE, constant_time_eq, set_cookie,
+    Ctx, DEVICE_COOKIE, LANG_COOKIE, PRE_CSRF_COOKIE, Peer, SESSION_COOKIE, cookie, set_cookie,
 };
 
 #[derive(Template)]
@@ -47,16 +47,18 @@ pub(crate) fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn with_pre_cookie(ctx: &Ctx, mut res: Response) -> Response {
-    if ctx.pre_csrf().1 {
-        let v = set_cookie(PRE_CSRF_COOKIE, &ctx.pre_csrf().0, 3600, ctx.secure);
+async fn with_pre_cookie(s: &AppState, ctx: &Ctx, mut res: Response) -> Result<Response, AppError> {
+    let (token, new) = ctx.pre_csrf(&s.store).await?;
+    if *new {
+        let v = set_cookie(PRE_CSRF_COOKIE, token, 3600, ctx.secure);
         res.headers_mut()
             .append(header::SET_COOKIE, v.parse().expect("cookie header"));
     }
-    res
+    Ok(res)
 }
 
-fn login_page(
+async fn login_page(
+    s: &AppState,
     ctx: &Ctx,
     next: String,
     email: String,
@@ -71,25 +73,35 @@ fn login_page(
             next,
             email,
             error,
-            pre: ctx.pre_csrf().0.clone(),
+            pre: ctx.pre_csrf(&s.store).await?.0.clone(),
         },
     )?;
-    Ok(with_pre_cookie(ctx, res))
+    Ok(with_pre_cookie(s, ctx, res).await?)
 }
 
-pub async fn login_form(ctx: Ctx, Query(q): Query<NextQuery>) -> PageResult {
+pub async fn login_form(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NextQuery>,
+) -> PageResult {
     login_page(
+        &s,
         &ctx,
         safe_next(q.next.as_deref()),
         String::new(),
         String::new(),
         StatusCode::OK,
     )
+    .await
 }
 
 /// The client's address for throttling: the socket peer, or behind a trusted
 /// proxy the right-most `X-Forwarded-For` entry (the one the proxy appended).
-fn client_ip(headers: &HeaderMap, peer: Option<std::net::SocketAddr>, trust_proxy: bool) -> String {
+pub(crate) fn client_ip(
+    headers: &HeaderMap,
+    peer: Option<std::net::SocketAddr>,
+    trust_proxy: bool,
+) -> String {
     let forwarded = || {
         headers
             .get("x-forwarded-for")
@@ -119,33 +131,25 @@ pub async fn login(
         get("password"),
         safe_next(sub.fields.get("next").map(String::as_str)),
     );
-    let pre_ok = !ctx.pre_csrf().1
-        && sub
-            .csrf
-            .as_deref()
-            .is_some_and(|c| constant_time_eq(c.as_bytes(), ctx.pre_csrf().0.as_bytes()));
-    if !pre_ok {
-        return Err(AppError::Forbidden.into());
-    }
-    let account_key = format!("account:{}", email.trim().to_lowercase());
-    let ip_key = format!("ip:{}", client_ip(&headers, peer, s.config.trust_proxy));
-    if s.store.login_throttled(&account_key).await? || s.store.login_throttled(&ip_key).await? {
-        tracing::warn!("login throttled");
-        return login_page(
-            &ctx,
-            next,
-            email,
-            ctx.tr.t("login-throttled"),
-            StatusCode::TOO_MANY_REQUESTS,
-        );
-    }
-    match s.store.check_login(&email, &password).await? {
-        Some(user) => {
+    ctx.check_pre_csrf(&s.store, sub.csrf.as_deref()).await?;
+    let ip = client_ip(&headers, peer, s.config.trust_proxy);
+    let device = cookie(&headers, DEVICE_COOKIE);
+    match s
+        .store
+        .attempt_login(&email, &password, &ip, device)
+        .await?
+    {
+        LoginOutcome::Success(user) => {
             let (secret, _) = s.store.create_session(user.id).await?;
+            let mark = s.store.signing_key().await?.new_device_mark(user.id);
             let mut res = Redirect::to(&next).into_response();
             let h = res.headers_mut();
-            let cookie = set_cookie(SESSION_COOKIE, &secret, SESSION_DAYS * 86400, ctx.secure);
-            h.append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
+            for c in [
+                set_cookie(SESSION_COOKIE, &secret, SESSION_DAYS * 86400, ctx.secure),
+                set_cookie(DEVICE_COOKIE, &mark, 365 * 86400, ctx.secure),
+            ] {
+                h.append(header::SET_COOKIE, c.parse().expect("cookie header"));
+            }
             if let Some(lang) = user.language.as_deref() {
                 h.append(
                     header::SET_COOKIE,
@@ -157,16 +161,28 @@ pub async fn login(
             tracing::info!(user_id = user.id, "signed in");
             Ok(res)
         }
-        None => {
-            s.store.record_login_failure(&account_key).await?;
-            s.store.record_login_failure(&ip_key).await?;
+        LoginOutcome::Wrong => {
             login_page(
+                &s,
                 &ctx,
                 next,
                 email,
                 ctx.tr.t("login-failed"),
                 StatusCode::UNAUTHORIZED,
             )
+            .await
+        }
+        LoginOutcome::Throttled => {
+            tracing::warn!("login throttled");
+            login_page(
+                &s,
+                &ctx,
+                next,
+                email,
+                ctx.tr.t("login-throttled"),
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await
         }
     }
 }
@@ -235,7 +251,7 @@ impl InvitePage {
             pre: if mode == "accept" {
                 ctx.csrf().to_string()
             } else {
-                ctx.pre_csrf().0.clone()
+                ctx.pre_csrf(&s.store).await?.0.clone()
             },
         })
     }
@@ -252,7 +268,7 @@ pub async fn invitation_form(
         .await?
         .ok_or(AppError::NotFound)?;
     let page = InvitePage::new(&s, &ctx, &token, &inv).await?;
-    Ok(with_pre_cookie(&ctx, render_status(StatusCode::OK, &page)?))
+    Ok(with_pre_cookie(&s, &ctx, render_status(StatusCode::OK, &page)?).await?)
 }
 
 pub async fn accept_invitation(
@@ -278,14 +294,7 @@ pub async fn accept_invitation(
                 .map(|()| None)
         }
         "new" => {
-            let pre_ok = !ctx.pre_csrf().1
-                && sub
-                    .csrf
-                    .as_deref()
-                    .is_some_and(|c| constant_time_eq(c.as_bytes(), ctx.pre_csrf().0.as_bytes()));
-            if !pre_ok {
-                return Err(AppError::Forbidden.into());
-            }
+            ctx.check_pre_csrf(&s.store, sub.csrf.as_deref()).await?;
             let email = if inv.email.is_empty() {
                 get("email")
             } else {

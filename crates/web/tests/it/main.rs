@@ -2,6 +2,7 @@
 //! fresh database (see `testkit`).
 
 mod access;
+mod accounts;
 mod api;
 mod conflict;
 mod matrix;

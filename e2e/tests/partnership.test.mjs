@@ -102,13 +102,15 @@ async function createPerson(v, { name, email = '', phone = '' }) {
   return idFrom(v, 'people');
 }
 
-async function fillBody(v, { name, kind, purpose = '', min, max }) {
+async function fillBody(v, { name, kind, purpose = '', min, max, isPublic = true }) {
   await v.goto(`${I}/bodies/new`);
   await v.page.fill('#f-name', name);
   await v.page.selectOption('#f-kind', kind);
   await v.page.fill('#f-purpose', purpose);
   await v.page.fill('#f-cadence_min_days', String(min));
   await v.page.fill('#f-cadence_max_days', String(max));
+  // The portal shows a body only when a coordinator marks it public.
+  if (isPublic) await v.page.check('#f-public');
 }
 
 async function createBody(v, body) {
@@ -217,10 +219,12 @@ test('English: a coordinator builds a body and sees who is at the table', async 
     await v.screenshot('table-en.png');
   });
 
+  // The chair gave no consent to be named publicly: the portal names the
+  // organizations at the table, never these people.
   await checkPortal('en', 'English portal', {
     bodyName,
     orgName,
-    hidden: people.map((p) => p.email),
+    hidden: people.flatMap((p) => [p.email, p.phone, p.name]),
   });
 });
 

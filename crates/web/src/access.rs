@@ -267,6 +267,90 @@ impl<'a> Registry<'a> {
         self.finish(result)
     }
 
+    /// "Who is at the table": every live body with its current seats.
+    pub async fn table(
+        &self,
+        today: chrono::NaiveDate,
+    ) -> Result<
+        Vec<(
+            Record<domain::partnership::Body>,
+            domain::partnership::Table,
+        )>,
+        AppError,
+    > {
+        self.allow::<domain::partnership::Body>(Action::Read)?;
+        self.allow::<domain::partnership::Membership>(Action::Read)?;
+        Ok(self.store.at_the_table(self.initiative, today).await?)
+    }
+
+    /// The seats of one body (or all), with what each seat pays redacted by the
+    /// policy like the membership records themselves.
+    pub async fn members(
+        &self,
+        body: Option<i64>,
+    ) -> Result<Vec<store::partnership::MemberRow>, AppError> {
+        use domain::partnership::Membership;
+        self.allow::<Membership>(Action::Read)?;
+        let mut rows = self.store.members(self.initiative, body, None).await?;
+        let pay = decide(
+            self.grants,
+            Action::Read,
+            Membership::KIND,
+            domain::resource::Class::Pay,
+        );
+        if pay != Decision::Allow {
+            for r in &mut rows {
+                r.stipend_hourly_cents = None;
+                r.stipend_currency = None;
+            }
+        }
+        Ok(rows)
+    }
+
+    /// A page of the initiative's audit log.
+    pub async fn audit(
+        &self,
+        mut filter: store::audit::Filter,
+    ) -> Result<Vec<store::audit::Entry>, AppError> {
+        refusal(decide_record(self.grants, Action::ReadAudit, "initiative"))?;
+        filter.initiative = Some(self.initiative);
+        Ok(self.store.audit(&filter).await?)
+    }
+
+    /// Accounts that hold a role here, and open invitations.
+    #[allow(clippy::type_complexity)]
+    pub async fn access_list(
+        &self,
+    ) -> Result<
+        (
+            Vec<(User, Vec<domain::access::Role>)>,
+            Vec<store::accounts::Invitation>,
+        ),
+        AppError,
+    > {
+        refusal(decide_record(
+            self.grants,
+            Action::ManageAccess,
+            "initiative",
+        ))?;
+        Ok((
+            self.store.initiative_users(self.initiative).await?,
+            self.store.open_invitations(self.initiative).await?,
+        ))
+    }
+
+    pub async fn withdraw_invitation(&self, id: i64) -> Result<(), AppError> {
+        refusal(decide_record(
+            self.grants,
+            Action::ManageAccess,
+            "initiative",
+        ))?;
+        Ok(self
+            .store
+            .revoke_invitation(self.actor, self.initiative, id)
+            .await?)
+    }
+
     fn check_write<T: Resource>(
         &self,
         action: Action,

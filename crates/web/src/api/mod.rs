@@ -684,7 +684,7 @@ async fn table_view(
 ) -> ApiResult<Json<Value>> {
     let i = auth.initiative();
     let today = chrono::Utc::now().date_naive();
-    let bodies = s.store.at_the_table(i.id, today).await?;
+    let bodies = auth.registry(&s.store).table(today).await?;
     Ok(Json(json!({
         "initiative": i.data.slug,
         "on": today,
@@ -705,17 +705,16 @@ async fn audit(
     auth: ApiAuthorized<Audit>,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<Value>> {
-    let i = auth.initiative();
     let paging = Paging {
         page: q.page,
         per_page: q.per_page,
         archived: None,
     };
     let (page, per_page, opts) = paging.options()?;
-    let entries = s
-        .store
-        .audit(&Filter {
-            initiative: Some(i.id),
+    let entries = auth
+        .registry(&s.store)
+        .audit(Filter {
+            initiative: None,
             kind: q.kind,
             record_id: q.record_id,
             limit: opts.limit,

@@ -601,7 +601,7 @@ pub async fn home(State(s): State<AppState>, auth: Authorized<Read>) -> PageResu
             let reg = auth.registry(&s.store);
             let facts = reg.list::<Fact>(ListOptions::default()).await?;
             let reached = reg.list::<StageReached>(ListOptions::default()).await?;
-            let table = s.store.at_the_table(i.id, today).await?;
+            let table = reg.table(today).await?;
             let network = match i.data.network_id {
                 Some(n) => Some(s.store.get::<Network>(None, n).await?.data.name),
                 None => None,
@@ -653,7 +653,7 @@ struct TablePage {
 pub async fn at_the_table(State(s): State<AppState>, auth: Authorized<Read>) -> PageResult {
     let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
     let today = chrono::Utc::now().date_naive();
-    let bodies = s.store.at_the_table(i.id, today).await?;
+    let bodies = auth.registry(&s.store).table(today).await?;
     let c = Chrome::new(ctx, ctx.tr.t("table-title")).in_initiative(i, g, "table");
     let sectors = Sector::ALL
         .iter()
@@ -679,10 +679,9 @@ pub async fn audit(
     let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
     let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
     let per = 50;
-    let mut entries = s
-        .store
-        .audit(&Filter {
-            initiative: Some(i.id),
+    let mut entries = auth
+        .registry(&s.store)
+        .audit(Filter {
             limit: per + 1,
             offset: (page - 1) * per,
             ..Default::default()
@@ -712,15 +711,13 @@ struct AccessPage {
 
 async fn access_page(
     s: &AppState,
-    ctx: &Ctx,
-    i: &Record<Initiative>,
-    g: &Grants,
+    auth: &Authorized<ManageAccess>,
     link: Option<String>,
     error: String,
     status: StatusCode,
 ) -> PageResult {
-    let users = s.store.initiative_users(i.id).await?;
-    let invitations = s.store.open_invitations(i.id).await?;
+    let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
+    let (users, invitations) = auth.registry(&s.store).access_list().await?;
     let c = Chrome::new(ctx, ctx.tr.t("access-title")).in_initiative(i, g, "access");
     let roles = Role::ALL
         .iter()
@@ -740,8 +737,7 @@ async fn access_page(
 }
 
 pub async fn access(State(s): State<AppState>, auth: Authorized<ManageAccess>) -> PageResult {
-    let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
-    access_page(&s, ctx, i, g, None, String::new(), StatusCode::OK).await
+    access_page(&s, &auth, None, String::new(), StatusCode::OK).await
 }
 
 /// Invite someone by link with a role. Backbone sends no email: the coordinator
@@ -752,7 +748,7 @@ pub async fn invite(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
-    let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
+    let (ctx, i) = (&auth.ctx, auth.initiative());
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
     let role = sub.fields.get("role").and_then(|r| Role::parse(r));
     let email = sub.fields.get("email").cloned().unwrap_or_default();
@@ -760,7 +756,7 @@ pub async fn invite(
         let msg = ctx
             .tr
             .t1("error-unknown_choice", "field", &ctx.tr.t("field-role"));
-        return access_page(&s, ctx, i, g, None, msg, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return access_page(&s, &auth, None, msg, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     match s
         .store
@@ -770,9 +766,7 @@ pub async fn invite(
         Ok(secret) => {
             access_page(
                 &s,
-                ctx,
-                i,
-                g,
+                &auth,
                 Some(format!("/invite/{secret}")),
                 String::new(),
                 StatusCode::OK,
@@ -781,7 +775,7 @@ pub async fn invite(
         }
         Err(StoreError::Invalid(e)) => {
             let msg = crate::kinds::errors_text(&ctx.tr, &e);
-            access_page(&s, ctx, i, g, None, msg, StatusCode::UNPROCESSABLE_ENTITY).await
+            access_page(&s, &auth, None, msg, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),
     }
@@ -822,7 +816,8 @@ pub async fn withdraw_invitation(
     let sub = Submitted::from_pairs(pairs);
     let i = auth.initiative();
     let user = auth.ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    s.store.revoke_invitation(Some(user.id), i.id, id).await?;
+    let _ = (user, i);
+    auth.registry(&s.store).withdraw_invitation(id).await?;
     Ok(Redirect::to(&format!("/i/{slug}/access")).into_response())
 }
 

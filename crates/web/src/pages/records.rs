@@ -421,7 +421,7 @@ async fn show<T: Kind>(
         .collect();
     let is_body = T::KIND == Body::KIND;
     let members = if is_body {
-        s.store.members(i.id, Some(id), None).await?
+        auth.registry(&s.store).members(Some(id)).await?
     } else {
         vec![]
     };

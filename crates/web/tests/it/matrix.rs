@@ -389,3 +389,98 @@ fn every_route_declares_its_access() {
 }
 
 both_engines!(every_route_for_every_role);
+
+/// Handlers reach an initiative's data only through `web::access` (the
+/// `Registry` a decision hands out, or `Published` for the portal): a page or
+/// API handler that calls the store for initiative-scoped data directly fails
+/// here, so a forgotten decision cannot slip in unnoticed.
+/// Calls to the store for initiative-scoped data in `text` (whitespace removed).
+fn direct_store_calls(text: &str) -> Vec<String> {
+    const SCOPED_FIRST: &[&str] = &["list", "get", "count"];
+    const SCOPED_SECOND: &[&str] = &["create", "update", "set_archived"];
+    const ALWAYS: &[&str] = &[
+        "at_the_table",
+        "members",
+        "audit",
+        "initiative_users",
+        "open_invitations",
+        "revoke_invitation",
+        "initiative_view",
+        "names",
+    ];
+    let mut found = vec![];
+    for (at, _) in text.match_indices(".store.") {
+        let rest = &text[at + ".store.".len()..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let Some(open) = rest.find('(') else { continue };
+        // Top-level arguments of the call.
+        let mut depth = 0;
+        let mut args = vec![String::new()];
+        for c in rest[open + 1..].chars() {
+            match c {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' if depth == 0 => break,
+                ')' | ']' | '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    args.push(String::new());
+                    continue;
+                }
+                _ => {}
+            }
+            args.last_mut().unwrap().push(c);
+        }
+        let scoped = |i: usize| args.get(i).is_some_and(|a| a.starts_with("Some("));
+        if ALWAYS.contains(&name.as_str())
+            || (SCOPED_FIRST.contains(&name.as_str()) && scoped(0))
+            || (SCOPED_SECOND.contains(&name.as_str()) && scoped(1))
+        {
+            found.push(format!("store.{name}({})", args.join(", ")));
+        }
+    }
+    found
+}
+
+#[test]
+fn handlers_reach_initiative_data_only_through_the_policy() {
+    // The scanner itself finds what it looks for.
+    assert_eq!(
+        direct_store_calls("s.store.list::<Person>(Some(i.id),opts)").len(),
+        1
+    );
+    assert_eq!(
+        direct_store_calls("s.store.update(Some(u.id),Some(i.id),id,v,&x)").len(),
+        1
+    );
+    assert_eq!(
+        direct_store_calls("s.store.members(i.id,None,None)").len(),
+        1
+    );
+    assert!(direct_store_calls("s.store.get::<Network>(None,id)").is_empty());
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![];
+    for dir in ["pages", "api"] {
+        for e in std::fs::read_dir(src.join(dir)).unwrap() {
+            files.push(e.unwrap().path());
+        }
+    }
+    assert!(files.len() > 5);
+    let mut found = vec![];
+    for f in files {
+        let text: String = std::fs::read_to_string(&f)
+            .unwrap()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        for call in direct_store_calls(&text) {
+            found.push(format!("{}: {call}", f.display()));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "handlers reach initiative data without the policy:\n{}",
+        found.join("\n")
+    );
+}

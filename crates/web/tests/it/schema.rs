@@ -137,7 +137,8 @@ both_engines!(
 async fn migrations_match_the_declarations(e: Engine) {
     use domain::resource::{Column, ColumnType};
     let db = TestDb::new(e).await;
-    let mut kinds: Vec<(&str, &str, fn() -> &'static [Column])> = web::kinds::KINDS
+    type Declared = (&'static str, &'static str, fn() -> &'static [Column]);
+    let mut kinds: Vec<Declared> = web::kinds::KINDS
         .iter()
         .map(|k| (k.kind, k.table, k.columns))
         .collect();

@@ -162,7 +162,7 @@ impl Store {
         if before.version != expected_version {
             return Err(conflict(&before));
         }
-        check_constraints(&txn, initiative, Some(id), value).await?;
+        check_constraints(&txn, initiative, Some(&before.data), Some(id), value).await?;
         let now = crate::now();
         let mut q = Query::update();
         q.table(a(T::TABLE));
@@ -221,6 +221,7 @@ impl Store {
             check_constraints(
                 &txn,
                 before.initiative_id.or(initiative),
+                None,
                 Some(id),
                 &before.data,
             )
@@ -277,7 +278,7 @@ pub async fn create_in<T: Resource>(
         Scope::Initiative => Some(initiative.ok_or(StoreError::NotFound)?),
         Scope::Global => None,
     };
-    check_constraints(txn, initiative, None, value).await?;
+    check_constraints(txn, initiative, None, None, value).await?;
     let now = crate::now();
     let mut cols = vec![];
     let mut vals: Vec<SimpleExpr> = vec![];
@@ -319,6 +320,101 @@ pub async fn create_in<T: Resource>(
     .await?;
     touch(txn, &after).await?;
     Ok(after)
+}
+
+impl Store {
+    /// Erase personal fields of one record for good: they are blanked on the
+    /// record and in the before and after values of every audit entry about it
+    /// (the entries stay, so the log still shows who changed what and when).
+    /// One transaction; the erasure itself is logged without the erased values.
+    pub async fn erase_fields<T: Resource>(
+        &self,
+        actor: Option<i64>,
+        initiative: Option<i64>,
+        id: i64,
+        fields: &[&'static str],
+    ) -> Result<Record<T>> {
+        let encode = |e: serde_json::Error| {
+            StoreError::Database(sea_orm::DbErr::Custom(format!(
+                "cannot encode {}: {e}",
+                T::KIND
+            )))
+        };
+        let txn = self.write_txn().await?;
+        let before = get_in::<T>(&txn, initiative, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let mut q = Query::update();
+        q.table(a(T::TABLE));
+        for f in fields {
+            let c = T::columns()
+                .iter()
+                .find(|c| c.name == *f && c.nullable)
+                .ok_or_else(|| {
+                    StoreError::Database(sea_orm::DbErr::Custom(format!(
+                        "{} has no optional field {f} to erase",
+                        T::KIND
+                    )))
+                })?;
+            q.value(a(c.name), Value::String(None));
+        }
+        q.value(a("version"), before.version + 1)
+            .value(a("updated_at"), crate::now())
+            .and_where(Expr::col(a("id")).eq(id));
+        txn.execute(&q).await?;
+        // The log keeps its entries; their personal values go.
+        let rows = txn
+            .query_all(
+                Query::select()
+                    .columns([a("id"), a("before"), a("after")])
+                    .from(a("audit_log"))
+                    .and_where(Expr::col(a("kind")).eq(T::KIND))
+                    .and_where(Expr::col(a("record_id")).eq(id)),
+            )
+            .await?;
+        for row in rows {
+            let entry: i64 = row.try_get("", "id")?;
+            let blank = |text: Option<String>| -> Result<Option<String>> {
+                let Some(text) = text else { return Ok(None) };
+                let mut v: Json = serde_json::from_str(&text).map_err(encode)?;
+                if let Json::Object(obj) = &mut v {
+                    for f in fields {
+                        if let Some(x) = obj.get_mut(*f) {
+                            *x = Json::Null;
+                        }
+                    }
+                }
+                Ok(Some(serde_json::to_string(&v).map_err(encode)?))
+            };
+            let b = blank(row.try_get("", "before")?)?;
+            let af = blank(row.try_get("", "after")?)?;
+            txn.execute(
+                Query::update()
+                    .table(a("audit_log"))
+                    .value(a("before"), b)
+                    .value(a("after"), af)
+                    .and_where(Expr::col(a("id")).eq(entry)),
+            )
+            .await?;
+        }
+        let after = get_in::<T>(&txn, initiative, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        audit::append(
+            &txn,
+            actor,
+            audit_scope(&after),
+            T::KIND,
+            id,
+            "erase",
+            None::<&()>,
+            Some(&after),
+        )
+        .await?;
+        touch(&txn, &after).await?;
+        txn.commit().await?;
+        Ok(after)
+    }
 }
 
 /// Mark the initiative a change belongs to as changed (see `initiatives.generation`).
@@ -520,13 +616,27 @@ fn to_values<T: Resource>(
 
 /// References must point at live records (of the same initiative); unique columns
 /// must not repeat. Each refusal names its field.
+///
+/// An edit that keeps a reference as it was is not refused because its target
+/// was archived meanwhile (an initiative of an archived network can still be
+/// saved); a reference that changes must point at a live record.
 async fn check_constraints<T: Resource>(
     txn: &DatabaseTransaction,
     initiative: Option<i64>,
+    previous: Option<&T>,
     self_id: Option<i64>,
     value: &T,
 ) -> Result<()> {
     let mut errors = FieldErrors::default();
+    let previous = match previous {
+        Some(p) => serde_json::to_value(p).map_err(|e| {
+            StoreError::Database(sea_orm::DbErr::Custom(format!(
+                "cannot encode {}: {e}",
+                T::KIND
+            )))
+        })?,
+        None => Json::Null,
+    };
     let values = serde_json::to_value(value).map_err(|e| {
         StoreError::Database(sea_orm::DbErr::Custom(format!(
             "cannot encode {}: {e}",
@@ -535,7 +645,8 @@ async fn check_constraints<T: Resource>(
     })?;
     for c in T::columns() {
         let v = &values[c.name];
-        if let (Some(target), Some(ref_id)) = (c.refers_to, v.as_i64()) {
+        let unchanged = !Json::is_null(&previous) && previous[c.name] == *v;
+        if let (Some(target), Some(ref_id), false) = (c.refers_to, v.as_i64(), unchanged) {
             let mut q = Query::select();
             q.expr(Expr::cust("COUNT(*)"))
                 .from(a(target))

@@ -267,6 +267,26 @@ impl<'a> Registry<'a> {
         self.finish(result)
     }
 
+    /// Erase a record's contact details for good, from the record and from the
+    /// audit log's values (see `Store::erase_fields`).
+    pub async fn erase_contact<T: Resource>(&self, id: i64) -> Result<Record<T>, AppError> {
+        let fields = contact_fields::<T>();
+        if fields.is_empty() {
+            return Err(AppError::NotFound);
+        }
+        refusal(decide(
+            self.grants,
+            Action::Update,
+            T::KIND,
+            domain::resource::Class::Contact,
+        ))?;
+        let rec = self
+            .store
+            .erase_fields::<T>(self.actor, Some(self.initiative), id, &fields)
+            .await?;
+        Ok(self.shown(rec))
+    }
+
     /// "Who is at the table": every live body with its current seats.
     pub async fn table(
         &self,
@@ -483,4 +503,13 @@ impl<'a> Published<'a> {
             })
             .collect())
     }
+}
+
+/// The contact-detail fields of a kind (what erasure blanks).
+pub fn contact_fields<T: Resource>() -> Vec<&'static str> {
+    T::columns()
+        .iter()
+        .filter(|c| c.class == domain::resource::Class::Contact)
+        .map(|c| c.name)
+        .collect()
 }

@@ -65,6 +65,10 @@ pub trait Kind: Resource {
     const LABEL: &'static str = "name";
     /// Whether the initiative's navigation links to its list.
     const NAV: bool = true;
+    /// How a record is headed on its page, in the page's language.
+    fn heading(&self, _tr: &Tr, _refs: &RefNames) -> String {
+        self.label()
+    }
     /// Fields of the form, in order.
     fn fields() -> Vec<FieldDef>;
     /// Fields a listing shows.
@@ -141,6 +145,14 @@ impl Kind for Body {
 
 impl Kind for Membership {
     const SCHEMA: &'static str = "Membership";
+    /// "Chair: Eli Ben-Shimon", not the stored position code.
+    fn heading(&self, tr: &Tr, refs: &RefNames) -> String {
+        let position = tr.t(&format!("position-{}", self.position.as_str()));
+        match refs.name("people", self.person_id) {
+            Some(person) => format!("{position}: {person}"),
+            None => position,
+        }
+    }
     const LABEL: &'static str = "position";
     const PATH: &'static str = "memberships";
     fn fields() -> Vec<FieldDef> {
@@ -225,6 +237,9 @@ impl Kind for Fact {
 
 impl Kind for StageReached {
     const SCHEMA: &'static str = "Stage";
+    fn heading(&self, tr: &Tr, _refs: &RefNames) -> String {
+        tr.t(&format!("stage-{}", self.stage.as_str()))
+    }
     const LABEL: &'static str = "stage";
     const NAV: bool = false;
     const PATH: &'static str = "stages";

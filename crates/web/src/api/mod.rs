@@ -82,7 +82,8 @@ pub fn routes(r: Routes) -> Routes {
 pub fn kind_routes<T: Kind>(r: Routes) -> Routes {
     let base = format!("/api/v1/initiatives/{{slug}}/{}", T::PATH);
     let on = |action| Access::Initiative(action, T::KIND);
-    r.get(&base, on(Action::Read), list::<T>)
+    let r = r
+        .get(&base, on(Action::Read), list::<T>)
         .post(&base, on(Action::Create), create::<T>)
         .get(&format!("{base}/{{id}}"), on(Action::Read), get_one::<T>)
         .put(&format!("{base}/{{id}}"), on(Action::Update), update::<T>)
@@ -95,7 +96,24 @@ pub fn kind_routes<T: Kind>(r: Routes) -> Routes {
             &format!("{base}/{{id}}/restore"),
             on(Action::Restore),
             restore::<T>,
-        )
+        );
+    if crate::access::contact_fields::<T>().is_empty() {
+        return r;
+    }
+    r.post(
+        &format!("{base}/{{id}}/erase"),
+        on(Action::Update),
+        erase::<T>,
+    )
+}
+
+/// Erase a record's contact details for good, also from the audit log's values.
+async fn erase<T: Kind>(
+    State(s): State<AppState>,
+    auth: ApiAuthorized<Write>,
+    ApiPath((_, id)): ApiPath<(String, i64)>,
+) -> ApiResult<Json<Record<T>>> {
+    Ok(Json(auth.registry(&s.store).erase_contact::<T>(id).await?))
 }
 
 /// A JSON body whose rejection (not JSON, wrong content type, too large) is

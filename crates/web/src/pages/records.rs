@@ -26,7 +26,8 @@ pub fn routes<T: Kind>(r: Routes) -> Routes {
     use domain::access::Action;
     let base = format!("/i/{{slug}}/{}", T::PATH);
     let on = |action| Access::Initiative(action, T::KIND);
-    r.get(&base, on(Action::Read), list::<T>)
+    let r = r
+        .get(&base, on(Action::Read), list::<T>)
         .post(&base, on(Action::Create), create::<T>)
         .get(&format!("{base}/new"), on(Action::Create), new::<T>)
         .get(&format!("{base}/{{id}}"), on(Action::Read), show::<T>)
@@ -45,7 +46,20 @@ pub fn routes<T: Kind>(r: Routes) -> Routes {
             &format!("{base}/{{id}}/restore"),
             on(Action::Restore),
             restore::<T>,
-        )
+        );
+    if crate::access::contact_fields::<T>().is_empty() {
+        return r;
+    }
+    r.get(
+        &format!("{base}/{{id}}/erase"),
+        on(Action::Update),
+        erase_form::<T>,
+    )
+    .post(
+        &format!("{base}/{{id}}/erase"),
+        on(Action::Update),
+        erase::<T>,
+    )
 }
 
 #[derive(Template)]
@@ -396,6 +410,8 @@ struct ShowPage {
     rows: Vec<(String, String)>,
     members: Vec<MemberRow>,
     is_body: bool,
+    /// Link to erase contact details, for kinds that hold them.
+    erase_href: Option<String>,
 }
 
 async fn show<T: Kind>(
@@ -425,12 +441,7 @@ async fn show<T: Kind>(
     } else {
         vec![]
     };
-    let heading = rec.data.label();
-    let heading = if T::KIND == "stage" {
-        c.t(&format!("stage-{heading}"))
-    } else {
-        heading
-    };
+    let heading = T::heading(&rec.data, &c.tr, &refs);
     let kind = title::<T>(&c);
     let c = c
         .crumb(base.clone(), kind)
@@ -449,5 +460,61 @@ async fn show<T: Kind>(
         rows,
         members,
         is_body,
+        erase_href: (!crate::access::contact_fields::<T>().is_empty())
+            .then(|| format!("/i/{slug}/{}/{id}/erase", T::PATH)),
     })
+}
+
+#[derive(Template)]
+#[template(path = "erase.html")]
+struct ErasePage {
+    c: Chrome,
+    heading: String,
+    action: String,
+    cancel: String,
+    fields: Vec<String>,
+}
+
+/// What erasing contact details does, before anyone confirms it.
+async fn erase_form<T: Kind>(
+    State(s): State<AppState>,
+    auth: Authorized<Write>,
+    Path((slug, id)): Path<(String, i64)>,
+) -> PageResult {
+    let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
+    let rec = auth.registry(&s.store).get::<T>(id).await?;
+    let c = Chrome::new(ctx, String::new()).in_initiative(i, g, T::PATH);
+    let base = format!("/i/{slug}/{}", T::PATH);
+    let heading = c.t1("erase-heading", "name", &rec.data.label());
+    let fields = crate::access::contact_fields::<T>()
+        .iter()
+        .map(|f| c.t(&format!("field-{f}")))
+        .collect();
+    let kind = title::<T>(&c);
+    let c = c
+        .crumb(base.clone(), kind)
+        .crumb(format!("{base}/{id}"), rec.data.label());
+    let c = Chrome {
+        title: heading.clone(),
+        ..c
+    };
+    render(&ErasePage {
+        c,
+        heading,
+        action: format!("{base}/{id}/erase"),
+        cancel: format!("{base}/{id}"),
+        fields,
+    })
+}
+
+async fn erase<T: Kind>(
+    State(s): State<AppState>,
+    auth: Authorized<Write>,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    auth.ctx.check_csrf(sub.csrf.as_deref())?;
+    auth.registry(&s.store).erase_contact::<T>(id).await?;
+    Ok(Redirect::to(&format!("/i/{slug}/{}/{id}", T::PATH)).into_response())
 }

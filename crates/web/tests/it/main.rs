@@ -8,5 +8,6 @@ mod conflict;
 mod matrix;
 mod ops;
 mod pages;
+mod registry;
 mod schema;
 mod validation;

@@ -34,6 +34,22 @@ fn is_lead(user: Expr) -> Expr {
     Expr::case(Expr::exists(lead), 1).finally(0).into()
 }
 
+/// The roles in the `role` column of joined rows. A role the code does not
+/// know is an error, never silently dropped.
+fn roles_of(rows: &[sea_orm::QueryResult]) -> Result<Vec<Role>> {
+    let mut roles = vec![];
+    for r in rows {
+        if let Some(s) = r.try_get::<Option<String>>("", "role")? {
+            roles.push(Role::parse(&s).ok_or_else(|| {
+                StoreError::Database(sea_orm::DbErr::Custom(format!(
+                    "unknown role {s:?} in role_grants"
+                )))
+            })?);
+        }
+    }
+    Ok(roles)
+}
+
 /// A seat with the names it refers to, for listing a body's members.
 #[derive(Debug, Clone, Serialize)]
 pub struct MemberRow {
@@ -86,11 +102,7 @@ impl Store {
         let initiative = read_record::<Initiative>(first)?;
         let generation: i64 = first.try_get("", "generation")?;
         let lead: i32 = first.try_get("", "is_lead")?;
-        let roles = rows
-            .iter()
-            .filter_map(|r| r.try_get::<Option<String>>("", "role").ok().flatten())
-            .filter_map(|s| Role::parse(&s))
-            .collect();
+        let roles = roles_of(&rows)?;
         let grants = match user {
             Some(u) => Grants {
                 admin: u.is_admin,
@@ -169,11 +181,7 @@ impl Store {
         }
         let initiative = read_record::<Initiative>(first)?;
         let lead: i32 = first.try_get("", "is_lead")?;
-        let roles = rows
-            .iter()
-            .filter_map(|r| r.try_get::<Option<String>>("", "role").ok().flatten())
-            .filter_map(|s| Role::parse(&s))
-            .collect();
+        let roles = roles_of(&rows)?;
         let grants = Grants {
             admin: user.is_admin,
             network_lead: lead == 1,

@@ -242,7 +242,7 @@ impl Store {
 }
 
 /// Give a user a role in an initiative inside a caller's transaction (idempotent).
-async fn grant_role_in(
+pub(crate) async fn grant_role_in(
     txn: &sea_orm::DatabaseTransaction,
     actor: Option<i64>,
     user_id: i64,

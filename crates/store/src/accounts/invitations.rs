@@ -1,6 +1,6 @@
 //! Invitations by link, and the one-time setup link for the first administrator.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, QueryResult};
 
@@ -181,23 +181,21 @@ impl Store {
             )));
         }
         self.check_still_valid(&inv).await?;
-        if !self.claim_invitation(inv.id).await? {
+        let (email, hash) =
+            super::users::prepare_user(&email, display_name, Some(password)).await?;
+        // One transaction: the claim, the account and its role land together or
+        // not at all, and a link posted twice at once works once.
+        let txn = self.write_txn().await?;
+        if !claim_invitation_in(&txn, inv.id).await? {
             return Err(StoreError::NotFound);
         }
-        let created = async {
-            let user = self
-                .create_user(&email, display_name, Some(password), inv.admin)
-                .await?;
-            if let (Some(i), Some(r)) = (inv.initiative_id, inv.role) {
-                self.grant_role(inv.created_by, user.id, i, r).await?;
-            }
-            Ok(user)
+        let user = super::users::insert_user_in(&txn, &email, display_name.trim(), hash, inv.admin)
+            .await?;
+        if let (Some(i), Some(r)) = (inv.initiative_id, inv.role) {
+            super::grants::grant_role_in(&txn, inv.created_by, user.id, i, r).await?;
         }
-        .await;
-        if created.is_err() {
-            self.release_invitation(inv.id).await?;
-        }
-        created
+        txn.commit().await?;
+        Ok(user)
     }
 
     /// Accept an invitation addressed to the signed-in user's own account.
@@ -211,12 +209,14 @@ impl Store {
             )));
         }
         self.check_still_valid(&inv).await?;
-        if !self.claim_invitation(inv.id).await? {
+        let txn = self.write_txn().await?;
+        if !claim_invitation_in(&txn, inv.id).await? {
             return Err(StoreError::NotFound);
         }
         if let (Some(i), Some(r)) = (inv.initiative_id, inv.role) {
-            self.grant_role(inv.created_by, user.id, i, r).await?;
+            super::grants::grant_role_in(&txn, inv.created_by, user.id, i, r).await?;
         }
+        txn.commit().await?;
         Ok(())
     }
 
@@ -237,36 +237,6 @@ impl Store {
                 return Err(StoreError::NotFound);
             }
         }
-        Ok(())
-    }
-
-    /// Mark an invitation used, if nobody did first.
-    async fn claim_invitation(&self, id: i64) -> Result<bool> {
-        let res = self
-            .db
-            .execute(
-                &Query::update()
-                    .table(a("invitations"))
-                    .value(a("accepted_at"), crate::now())
-                    .and_where(Expr::col(a("id")).eq(id))
-                    .and_where(Expr::col(a("accepted_at")).is_null())
-                    .and_where(Expr::col(a("expires_at")).gt(crate::now()))
-                    .to_owned(),
-            )
-            .await?;
-        Ok(res.rows_affected() == 1)
-    }
-
-    async fn release_invitation(&self, id: i64) -> Result<()> {
-        self.db
-            .execute(
-                &Query::update()
-                    .table(a("invitations"))
-                    .value(a("accepted_at"), Option::<chrono::DateTime<Utc>>::None)
-                    .and_where(Expr::col(a("id")).eq(id))
-                    .to_owned(),
-            )
-            .await?;
         Ok(())
     }
 
@@ -332,4 +302,20 @@ impl Store {
         txn.commit().await?;
         Ok(())
     }
+}
+
+/// Mark an invitation used, if nobody did first (in the accepting transaction).
+async fn claim_invitation_in(txn: &sea_orm::DatabaseTransaction, id: i64) -> Result<bool> {
+    let res = txn
+        .execute(
+            &Query::update()
+                .table(a("invitations"))
+                .value(a("accepted_at"), crate::now())
+                .and_where(Expr::col(a("id")).eq(id))
+                .and_where(Expr::col(a("accepted_at")).is_null())
+                .and_where(Expr::col(a("expires_at")).gt(crate::now()))
+                .to_owned(),
+        )
+        .await?;
+    Ok(res.rows_affected() == 1)
 }

@@ -24,94 +24,10 @@ impl Store {
         password: Option<&str>,
         admin: bool,
     ) -> Result<User> {
-        let email = email.trim().to_lowercase();
+        let (email, hash) = prepare_user(email, display_name, password).await?;
         let display_name = display_name.trim();
-        let mut errors = FieldErrors::default();
-        if !is_email(&email) {
-            errors.add("email", "invalid_email", "email is not an email address");
-        }
-        if display_name.is_empty() {
-            errors.add("display_name", "required", "display_name is required");
-        } else if display_name.chars().count() > 200 {
-            errors.add(
-                "display_name",
-                "too_long",
-                "display_name must be at most 200 characters",
-            );
-        }
-        if let Some(p) = password
-            && let Err(e) = check_password("password", p)
-        {
-            errors.0.extend(e.0);
-        }
-        if !errors.is_empty() {
-            return Err(StoreError::Invalid(errors));
-        }
-        let hash = match password {
-            Some(p) => {
-                let p = p.to_string();
-                Some(
-                    tokio::task::spawn_blocking(move || hash_password(&p))
-                        .await
-                        .expect("hashing task"),
-                )
-            }
-            None => None,
-        };
         let txn = self.write_txn().await?;
-        let taken = count(
-            &txn,
-            &Query::select()
-                .expr(Expr::cust("COUNT(*)"))
-                .from(a("users"))
-                .and_where(Expr::col(a("email")).eq(email.as_str()))
-                .to_owned(),
-        )
-        .await?;
-        if taken > 0 {
-            return Err(StoreError::Invalid(FieldErrors::single(
-                "email",
-                "taken",
-                "email: an account with this address exists",
-            )));
-        }
-        let q = Query::insert()
-            .into_table(a("users"))
-            .columns([
-                a("email"),
-                a("display_name"),
-                a("password_hash"),
-                a("is_admin"),
-                a("created_at"),
-            ])
-            .values_panic([
-                email.as_str().into(),
-                display_name.into(),
-                hash.into(),
-                admin.into(),
-                crate::now().into(),
-            ])
-            .returning_col(a("id"))
-            .to_owned();
-        let id: i64 = insert_id(&txn, &q).await?;
-        let user = User {
-            id,
-            email,
-            display_name: display_name.to_string(),
-            is_admin: admin,
-            language: None,
-        };
-        audit::append(
-            &txn,
-            None,
-            None,
-            "user",
-            id,
-            "create",
-            None::<&()>,
-            Some(&user),
-        )
-        .await?;
+        let user = insert_user_in(&txn, &email, display_name, hash, admin).await?;
         txn.commit().await?;
         Ok(user)
     }
@@ -314,4 +230,113 @@ impl Store {
         )
         .await
     }
+}
+
+/// Insert a validated account (its password already hashed) in `txn`, with its
+/// audit entry. An address that already has an account is a field error.
+pub(crate) async fn insert_user_in(
+    txn: &sea_orm::DatabaseTransaction,
+    email: &str,
+    display_name: &str,
+    hash: Option<String>,
+    admin: bool,
+) -> Result<User> {
+    let email = email.to_string();
+    let taken = count(
+        txn,
+        &Query::select()
+            .expr(Expr::cust("COUNT(*)"))
+            .from(a("users"))
+            .and_where(Expr::col(a("email")).eq(email.as_str()))
+            .to_owned(),
+    )
+    .await?;
+    if taken > 0 {
+        return Err(StoreError::Invalid(FieldErrors::single(
+            "email",
+            "taken",
+            "email: an account with this address exists",
+        )));
+    }
+    let q = Query::insert()
+        .into_table(a("users"))
+        .columns([
+            a("email"),
+            a("display_name"),
+            a("password_hash"),
+            a("is_admin"),
+            a("created_at"),
+        ])
+        .values_panic([
+            email.as_str().into(),
+            display_name.into(),
+            hash.into(),
+            admin.into(),
+            crate::now().into(),
+        ])
+        .returning_col(a("id"))
+        .to_owned();
+    let id: i64 = insert_id(txn, &q).await?;
+    let user = User {
+        id,
+        email,
+        display_name: display_name.to_string(),
+        is_admin: admin,
+        language: None,
+    };
+    audit::append(
+        txn,
+        None,
+        None,
+        "user",
+        id,
+        "create",
+        None::<&()>,
+        Some(&user),
+    )
+    .await?;
+    Ok(user)
+}
+
+/// Check a new account's fields and hash its password (off the async threads).
+pub(crate) async fn prepare_user(
+    email: &str,
+    display_name: &str,
+    password: Option<&str>,
+) -> Result<(String, Option<String>)> {
+    let email = email.trim().to_lowercase();
+    let display_name = display_name.trim();
+    let mut errors = FieldErrors::default();
+    if !is_email(&email) {
+        errors.add("email", "invalid_email", "email is not an email address");
+    }
+    if display_name.is_empty() {
+        errors.add("display_name", "required", "display_name is required");
+    } else if display_name.chars().count() > 200 {
+        errors.add(
+            "display_name",
+            "too_long",
+            "display_name must be at most 200 characters",
+        );
+    }
+    if let Some(p) = password
+        && let Err(e) = check_password("password", p)
+    {
+        errors.0.extend(e.0);
+    }
+    if !errors.is_empty() {
+        return Err(StoreError::Invalid(errors));
+    }
+    let hash = match password {
+        Some(p) => {
+            let p = p.to_string();
+            Some(
+                tokio::task::spawn_blocking(move || hash_password(&p))
+                    .await
+                    .expect("hashing task"),
+            )
+        }
+        None => None,
+    };
+    Ok((email, hash))
 }

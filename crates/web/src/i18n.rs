@@ -108,6 +108,25 @@ impl Tr {
         self.format(key, Some(&args))
     }
 
+    /// The `lang` and `dir` attributes for content a person typed (a name, a
+    /// description), when its script shows it is in another language than the
+    /// page — so that a screen reader reads a Hebrew name with Hebrew
+    /// pronunciation on an English page. Empty when nothing can be said.
+    pub fn lang_attrs(&self, text: &str) -> &'static str {
+        match content_language(text) {
+            Some(code) if code != self.lang => match code {
+                "he" => " lang=\"he\" dir=\"rtl\"",
+                "ar" => " lang=\"ar\" dir=\"rtl\"",
+                "ru" => " lang=\"ru\" dir=\"ltr\"",
+                "am" => " lang=\"am\" dir=\"ltr\"",
+                // Latin script on a Hebrew page: most likely English.
+                _ if self.lang == "he" => " lang=\"en\" dir=\"ltr\"",
+                _ => "",
+            },
+            _ => "",
+        }
+    }
+
     /// The message `key` with several named arguments.
     pub fn tn(&self, key: &str, values: &[(&str, String)]) -> String {
         let mut args = FluentArgs::new();
@@ -181,5 +200,43 @@ mod tests {
         assert_eq!(Tr::new("es").dir(), "ltr");
         assert_ne!(he.t("nav-home"), Tr::new("en").t("nav-home"));
         assert_eq!(he.t("no-such-key"), "no-such-key");
+    }
+}
+
+/// The language a text's script points to: Hebrew, Arabic, Cyrillic (Russian),
+/// Ethiopic (Amharic) by their letters; `latin` for Latin letters only (which
+/// Latin-script language it is cannot be told from the script).
+pub fn content_language(text: &str) -> Option<&'static str> {
+    let mut latin = false;
+    for ch in text.chars() {
+        match ch as u32 {
+            0x0590..=0x05FF => return Some("he"),
+            0x0600..=0x06FF => return Some("ar"),
+            0x0400..=0x04FF => return Some("ru"),
+            0x1200..=0x137F => return Some("am"),
+            _ if ch.is_ascii_alphabetic() => latin = true,
+            _ => {}
+        }
+    }
+    latin.then_some("latin")
+}
+
+#[cfg(test)]
+mod content_language_tests {
+    use super::*;
+
+    #[test]
+    fn names_in_other_scripts_carry_their_language() {
+        let en = Tr::new("en");
+        let he = Tr::new("he");
+        assert_eq!(en.lang_attrs("קריית מלאכי"), " lang=\"he\" dir=\"rtl\"");
+        assert_eq!(he.lang_attrs("קריית מלאכי"), "");
+        assert_eq!(
+            he.lang_attrs("Rashi Foundation"),
+            " lang=\"en\" dir=\"ltr\""
+        );
+        assert_eq!(en.lang_attrs("Rashi Foundation"), "");
+        assert_eq!(en.lang_attrs("Михаил"), " lang=\"ru\" dir=\"ltr\"");
+        assert_eq!(en.lang_attrs("12,500"), "");
     }
 }

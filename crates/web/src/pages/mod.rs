@@ -97,6 +97,10 @@ impl Chrome {
     pub fn lang(&self) -> &'static str {
         self.tr.lang
     }
+    /// ` lang=… dir=…` for typed content in another language than the page.
+    pub fn lang_of(&self, text: &str) -> &'static str {
+        self.tr.lang_attrs(text)
+    }
     pub fn dir(&self) -> &'static str {
         self.tr.dir()
     }

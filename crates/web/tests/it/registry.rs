@@ -346,7 +346,35 @@ async fn long_lists_page_instead_of_stopping(e: Engine) {
     assert!(page.body.contains("rel=\"prev\""));
 }
 
+/// Content in another script than the page's language carries its `lang`, so
+/// that a Hebrew name is read with Hebrew pronunciation on an English page.
+async fn content_in_another_language_is_marked(e: Engine) {
+    let app = TestApp::new(e).await;
+    let c = coordinator(&app).await;
+    let r = app
+        .api(
+            Method::POST,
+            "/api/v1/initiatives/kiryat-malachi/organizations",
+            Some(&c),
+            Some(json!({"name": "עמותת בדיקה", "sector": "civil_society"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let page = app.get("/i/kiryat-malachi/organizations", Some(&c)).await;
+    let cell = page
+        .body
+        .split("עמותת בדיקה")
+        .next()
+        .unwrap()
+        .rsplit('<')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    assert!(cell.contains("lang=\"he\" dir=\"rtl\""), "{cell}");
+}
+
 both_engines!(
+    content_in_another_language_is_marked,
     erasure_reaches_the_audit_log,
     initiatives_of_an_archived_network_still_save,
     archived_initiatives_can_be_restored,

@@ -97,6 +97,17 @@ fn all_routes() -> routes::Routes {
         .post("/networks/{id}", Admin, initiative::update_network)
         .get("/networks/{id}/edit", Admin, initiative::edit_network)
         .post("/networks/{id}/archive", Admin, initiative::archive_network)
+        .get("/networks/{id}/leads", Admin, initiative::network_leads)
+        .post(
+            "/networks/{id}/leads",
+            Admin,
+            initiative::grant_network_lead,
+        )
+        .post(
+            "/networks/{id}/leads/revoke",
+            Admin,
+            initiative::revoke_network_lead,
+        )
         .post("/initiatives", Admin, initiative::create_initiative)
         .get("/initiatives/new", Admin, initiative::new_initiative)
         .get("/i/{slug}", In(Action::Read), initiative::home)

@@ -86,6 +86,16 @@ impl Store {
 
     /// Make a user lead of a network: they read all its initiatives (idempotent).
     pub async fn grant_network_lead(&self, user_id: i64, network_id: i64) -> Result<()> {
+        self.grant_network_lead_by(None, user_id, network_id).await
+    }
+
+    /// [`Store::grant_network_lead`], recording who granted it.
+    pub async fn grant_network_lead_by(
+        &self,
+        actor: Option<i64>,
+        user_id: i64,
+        network_id: i64,
+    ) -> Result<()> {
         let txn = self.write_txn().await?;
         let exists = count(
             &txn,
@@ -110,7 +120,7 @@ impl Store {
         let after = serde_json::json!({"user_id": user_id, "network_id": network_id});
         audit::append(
             &txn,
-            None,
+            actor,
             None,
             "network_lead",
             id,
@@ -119,6 +129,58 @@ impl Store {
             Some(&after),
         )
         .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The leads of a network, by name.
+    pub async fn network_leads(&self, network_id: i64) -> Result<Vec<User>> {
+        let mut q = Query::select();
+        for c in user_columns() {
+            q.column((a("users"), c));
+        }
+        q.from(a("users"))
+            .inner_join(
+                a("network_leads"),
+                Expr::col((a("network_leads"), a("user_id"))).equals((a("users"), a("id"))),
+            )
+            .and_where(Expr::col((a("network_leads"), a("network_id"))).eq(network_id))
+            .order_by((a("users"), a("display_name")), Order::Asc);
+        let rows = self.db.query_all(&q).await?;
+        rows.iter().map(|r| read_user(r, "")).collect()
+    }
+
+    /// Take a network's lead role from a user (idempotent).
+    pub async fn revoke_network_lead(
+        &self,
+        actor: Option<i64>,
+        user_id: i64,
+        network_id: i64,
+    ) -> Result<()> {
+        let txn = self.write_txn().await?;
+        let res = txn
+            .execute(
+                &Query::delete()
+                    .from_table(a("network_leads"))
+                    .and_where(Expr::col(a("user_id")).eq(user_id))
+                    .and_where(Expr::col(a("network_id")).eq(network_id))
+                    .to_owned(),
+            )
+            .await?;
+        if res.rows_affected() > 0 {
+            let before = serde_json::json!({"user_id": user_id, "network_id": network_id});
+            audit::append(
+                &txn,
+                actor,
+                None,
+                "network_lead",
+                user_id,
+                "revoke",
+                Some(&before),
+                None::<&()>,
+            )
+            .await?;
+        }
         txn.commit().await?;
         Ok(())
     }

@@ -429,6 +429,98 @@ pub async fn update_network(
     }
 }
 
+#[derive(Template)]
+#[template(path = "leads.html")]
+struct LeadsPage {
+    c: Chrome,
+    heading: String,
+    network: String,
+    base: String,
+    leads: Vec<User>,
+    error: String,
+}
+
+async fn leads_page(
+    s: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    error: String,
+    status: StatusCode,
+) -> PageResult {
+    let n = s.store.get::<Network>(None, id).await?;
+    let leads = s.store.network_leads(id).await?;
+    let c = Chrome::new(ctx, "").crumb("/networks", ctx.tr.t("networks-title"));
+    let heading = c.t1("leads-heading", "name", &n.data.name);
+    let c = Chrome {
+        title: heading.clone(),
+        ..c
+    };
+    render_status(
+        status,
+        &LeadsPage {
+            c,
+            heading,
+            network: n.data.name,
+            base: format!("/networks/{id}/leads"),
+            leads,
+            error,
+        },
+    )
+}
+
+/// The leads of a network (admins): who reads all its initiatives.
+pub async fn network_leads(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
+    admin_only(&ctx)?;
+    leads_page(&s, &ctx, id, String::new(), StatusCode::OK).await
+}
+
+/// Make an existing account a lead of the network (admins).
+pub async fn grant_network_lead(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
+    admin_only(&ctx)?;
+    let email = sub.fields.get("email").cloned().unwrap_or_default();
+    s.store.get::<Network>(None, id).await?;
+    match s.store.user_by_email(&email).await? {
+        Some(lead) => {
+            s.store
+                .grant_network_lead_by(Some(user.id), lead.id, id)
+                .await?;
+            Ok(Redirect::to(&format!("/networks/{id}/leads")).into_response())
+        }
+        None => {
+            let msg = ctx.tr.t("leads-no-account");
+            leads_page(&s, &ctx, id, msg, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+/// Take the lead role from an account (admins).
+pub async fn revoke_network_lead(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
+    admin_only(&ctx)?;
+    let target: i64 = sub
+        .fields
+        .get("user_id")
+        .and_then(|v| v.parse().ok())
+        .ok_or(AppError::BadRequest("user_id is required".into()))?;
+    s.store
+        .revoke_network_lead(Some(user.id), target, id)
+        .await?;
+    Ok(Redirect::to(&format!("/networks/{id}/leads")).into_response())
+}
+
 /// Archive a network (admins). Nothing is deleted.
 pub async fn archive_network(
     State(s): State<AppState>,

@@ -373,7 +373,74 @@ async fn content_in_another_language_is_marked(e: Engine) {
     assert!(cell.contains("lang=\"he\" dir=\"rtl\""), "{cell}");
 }
 
+/// An admin makes an account lead of a network from its page; the lead then
+/// reads every initiative of the network, and loses it when revoked.
+async fn admins_grant_and_revoke_network_leads(e: Engine) {
+    let app = TestApp::new(e).await;
+    let admin = app.user("admin@example.org", true, &[]).await;
+    let lead = app.user("lead@example.org", false, &[]).await;
+    let network = app
+        .store()
+        .initiative_by_slug("riverside-zero")
+        .await
+        .unwrap()
+        .data
+        .network_id
+        .unwrap();
+    let r = app
+        .api(
+            Method::GET,
+            "/api/v1/initiatives/riverside-zero",
+            Some(&lead),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let base = format!("/networks/{network}/leads");
+    let r = app
+        .post_form(&base, &admin, &[("email", "nobody@example.org")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post_form(&base, &admin, &[("email", "lead@example.org")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        app.get(&base, Some(&admin))
+            .await
+            .body
+            .contains("lead@example.org")
+    );
+    let r = app
+        .api(
+            Method::GET,
+            "/api/v1/initiatives/riverside-zero",
+            Some(&lead),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .post_form(
+            &format!("{base}/revoke"),
+            &admin,
+            &[("user_id", &lead.user_id.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = app
+        .api(
+            Method::GET,
+            "/api/v1/initiatives/riverside-zero",
+            Some(&lead),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
 both_engines!(
+    admins_grant_and_revoke_network_leads,
     content_in_another_language_is_marked,
     erasure_reaches_the_audit_log,
     initiatives_of_an_archived_network_still_save,

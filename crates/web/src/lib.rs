@@ -15,6 +15,7 @@ pub mod api;
 pub mod cache;
 pub mod error;
 pub mod i18n;
+pub mod input;
 pub mod kinds;
 pub mod ops;
 pub mod pages;
@@ -37,6 +38,10 @@ pub struct Config {
     /// `X-Forwarded-For`; login throttling then uses the right-most address.
     /// Off by default: a client could otherwise choose its own address.
     pub trust_proxy: bool,
+    /// `/metrics` answers only requests carrying `Authorization: Bearer` with this
+    /// token. Without it (and on the main address) `/metrics` is a 404; see
+    /// [`metrics_router`] for serving it on an address of its own.
+    pub metrics_token: Option<String>,
 }
 
 /// Shared by every request; cheap to clone.
@@ -118,13 +123,26 @@ pub fn router(state: AppState) -> Router {
     r = records::routes::<domain::partnership::Fact>(r);
     r = records::routes::<domain::partnership::StageReached>(r);
     r = api::routes(r);
+    // Layers run outside in: the last added sees the request first.
     r.fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(input::refuse_control_characters))
         .layer(axum::middleware::from_fn(pages::error_pages))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ops::track,
         ))
-        .layer(axum::middleware::from_fn(ops::security_headers))
-        .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::security_headers,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(input::BODY_LIMIT))
+        .with_state(state)
+}
+
+/// `/metrics` alone, without a token, for a listen address of its own
+/// (`--metrics-addr`, e.g. reachable only from the monitoring network).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(ops::metrics_open))
         .with_state(state)
 }

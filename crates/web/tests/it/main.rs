@@ -4,6 +4,7 @@
 mod access;
 mod api;
 mod conflict;
+mod hostile;
 mod ops;
 mod pages;
 mod schema;

@@ -5,6 +5,7 @@
 //! create the first administrator. See `backbone --help`.
 
 mod bench;
+mod server;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -77,6 +78,17 @@ struct ServeArgs {
     /// Behind a reverse proxy: take the client address from X-Forwarded-For.
     #[arg(long, env = "BACKBONE_TRUST_PROXY", global = true)]
     trust_proxy: bool,
+    /// Serve /metrics to requests with `Authorization: Bearer TOKEN` (else 404).
+    #[arg(
+        long,
+        env = "BACKBONE_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    metrics_token: Option<String>,
+    /// Serve /metrics, without a token, on this address of its own (HOST:PORT).
+    #[arg(long, env = "BACKBONE_METRICS_ADDR", global = true)]
+    metrics_addr: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -175,6 +187,14 @@ async fn open(db: &DbArgs) -> AnyResult<Store> {
     Ok(store)
 }
 
+/// Open a database that must exist: commands that only read data (backup,
+/// export, token creation) refuse, naming the path, rather than create one.
+async fn open_existing(db: &DbArgs) -> AnyResult<Store> {
+    let store = Store::connect_existing(&db.url()).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
 fn describe(e: store::StoreError) -> String {
     match e {
         store::StoreError::Invalid(f) => {
@@ -211,7 +231,7 @@ async fn run(cli: Cli) -> AnyResult {
             Ok(())
         }
         Command::Backup { path } => {
-            let store = Store::connect(&cli.db.url()).await?;
+            let store = Store::connect_existing(&cli.db.url()).await?;
             if std::path::Path::new(&path).exists() {
                 return Err(format!("{path} exists; choose a new file").into());
             }
@@ -259,7 +279,7 @@ async fn run(cli: Cli) -> AnyResult {
         Command::Token {
             command: TokenCommand::Create { email, name },
         } => {
-            let store = open(&cli.db).await?;
+            let store = open_existing(&cli.db).await?;
             let user = store
                 .user_by_email(&email)
                 .await?
@@ -274,7 +294,7 @@ async fn run(cli: Cli) -> AnyResult {
         Command::Export {
             command: ExportCommand::Hsds { initiative },
         } => {
-            let store = open(&cli.db).await?;
+            let store = open_existing(&cli.db).await?;
             let i = store
                 .initiative_by_slug(&initiative)
                 .await
@@ -327,21 +347,60 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> AnyResult {
         );
         println!("  http://{local}/invite/{secret}");
     }
-    let app = web::router(web::AppState::new(
+    let state = web::AppState::new(
         store,
         web::Config {
             secure_cookies: args.secure_cookies,
             trust_proxy: args.trust_proxy,
+            metrics_token: args.metrics_token.clone().filter(|t| !t.is_empty()),
         },
-    ));
+    );
+    let metrics = match &args.metrics_addr {
+        Some(a) => {
+            let addr: SocketAddr = a
+                .parse()
+                .map_err(|_| format!("--metrics-addr {a} is not HOST:PORT"))?;
+            let l = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("cannot listen on {addr} for metrics: {e}"))?;
+            Some(l)
+        }
+        None => None,
+    };
+    // Requests (bodies included) must be answered within the deadline; a body
+    // that stalls between chunks fails sooner.
+    let app = web::router(state.clone())
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            server::HEADER_TIMEOUT,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            server::REQUEST_TIMEOUT,
+        ));
     tracing::info!(addr = %local, database = %store::redact_url(&url), ready_ms = started.elapsed().as_millis() as u64, "Backbone is serving");
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown().await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    if let Some(a) = metrics.as_ref().and_then(|l| l.local_addr().ok()) {
+        println!("Metrics on http://{a}/metrics");
+    }
     println!("Backbone is serving on http://{local}");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown())
-    .await?;
+    let metrics_task = metrics.map(|l| {
+        tokio::spawn(server::serve(
+            l,
+            web::metrics_router(state),
+            stopped(stop_rx.clone()),
+        ))
+    });
+    server::serve(listener, app, stopped(stop_rx)).await;
+    if let Some(t) = metrics_task {
+        let _ = t.await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! create the first administrator. See `backbone --help`.
 
 mod bench;
+mod server;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -77,6 +78,17 @@ struct ServeArgs {
     /// Behind a reverse proxy: take the client address from X-Forwarded-For.
     #[arg(long, env = "BACKBONE_TRUST_PROXY", global = true)]
     trust_proxy: bool,
+    /// Serve /metrics to requests with `Authorization: Bearer TOKEN` (else 404).
+    #[arg(
+        long,
+        env = "BACKBONE_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    metrics_token: Option<String>,
+    /// Serve /metrics, without a token, on this address of its own (HOST:PORT).
+    #[arg(long, env = "BACKBONE_METRICS_ADDR", global = true)]
+    metrics_addr: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -210,6 +222,14 @@ async fn open(db: &DbArgs) -> AnyResult<Store> {
     Ok(store)
 }
 
+/// Open a database that must exist: commands that only read data (backup,
+/// export, token creation) refuse, naming the path, rather than create one.
+async fn open_existing(db: &DbArgs) -> AnyResult<Store> {
+    let store = Store::connect_existing(&db.url()).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
 fn describe(e: store::StoreError) -> String {
     match e {
         store::StoreError::Invalid(f) => {
@@ -282,7 +302,7 @@ async fn run(cli: Cli) -> AnyResult {
             Ok(())
         }
         Command::Backup { path } => {
-            let store = Store::connect(&cli.db.url()).await?;
+            let store = Store::connect_existing(&cli.db.url()).await?;
             if std::path::Path::new(&path).exists() {
                 return Err(format!("{path} exists; choose a new file").into());
             }
@@ -325,7 +345,7 @@ async fn run(cli: Cli) -> AnyResult {
                     network_leads,
                 },
         } => {
-            let store = open(&cli.db).await?;
+            let store = open_existing(&cli.db).await?;
             if roles.is_empty() && network_leads.is_empty() {
                 return Err("give at least one --role SLUG:ROLE or --network-lead NETWORK".into());
             }
@@ -363,7 +383,7 @@ async fn run(cli: Cli) -> AnyResult {
         Command::User {
             command: UserCommand::Disable { email },
         } => {
-            let store = open(&cli.db).await?;
+            let store = open_existing(&cli.db).await?;
             let (user, _) = account(&store, &email).await?;
             store
                 .set_disabled(None, user.id, true)
@@ -378,7 +398,7 @@ async fn run(cli: Cli) -> AnyResult {
         Command::User {
             command: UserCommand::Enable { email },
         } => {
-            let store = open(&cli.db).await?;
+            let store = open_existing(&cli.db).await?;
             let (user, _) = account(&store, &email).await?;
             store
                 .set_disabled(None, user.id, false)
@@ -395,12 +415,12 @@ async fn run(cli: Cli) -> AnyResult {
                     expires_days,
                 },
         } => {
-            let store = open(&cli.db).await?;
+            let store = open_existing(&cli.db).await?;
             let expires_at = match expires_days {
                 Some(d) if !(1..=3650).contains(&d) => {
                     return Err("--expires-days must be between 1 and 3650".into());
                 }
-                Some(d) => Some(store::now() + chrono::Duration::days(d)),
+                Some(d) => Some(store::now().get() + chrono::Duration::days(d)),
                 None => None,
             };
             let (user, disabled) = account(&store, &email).await?;
@@ -417,7 +437,7 @@ async fn run(cli: Cli) -> AnyResult {
         Command::Token {
             command: TokenCommand::Revoke { id, email, all },
         } => {
-            let store = open(&cli.db).await?;
+            let store = open_existing(&cli.db).await?;
             match (id, email) {
                 (Some(id), _) => {
                     store
@@ -446,7 +466,7 @@ async fn run(cli: Cli) -> AnyResult {
         Command::Export {
             command: ExportCommand::Hsds { initiative },
         } => {
-            let store = open(&cli.db).await?;
+            let store = open_existing(&cli.db).await?;
             let i = store
                 .initiative_by_slug(&initiative)
                 .await
@@ -500,21 +520,60 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> AnyResult {
         println!("  http://{local}/invite/{secret}");
     }
     tokio::spawn(prune_every_hour(store.clone()));
-    let app = web::router(web::AppState::new(
+    let state = web::AppState::new(
         store,
         web::Config {
             secure_cookies: args.secure_cookies,
             trust_proxy: args.trust_proxy,
+            metrics_token: args.metrics_token.clone().filter(|t| !t.is_empty()),
         },
-    ));
+    );
+    let metrics = match &args.metrics_addr {
+        Some(a) => {
+            let addr: SocketAddr = a
+                .parse()
+                .map_err(|_| format!("--metrics-addr {a} is not HOST:PORT"))?;
+            let l = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("cannot listen on {addr} for metrics: {e}"))?;
+            Some(l)
+        }
+        None => None,
+    };
+    // Requests (bodies included) must be answered within the deadline; a body
+    // that stalls between chunks fails sooner.
+    let app = web::router(state.clone())
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            server::HEADER_TIMEOUT,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            server::REQUEST_TIMEOUT,
+        ));
     tracing::info!(addr = %local, database = %store::redact_url(&url), ready_ms = started.elapsed().as_millis() as u64, "Backbone is serving");
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown().await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    if let Some(a) = metrics.as_ref().and_then(|l| l.local_addr().ok()) {
+        println!("Metrics on http://{a}/metrics");
+    }
     println!("Backbone is serving on http://{local}");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown())
-    .await?;
+    let metrics_task = metrics.map(|l| {
+        tokio::spawn(server::serve(
+            l,
+            web::metrics_router(state),
+            stopped(stop_rx.clone()),
+        ))
+    });
+    server::serve(listener, app, stopped(stop_rx)).await;
+    if let Some(t) = metrics_task {
+        let _ = t.await;
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -527,7 +586,7 @@ async fn prune_every_hour(store: Store) {
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        match store.prune(store::now()).await {
+        match store.prune(store::now().get()).await {
             Ok(p) => tracing::info!(
                 sessions = p.sessions,
                 login_failures = p.login_failures,

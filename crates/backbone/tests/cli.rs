@@ -386,7 +386,7 @@ async fn operators_manage_accounts(e: Engine) {
     assert!(s.api_token_user(&t1).await.unwrap().is_some());
     let listed = s.api_tokens(u.id).await.unwrap();
     let exp = listed[0].expires_at.expect("expiry set");
-    let days = (exp - store::now()).num_hours();
+    let days = (exp - store::now().get()).num_hours();
     assert!((29 * 24..=30 * 24).contains(&days), "{days}");
     // Revoke by id.
     ok(&backbone(
@@ -504,7 +504,261 @@ fn unknown_database_urls_are_errors() {
     }
 }
 
+/// Start `backbone serve` on port 0 with extra arguments; returns the child, the
+/// address it serves and what it printed before that.
+fn start_server(url: &str, extra: &[&str]) -> (std::process::Child, String, Vec<String>) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(BIN)
+        .args(["--database", url, "--addr", "127.0.0.1:0"])
+        .args(extra)
+        .arg("serve")
+        .env("BACKBONE_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = vec![];
+    let addr = loop {
+        let line = lines.next().expect("serve printed its address").unwrap();
+        printed.push(line.clone());
+        if let Some(url) = line.strip_prefix("Backbone is serving on http://") {
+            break url.trim().to_string();
+        }
+    };
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
+    (child, addr, printed)
+}
+
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut buf = String::new();
+    let _ = s.read_to_string(&mut buf);
+    buf
+}
+
+fn sigterm(child: &std::process::Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Wait for the process to exit, at most `bound`; kill it and fail otherwise.
+fn exits_within(child: &mut std::process::Child, bound: Duration) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > bound {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the server was still running {bound:?} after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A client that never finishes its request line does not keep the server alive
+/// after SIGTERM, and does not stop others from being served meanwhile.
+async fn a_stalled_client_does_not_hold_up_shutdown(e: Engine) {
+    let db = TestDb::new(e).await;
+    let (mut child, addr, _) = start_server(&db.url, &["--no-demo"]);
+    let mut stalled = std::net::TcpStream::connect(&addr).unwrap();
+    stalled.write_all(b"GET /heal").unwrap();
+    let mut body = std::net::TcpStream::connect(&addr).unwrap();
+    body.write_all(
+        b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail=",
+    )
+    .unwrap();
+    assert!(http_get(&addr, "/healthz").starts_with("HTTP/1.1 200"));
+    sigterm(&child);
+    let start = Instant::now();
+    let status = exits_within(&mut child, Duration::from_secs(15));
+    assert!(status.success(), "{status:?}");
+    eprintln!("exited {:?} after SIGTERM", start.elapsed());
+    drop(stalled);
+    drop(body);
+}
+
+/// Slow headers are cut by the server itself, without any signal.
+#[test]
+fn slow_headers_are_cut() {
+    use std::io::Read;
+    let dir = std::env::temp_dir().join(format!("bb-cli-slow-{}", std::process::id()));
+    let url = format!("sqlite://{}/b.db", dir.display());
+    let (mut child, addr, _) = start_server(&url, &["--no-demo"]);
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let start = Instant::now();
+    let mut buf = vec![];
+    let _ = s.read_to_end(&mut buf);
+    let waited = start.elapsed();
+    assert!(
+        waited < Duration::from_secs(15),
+        "the connection was closed after {waited:?}"
+    );
+    sigterm(&child);
+    exits_within(&mut child, Duration::from_secs(15));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// /metrics is served on its own address when asked to, never on the main one.
+#[test]
+fn metrics_get_their_own_address() {
+    let dir = std::env::temp_dir().join(format!("bb-cli-metrics-{}", std::process::id()));
+    let url = format!("sqlite://{}/b.db", dir.display());
+    let (mut child, addr, printed) =
+        start_server(&url, &["--no-demo", "--metrics-addr", "127.0.0.1:0"]);
+    let metrics = printed
+        .iter()
+        .find_map(|l| l.strip_prefix("Metrics on http://"))
+        .expect("the metrics address is printed")
+        .trim_end_matches("/metrics")
+        .to_string();
+    assert!(http_get(&addr, "/healthz").starts_with("HTTP/1.1 200"));
+    assert!(http_get(&addr, "/metrics").starts_with("HTTP/1.1 404"));
+    let m = http_get(&metrics, "/metrics");
+    assert!(m.starts_with("HTTP/1.1 200"), "{m}");
+    assert!(m.contains(r#"route="/healthz""#), "{m}");
+    sigterm(&child);
+    assert!(exits_within(&mut child, Duration::from_secs(15)).success());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Commands that only read data never create a database: a wrong data folder
+/// or a missing file is refused, naming the path looked at.
+#[test]
+fn read_only_commands_never_create_a_database() {
+    let dir = std::env::temp_dir().join(format!("bb-cli-nodb-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let data = dir.join("data");
+    let data_s = data.to_str().unwrap();
+    let commands: [&[&str]; 3] = [
+        &["backup", "/tmp/never-written.db"],
+        &["export", "hsds", "--initiative", "kiryat-malachi"],
+        &["token", "create", "--email", "a@example.org"],
+    ];
+    for args in commands {
+        let out = Command::new(BIN)
+            .args(["--data-dir", data_s])
+            .args(args)
+            .env_remove("BACKBONE_DATABASE_URL")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            err.contains(&format!("{data_s}/backbone.db")) && err.contains("no database"),
+            "{args:?}: {err}"
+        );
+        assert!(!data.exists(), "{args:?} created {}", data.display());
+        let url = format!("sqlite://{}/missing.db", dir.display());
+        let out = backbone(&url, args, None);
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("missing.db"));
+        assert!(!dir.join("missing.db").exists());
+    }
+    assert!(!std::path::Path::new("/tmp/never-written.db").exists());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A SQLite file with damaged pages is refused at start, naming the file.
+#[tokio::test]
+async fn a_damaged_sqlite_file_is_refused() {
+    use std::io::{Seek, SeekFrom};
+    let dir = std::env::temp_dir().join(format!("bb-cli-damaged-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("backbone.db");
+    let url = format!("sqlite://{}", path.display());
+    ok(&backbone(&url, &["demo"], None));
+    // Move everything from the write-ahead log into the file itself.
+    let s = store::Store::connect(&url).await.unwrap();
+    s.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+        .await
+        .unwrap();
+    s.db.close().await.unwrap();
+    let len = std::fs::metadata(&path).unwrap().len();
+    assert!(len > 16 * 4096, "{len}");
+    let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    // Scribble over pages in the middle (tables and indexes), not the header.
+    f.seek(SeekFrom::Start(len / 2)).unwrap();
+    f.write_all(&vec![0xA5u8; 3 * 4096]).unwrap();
+    f.sync_all().unwrap();
+    drop(f);
+    for args in [&["migrate"][..], &["serve", "--addr", "127.0.0.1:0"]] {
+        let out = backbone(&url, args, None);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}: {err}");
+        assert!(err.contains(path.to_str().unwrap()), "{args:?}: {err}");
+        assert!(err.contains("damaged"), "{args:?}: {err}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// PostgreSQL down: the error names host and port, never the password, quickly.
+#[test]
+fn an_unreachable_postgres_is_named() {
+    let start = Instant::now();
+    let out = backbone(
+        "postgres://backbone:s3cretpw@127.0.0.1:1/backbone",
+        &["migrate"],
+        None,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("127.0.0.1:1"), "{err}");
+    assert!(!err.contains("s3cretpw"), "{err}");
+    assert!(
+        start.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+/// A data folder Backbone cannot write to is named.
+#[test]
+fn a_read_only_data_folder_is_named() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("bb-cli-ro-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    // root writes through permissions: use a read-only file system instead.
+    let folder = if std::fs::write(dir.join("probe"), b"").is_ok() {
+        std::path::PathBuf::from("/sys/kernel")
+    } else {
+        dir.clone()
+    };
+    let out = Command::new(BIN)
+        .args(["--data-dir", folder.to_str().unwrap(), "migrate"])
+        .env_remove("BACKBONE_DATABASE_URL")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains(folder.to_str().unwrap()) && err.contains("cannot write"),
+        "{err}"
+    );
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 both_engines!(
+    a_stalled_client_does_not_hold_up_shutdown,
     scripts_use_the_command_line,
     operators_manage_accounts,
     backup_is_sqlite_only_and_restorable,

@@ -3,6 +3,12 @@
 //! Each migration is a list of sea-query statements, rendered for the engine at
 //! hand, and is applied in one transaction together with its row in
 //! `schema_migrations`. Migrations are append-only: never edit one that has shipped.
+//!
+//! Each applied migration's row carries a checksum: the SHA-256 of its statements
+//! rendered for SQLite (one rendering, whatever the engine at hand). On start a
+//! migration whose statements changed since it was applied is refused by name.
+//! Databases from before checksums get theirs filled in on first start (see
+//! docs/decisions/0005-migration-checksums.md).
 
 use sea_orm::sea_query::{
     Alias, ColumnDef, ConditionalStatement, Expr, ExprTrait, ForeignKey, ForeignKeyAction,
@@ -133,19 +139,49 @@ fn live_uniqueness() -> Vec<Step> {
     ]
 }
 
+/// The statements of a migration as SQL, one per line, rendered for SQLite.
+fn render(m: &Migration) -> String {
+    use sea_orm::sea_query::SqliteQueryBuilder;
+    (m.steps)()
+        .iter()
+        .map(|step| match step {
+            Step::Table(t) => t.to_string(SqliteQueryBuilder),
+            Step::Index(i) => i.to_string(SqliteQueryBuilder),
+            Step::Alter(t) => t.to_string(SqliteQueryBuilder),
+        })
+        .collect::<Vec<_>>()
+        .join(";\n")
+}
+
+/// SHA-256 (hex) of a migration's rendered statements.
+fn checksum(m: &Migration) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(render(m).as_bytes()))
+}
+
+/// `(name, checksum)` of every migration this build knows, in order.
+pub fn checksums() -> Vec<(&'static str, String)> {
+    MIGRATIONS.iter().map(|m| (m.name, checksum(m))).collect()
+}
+
 /// Apply pending migrations; returns the names applied.
 ///
 /// Everything runs in one transaction that first takes a lock (an advisory lock
 /// on PostgreSQL, the write lock on SQLite), so several `backbone serve`
 /// processes starting together apply each migration exactly once.
+///
+/// Before anything is applied, every migration already applied is compared with
+/// this build's by checksum; an edited one is an error naming it, and nothing
+/// changes.
 pub async fn apply(db: &DatabaseConnection) -> Result<Vec<&'static str>, DbErr> {
+    let backend = db.get_database_backend();
     let txn = db
         .begin_with_options(TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
         })
         .await?;
-    if db.get_database_backend() == DbBackend::Postgres {
+    if backend == DbBackend::Postgres {
         txn.execute_unprepared("SELECT pg_advisory_xact_lock(7461001)")
             .await?;
     }
@@ -164,24 +200,86 @@ pub async fn apply(db: &DatabaseConnection) -> Result<Vec<&'static str>, DbErr> 
                     .timestamp_with_time_zone()
                     .not_null(),
             )
+            .col(ColumnDef::new(Alias::new("checksum")).text().null())
             .to_owned(),
     )
     .await?;
+    // Databases created before checksums lack the column: add it.
+    let has_checksum = {
+        let sql = match backend {
+            DbBackend::Postgres => {
+                "SELECT COUNT(*) FROM information_schema.columns \
+                 WHERE table_schema = current_schema() \
+                 AND table_name = 'schema_migrations' AND column_name = 'checksum'"
+            }
+            _ => {
+                "SELECT COUNT(*) FROM pragma_table_info('schema_migrations') WHERE name = 'checksum'"
+            }
+        };
+        let row = txn
+            .query_one_raw(sea_orm::Statement::from_string(backend, sql))
+            .await?;
+        row.map(|r| r.try_get_by_index::<i64>(0))
+            .transpose()?
+            .unwrap_or(0)
+            > 0
+    };
+    if !has_checksum {
+        txn.execute(
+            &Table::alter()
+                .table(Alias::new("schema_migrations"))
+                .add_column(ColumnDef::new(Alias::new("checksum")).text().null())
+                .to_owned(),
+        )
+        .await?;
+    }
     let rows = txn
         .query_all(
             &Query::select()
-                .column(Alias::new("name"))
+                .columns([Alias::new("name"), Alias::new("checksum")])
                 .from(Alias::new("schema_migrations"))
                 .to_owned(),
         )
         .await?;
-    let done: Vec<String> = rows
-        .iter()
-        .map(|r| r.try_get::<String>("", "name"))
-        .collect::<Result<_, _>>()?;
+    let mut done: Vec<(String, Option<String>)> = Vec::new();
+    for r in &rows {
+        done.push((r.try_get("", "name")?, r.try_get("", "checksum")?));
+    }
+    for (name, stored) in &done {
+        let Some(m) = MIGRATIONS.iter().find(|m| m.name == name) else {
+            tracing::warn!(
+                migration = %name,
+                "the database has a migration this build does not know (a newer version applied it?)"
+            );
+            continue;
+        };
+        let expected = checksum(m);
+        match stored {
+            Some(s) if *s == expected => {}
+            Some(s) => {
+                return Err(DbErr::Migration(format!(
+                    "migration {name} was changed after it was applied to this database \
+                     (checksum recorded {s}, this build's {expected}); refusing to start. \
+                     Migrations are append-only: restore the original {name} and add a new migration instead"
+                )));
+            }
+            None => {
+                // Applied before checksums were recorded: trust it once, record it.
+                txn.execute(
+                    &Query::update()
+                        .table(Alias::new("schema_migrations"))
+                        .value(Alias::new("checksum"), expected)
+                        .and_where(Expr::col(Alias::new("name")).eq(name.as_str()))
+                        .to_owned(),
+                )
+                .await?;
+                tracing::info!(migration = %name, "recorded the checksum of an earlier migration");
+            }
+        }
+    }
     let mut applied = Vec::new();
     for m in MIGRATIONS {
-        if done.iter().any(|d| d == m.name) {
+        if done.iter().any(|(d, _)| d == m.name) {
             continue;
         }
         for step in (m.steps)() {
@@ -194,8 +292,12 @@ pub async fn apply(db: &DatabaseConnection) -> Result<Vec<&'static str>, DbErr> 
         txn.execute(
             &Query::insert()
                 .into_table(Alias::new("schema_migrations"))
-                .columns([Alias::new("name"), Alias::new("applied_at")])
-                .values_panic([m.name.into(), crate::now().into()])
+                .columns([
+                    Alias::new("name"),
+                    Alias::new("applied_at"),
+                    Alias::new("checksum"),
+                ])
+                .values_panic([m.name.into(), crate::now().into(), checksum(m).into()])
                 .to_owned(),
         )
         .await?;
@@ -204,6 +306,22 @@ pub async fn apply(db: &DatabaseConnection) -> Result<Vec<&'static str>, DbErr> 
     }
     txn.commit().await?;
     Ok(applied)
+}
+
+/// `(name, checksum)` of the migrations recorded in the database, by name.
+pub async fn recorded(db: &DatabaseConnection) -> Result<Vec<(String, Option<String>)>, DbErr> {
+    let rows = db
+        .query_all(
+            &Query::select()
+                .columns([Alias::new("name"), Alias::new("checksum")])
+                .from(Alias::new("schema_migrations"))
+                .order_by(Alias::new("name"), sea_orm::sea_query::Order::Asc)
+                .to_owned(),
+        )
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("", "name")?, r.try_get("", "checksum")?)))
+        .collect()
 }
 
 /// Names of the migrations this build knows, in order.
@@ -561,4 +679,32 @@ fn foundation() -> Vec<Step> {
     s.push(index("audit_log", &["initiative_id", "id"], false));
     s.push(index("audit_log", &["kind", "record_id"], false));
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The checksums of shipped migrations are pinned: if this fails, either a
+    /// shipped migration was edited (don't: add a new one) or an upgrade of
+    /// sea-query renders the same statements differently (then every existing
+    /// database would refuse to start: see docs/decisions/0005-migration-checksums.md).
+    #[test]
+    fn shipped_migration_checksums_are_pinned() {
+        let sums = checksums();
+        let pinned = [
+            ("0001_foundation", PINNED_0001),
+            ("0002_live_uniqueness", PINNED_0002),
+        ];
+        for (name, sum) in pinned {
+            let now = sums
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, s)| s.as_str());
+            assert_eq!(now, Some(sum), "checksum of {name}");
+        }
+    }
+
+    const PINNED_0001: &str = "ed8a223328908c3847aab09399b6ca71b7570e070d29bfa14aac686c5320a644";
+    const PINNED_0002: &str = "97f1560334511e455e7c8f647d2ca561936d920edfc1cce909cae98697ddbf38";
 }

@@ -508,7 +508,7 @@ pub(crate) fn read_data(columns: &[Column], row: &QueryResult) -> Result<Map<Str
             ColumnType::Decimal => row.try_get::<Option<String>>("", c.name)?.map(Json::String),
             ColumnType::Timestamp => row
                 .try_get::<Option<DateTime<Utc>>>("", c.name)?
-                .map(|t| Json::String(t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))),
+                .map(|t| Json::String(t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))),
             ColumnType::Bool => row.try_get::<Option<bool>>("", c.name)?.map(Json::Bool),
             ColumnType::Json => match row.try_get::<Option<String>>("", c.name)? {
                 Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
@@ -596,7 +596,7 @@ fn to_values<T: Resource>(
                 ColumnType::Timestamp => j
                     .as_str()
                     .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                    .map(|t| t.with_timezone(&Utc))
+                    .map(|t| crate::Timestamp::new(t.with_timezone(&Utc)))
                     .ok_or_else(mismatch)?
                     .into(),
                 ColumnType::Decimal => {

@@ -16,6 +16,7 @@ pub mod api;
 pub mod cache;
 pub mod error;
 pub mod i18n;
+pub mod input;
 pub mod kinds;
 pub mod ops;
 pub mod pages;
@@ -38,6 +39,10 @@ pub struct Config {
     /// `X-Forwarded-For`; login throttling then uses the right-most address.
     /// Off by default: a client could otherwise choose its own address.
     pub trust_proxy: bool,
+    /// `/metrics` answers only requests carrying `Authorization: Bearer` with this
+    /// token. Without it (and on the main address) `/metrics` is a 404; see
+    /// [`metrics_router`] for serving it on an address of its own.
+    pub metrics_token: Option<String>,
 }
 
 /// Shared by every request; cheap to clone.
@@ -162,13 +167,26 @@ fn all_routes() -> routes::Routes {
 /// Every route of the product.
 pub fn router(state: AppState) -> Router {
     let (r, _) = all_routes().into_parts();
+    // Layers run outside in: the last added sees the request first.
     r.fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(input::refuse_control_characters))
         .layer(axum::middleware::from_fn(pages::error_pages))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ops::track,
         ))
-        .layer(axum::middleware::from_fn(ops::security_headers))
-        .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::security_headers,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(input::BODY_LIMIT))
+        .with_state(state)
+}
+
+/// `/metrics` alone, without a token, for a listen address of its own
+/// (`--metrics-addr`, e.g. reachable only from the monitoring network).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(ops::metrics_open))
         .with_state(state)
 }

@@ -169,18 +169,31 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
 }
 
 /// Headers every response carries.
-pub async fn security_headers(req: Request, next: Next) -> Response {
-    // Pages seen through a session may hold personal data or a fresh secret (an
-    // API token, an invitation link): no browser or proxy keeps a copy.
+///
+/// `Cache-Control: no-store` goes on everything that may hold non-public data —
+/// signed-in pages, every `/api/` answer, invitation and login pages, errors —
+/// unless the handler chose its own (the stylesheet). Only the public portal seen
+/// without a session is left to the usual caching rules.
+/// `Strict-Transport-Security` is sent when Backbone is served over TLS (secure
+/// cookies configured, or `X-Forwarded-Proto: https` from the proxy).
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let signed_in = req
         .headers()
         .get(header::COOKIE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|c| c.contains("bb_session="));
+    let public = !signed_in && req.uri().path().starts_with("/p/");
+    let tls = crate::session::is_secure(&state, req.headers());
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    if signed_in && !h.contains_key(header::CACHE_CONTROL) {
+    if !public && !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if tls {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
     }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -201,15 +214,47 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     res
 }
 
+/// 200 when the database serves a real read of real tables within 2 s; 503
+/// otherwise (unreachable, locked, damaged, or missing its schema).
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    if state.store.ping().await {
-        (StatusCode::OK, "ok\n").into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+    let check = tokio::time::timeout(std::time::Duration::from_secs(2), state.store.health());
+    match check.await {
+        Ok(Ok(())) => (StatusCode::OK, "ok\n").into_response(),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+        Err(_) => {
+            tracing::warn!("health check timed out");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
     }
 }
 
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// `/metrics` on the main address: only with the metrics token
+/// (`--metrics-token`); without one configured it does not exist (404).
+pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let Some(expected) = state.config.metrics_token.as_deref() else {
+        return crate::error::PageError(crate::error::AppError::NotFound).into_response();
+    };
+    let sent = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !crate::session::constant_time_eq(sent.trim().as_bytes(), expected.as_bytes()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "the metrics token is required\n",
+        )
+            .into_response();
+    }
+    metrics_open(State(state)).await
+}
+
+/// `/metrics` without a token, on the metrics address (`--metrics-addr`).
+pub async fn metrics_open(State(state): State<AppState>) -> Response {
     let body = state.metrics.render(state.store.pool_stats());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

@@ -85,7 +85,7 @@ pub struct ApiToken {
 
 impl ApiToken {
     pub fn expired(&self) -> bool {
-        self.expires_at.is_some_and(|e| e <= crate::now())
+        self.expires_at.is_some_and(|e| e <= crate::now().get())
     }
 }
 

@@ -62,7 +62,7 @@ impl Store {
         } else if name.chars().count() > 100 {
             errors.add("name", "too_long", "name must be at most 100 characters");
         }
-        if expires_at.is_some_and(|e| e <= crate::now()) {
+        if expires_at.is_some_and(|e| e <= crate::now().get()) {
             errors.add(
                 "expires_at",
                 "in_the_past",
@@ -236,7 +236,7 @@ impl Store {
             return Ok(None);
         };
         let now = crate::now();
-        let stale = now - Duration::seconds(TOKEN_TOUCH_SECONDS);
+        let stale = now.get() - Duration::seconds(TOKEN_TOUCH_SECONDS);
         let last: Option<DateTime<Utc>> = row.try_get("", "last_used_at")?;
         if last.is_none_or(|t| t < stale) {
             let id: i64 = row.try_get("", "token_id")?;

@@ -272,14 +272,92 @@ struct ErrorPage {
     message: String,
 }
 
-/// Turn page errors into translated HTML pages.
+/// Every error answers in the format of where it was sent: JSON under `/api/`,
+/// a translated HTML page elsewhere.
+///
+/// Page handlers return an empty response carrying the [`AppError`]; it is
+/// rendered here. Responses nobody formatted — axum's plain-text rejections (a
+/// malformed query string, a non-numeric id in a path, a body that is not JSON),
+/// a bare 405 — are converted too, keeping their status and headers.
 pub async fn error_pages(req: Request, next: Next) -> Response {
+    let api = crate::input::is_api(req.uri().path());
     let tr = language(req.headers());
     let path = req.uri().path().to_string();
     let res = next.run(req).await;
-    let Some(err) = res.extensions().get::<AppError>().cloned() else {
+    if let Some(err) = res.extensions().get::<AppError>().cloned() {
+        return if api {
+            err.into_response()
+        } else {
+            error_page(tr, path, &err, err.status())
+        };
+    }
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
         return res;
+    }
+    let formatted = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json") || ct.starts_with("text/html"));
+    if formatted {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    parts.headers.remove(axum::http::header::CONTENT_TYPE);
+    let (code, err) = plain_error(status, text);
+    let mut converted = if api {
+        let body = serde_json::json!({ "error": code, "message": err.message() });
+        (status, axum::Json(body)).into_response()
+    } else {
+        error_page(tr, path, &err, status)
     };
+    for (name, value) in parts.headers.iter() {
+        converted.headers_mut().insert(name.clone(), value.clone());
+    }
+    converted
+}
+
+/// The code and error that stand for a status nobody formatted.
+fn plain_error(status: StatusCode, text: String) -> (&'static str, AppError) {
+    let message = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_ascii_lowercase()
+    } else {
+        text
+    };
+    match status {
+        StatusCode::NOT_FOUND => ("not_found", AppError::NotFound),
+        StatusCode::FORBIDDEN => ("forbidden", AppError::Forbidden),
+        StatusCode::UNAUTHORIZED => (
+            "unauthorized",
+            AppError::Unauthorized {
+                next: String::new(),
+            },
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", AppError::TooLarge),
+        StatusCode::TOO_MANY_REQUESTS => ("too_many_requests", AppError::TooManyRequests),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", AppError::BadRequest(message)),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ("unsupported_media_type", AppError::BadRequest(message))
+        }
+        StatusCode::UNPROCESSABLE_ENTITY => ("invalid", AppError::BadRequest(message)),
+        StatusCode::REQUEST_TIMEOUT => ("timeout", AppError::BadRequest(message)),
+        StatusCode::SERVICE_UNAVAILABLE => ("unavailable", AppError::Internal),
+        s if s.is_server_error() => ("internal", AppError::Internal),
+        _ => ("bad_request", AppError::BadRequest(message)),
+    }
+}
+
+/// The translated HTML page for an error, with the given status.
+fn error_page(tr: crate::i18n::Tr, path: String, err: &AppError, status: StatusCode) -> Response {
     let heading = tr.t(&format!("error-page-{}", err.code()));
     // Pages show the translated text; the API carries the detailed English message.
     let message = tr.t(&format!("error-page-{}-text", err.code()));
@@ -291,8 +369,8 @@ pub async fn error_pages(req: Request, next: Next) -> Response {
     })
     .render()
     {
-        Ok(body) => (err.status(), Html(body)).into_response(),
-        Err(_) => err.status().into_response(),
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(_) => status.into_response(),
     }
 }
 

@@ -438,12 +438,12 @@ async fn tokens_expire_and_note_their_last_use(e: Engine) {
     let page = app.get("/account", Some(&c)).await.body;
     assert!(page.contains("last used"), "{page}");
     // Expiry: in the past is refused by name; a short one runs out.
-    let past = store::now() - chrono::Duration::days(1);
+    let past = store::now().get() - chrono::Duration::days(1);
     match s.create_api_token_until(c.user_id, "old", Some(past)).await {
         Err(store::StoreError::Invalid(f)) => assert!(f.0.contains_key("expires_at")),
         other => panic!("{other:?}"),
     }
-    let soon = store::now() + chrono::Duration::milliseconds(1500);
+    let soon = store::now().get() + chrono::Duration::milliseconds(1500);
     let (_, short) = s
         .create_api_token_until(c.user_id, "short", Some(soon))
         .await
@@ -497,7 +497,7 @@ async fn prune_removes_what_is_no_longer_needed(e: Engine) {
     .await
     .unwrap();
     assert!(s.reserve_attempt("ip:203.0.113.1", 5).await.unwrap());
-    let now = store::now();
+    let now = store::now().get();
     let nothing = s.prune(now).await.unwrap();
     assert_eq!(nothing, store::accounts::Pruned::default(), "all live");
     assert!(

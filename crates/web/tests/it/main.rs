@@ -5,6 +5,7 @@ mod access;
 mod accounts;
 mod api;
 mod conflict;
+mod hostile;
 mod matrix;
 mod ops;
 mod pages;

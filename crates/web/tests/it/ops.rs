@@ -20,9 +20,46 @@ async fn health_metrics_and_headers(e: Engine) {
             && csp.contains("script-src 'self'")
             && !csp.contains("unsafe-inline")
     );
-    app.get("/p/kiryat-malachi/", None).await;
-    app.get("/nope", None).await;
-    let m = app.get("/metrics", None).await.body;
+    // Not public: without a metrics token configured, /metrics does not exist.
+    assert_eq!(
+        app.get("/metrics", None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let state = web::AppState::new(
+        app.store().clone(),
+        web::Config {
+            metrics_token: Some("m3trics-s3cret".into()),
+            ..Default::default()
+        },
+    );
+    let with_token = web::router(state.clone());
+    let get = |path: &str| Request::builder().uri(path).body(Body::empty()).unwrap();
+    send_to(&with_token, get("/healthz")).await;
+    send_to(&with_token, get("/p/kiryat-malachi/")).await;
+    send_to(&with_token, get("/nope")).await;
+    let scrape = |token: Option<&str>| {
+        let mut b = Request::builder().uri("/metrics");
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        b.body(Body::empty()).unwrap()
+    };
+    for wrong in [None, Some("nope"), Some("m3trics-s3cre")] {
+        assert_eq!(
+            send_to(&with_token, scrape(wrong)).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Its own address (--metrics-addr) serves it without a token: the same
+    // process's counters.
+    let own_address = web::metrics_router(state);
+    assert_eq!(
+        send_to(&own_address, scrape(None)).await.status,
+        StatusCode::OK
+    );
+    let r = send_to(&with_token, scrape(Some("m3trics-s3cret"))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let m = r.body;
     assert!(
         m.contains(
             r#"backbone_http_requests_total{route="/p/{slug}/",method="GET",status="200"} 1"#
@@ -454,7 +491,65 @@ async fn the_setup_link_creates_the_first_admin(e: Engine) {
     );
 }
 
+/// An applied migration edited afterwards is refused by name; a database from
+/// before checksums gets them recorded once.
+async fn edited_migrations_are_refused(e: Engine) {
+    let db = testkit::TestDb::new(e).await;
+    let s = &db.store;
+    let stored = || async { store::migrations::recorded(&s.db).await.unwrap() };
+    let expected: Vec<(String, Option<String>)> = store::migrations::checksums()
+        .into_iter()
+        .map(|(n, c)| (n.to_string(), Some(c)))
+        .collect();
+    assert_eq!(stored().await, expected);
+    assert!(
+        s.migrate().await.unwrap().is_empty(),
+        "a no-op when unchanged"
+    );
+    // Simulate an edited 0001: its recorded checksum no longer matches.
+    s.execute_unprepared(
+        "UPDATE schema_migrations SET checksum = 'edited' WHERE name = '0001_foundation'",
+    )
+    .await
+    .unwrap();
+    let err = s.migrate().await.unwrap_err().to_string();
+    assert!(
+        err.contains("0001_foundation") && err.contains("changed after it was applied"),
+        "{err}"
+    );
+    // A database from before checksums: the column is added and filled once.
+    s.execute_unprepared("ALTER TABLE schema_migrations DROP COLUMN checksum")
+        .await
+        .unwrap();
+    assert!(s.migrate().await.unwrap().is_empty());
+    assert_eq!(stored().await, expected);
+    s.execute_unprepared("UPDATE schema_migrations SET checksum = NULL")
+        .await
+        .unwrap();
+    assert!(s.migrate().await.unwrap().is_empty());
+    assert_eq!(stored().await, expected);
+}
+
+/// /healthz reads real tables: a database that cannot serve them is a 503.
+async fn healthz_is_503_when_the_database_cannot_serve(e: Engine) {
+    let app = TestApp::new(e).await;
+    assert_eq!(app.get("/healthz", None).await.status, StatusCode::OK);
+    app.store()
+        .execute_unprepared("ALTER TABLE initiatives RENAME TO initiatives_elsewhere")
+        .await
+        .unwrap();
+    let r = app.get("/healthz", None).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert_eq!(
+        r.headers[header::CACHE_CONTROL],
+        "no-store",
+        "health is never cached"
+    );
+}
+
 both_engines!(
+    edited_migrations_are_refused,
+    healthz_is_503_when_the_database_cannot_serve,
     the_setup_link_creates_the_first_admin,
     health_metrics_and_headers,
     sessions_work_across_processes,

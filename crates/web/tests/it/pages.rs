@@ -116,8 +116,6 @@ async fn every_page_renders_in_three_languages(e: Engine) {
         ("https%3A%2F%2Fevil.example", "/"),
         ("%2F%2Fevil.example", "/"),
         ("%2F%5Cevil.example", "/"),
-        ("%2F%09%2Fevil.example", "/"),
-        ("%2F%0A", "/"),
     ] {
         let r = app.get(&format!("/lang?to=he&back={back}"), None).await;
         assert_eq!(r.location(), to);
@@ -127,6 +125,12 @@ async fn every_page_renders_in_three_languages(e: Engine) {
                 .unwrap()
                 .starts_with("lang=he;")
         );
+    }
+    // Control characters in a query value are refused before any handler runs.
+    for back in ["%2F%09%2Fevil.example", "%2F%0A"] {
+        let r = app.get(&format!("/lang?to=he&back={back}"), None).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert_eq!(r.location(), "");
     }
     // The lang cookie overrides Accept-Language.
     let (_, body) = get_lang(&app, "/p/kiryat-malachi/", "en", Some("lang=he")).await;
@@ -171,7 +175,9 @@ async fn who_is_at_the_table(e: Engine) {
         .split("</section>")
         .next()
         .unwrap();
-    assert!(forum.contains("Eli Ben-Shimon (Kiryat Malachi Municipality) — Chair"));
+    assert!(forum.contains(
+        "<span>Eli Ben-Shimon</span> (<span>Kiryat Malachi Municipality</span>) — Chair"
+    ));
     let missing = forum.matches("class=\"missing\"").count();
     assert_eq!(
         missing, 2,

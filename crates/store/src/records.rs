@@ -131,6 +131,29 @@ impl Store {
             .collect()
     }
 
+    /// How many live records of `table` (in `initiative`) refer to record `id`
+    /// through `column`: what archiving that record touches. Names come from the
+    /// kinds' declarations.
+    pub async fn count_referring(
+        &self,
+        table: &'static str,
+        column: &'static str,
+        id: i64,
+        initiative: Option<i64>,
+    ) -> Result<i64> {
+        let mut q = Query::select();
+        q.expr(Expr::cust("COUNT(*)"))
+            .from(a(table))
+            .and_where(Expr::col(a(column)).eq(id))
+            .and_where(Expr::col(a("archived_at")).is_null());
+        if is_scoped(table)
+            && let Some(i) = initiative
+        {
+            q.and_where(Expr::col(a("initiative_id")).eq(i));
+        }
+        count(&self.db, &q).await
+    }
+
     /// Create a record (in `initiative` when the kind is scoped to one).
     pub async fn create<T: Resource>(
         &self,

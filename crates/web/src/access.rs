@@ -267,6 +267,30 @@ impl<'a> Registry<'a> {
         self.finish(result)
     }
 
+    /// What refers to record `id` of kind `T`: (kind path, count) for every
+    /// declared kind with a reference to `T`'s table, where the count is not 0.
+    pub async fn referrers<T: Resource>(
+        &self,
+        id: i64,
+    ) -> Result<Vec<(&'static str, i64)>, AppError> {
+        self.allow::<T>(Action::Read)?;
+        let mut out = vec![];
+        for k in crate::kinds::KINDS {
+            for c in (k.columns)() {
+                if c.refers_to == Some(T::TABLE) {
+                    let n = self
+                        .store
+                        .count_referring(k.table, c.name, id, Some(self.initiative))
+                        .await?;
+                    if n > 0 {
+                        out.push((k.path, n));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Erase a record's contact details for good, from the record and from the
     /// audit log's values (see `Store::erase_fields`).
     pub async fn erase_contact<T: Resource>(&self, id: i64) -> Result<Record<T>, AppError> {

@@ -37,6 +37,16 @@ pub fn routes<T: Kind>(r: Routes) -> Routes {
             on(Action::Update),
             edit::<T>,
         )
+        .get(
+            &format!("{base}/{{id}}/archive"),
+            on(Action::Archive),
+            confirm_archive::<T>,
+        )
+        .get(
+            &format!("{base}/{{id}}/restore"),
+            on(Action::Restore),
+            confirm_restore::<T>,
+        )
         .post(
             &format!("{base}/{{id}}/archive"),
             on(Action::Archive),
@@ -517,4 +527,98 @@ async fn erase<T: Kind>(
     auth.ctx.check_csrf(sub.csrf.as_deref())?;
     auth.registry(&s.store).erase_contact::<T>(id).await?;
     Ok(Redirect::to(&format!("/i/{slug}/{}/{id}", T::PATH)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "confirm_archive.html")]
+struct ConfirmArchive {
+    c: Chrome,
+    heading: String,
+    archiving: bool,
+    /// What refers to the record, in words.
+    consequences: Vec<String>,
+    action: String,
+    cancel: String,
+    version: i64,
+}
+
+/// What archiving a record touches, before anyone confirms it.
+async fn confirm_archive<T: Kind>(
+    State(s): State<AppState>,
+    auth: Authorized<Write>,
+    Path((slug, id)): Path<(String, i64)>,
+) -> PageResult {
+    confirm::<T>(s, auth, slug, id, true).await
+}
+
+/// What restoring a record does, before anyone confirms it.
+async fn confirm_restore<T: Kind>(
+    State(s): State<AppState>,
+    auth: Authorized<Write>,
+    Path((slug, id)): Path<(String, i64)>,
+) -> PageResult {
+    confirm::<T>(s, auth, slug, id, false).await
+}
+
+async fn confirm<T: Kind>(
+    s: AppState,
+    auth: Authorized<Write>,
+    slug: String,
+    id: i64,
+    archiving: bool,
+) -> PageResult {
+    let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
+    let reg = auth.registry(&s.store);
+    let rec = reg.get::<T>(id).await?;
+    let defs = T::fields();
+    let refs = RefNames::load(&s.store, i.id, &defs).await?;
+    let c = Chrome::new(ctx, String::new()).in_initiative(i, g, T::PATH);
+    let label = T::heading(&rec.data, &c.tr, &refs);
+    let consequences = if archiving {
+        reg.referrers::<T>(id)
+            .await?
+            .into_iter()
+            .map(|(path, n)| {
+                c.tr.tn(
+                    "archive-referrers",
+                    &[
+                        ("count", n.to_string()),
+                        ("kind", c.t(&format!("kind-{path}"))),
+                    ],
+                )
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let base = format!("/i/{slug}/{}", T::PATH);
+    let heading = c.t1(
+        if archiving {
+            "archive-heading"
+        } else {
+            "restore-heading"
+        },
+        "name",
+        &label,
+    );
+    let kind = title::<T>(&c);
+    let c = c
+        .crumb(base.clone(), kind)
+        .crumb(format!("{base}/{id}"), label);
+    let c = Chrome {
+        title: heading.clone(),
+        ..c
+    };
+    render(&ConfirmArchive {
+        c,
+        heading,
+        archiving,
+        consequences,
+        action: format!(
+            "{base}/{id}/{}",
+            if archiving { "archive" } else { "restore" }
+        ),
+        cancel: format!("{base}/{id}"),
+        version: rec.version,
+    })
 }

@@ -440,6 +440,7 @@ async fn admins_grant_and_revoke_network_leads(e: Engine) {
 }
 
 both_engines!(
+    archiving_shows_its_consequences_first,
     admins_grant_and_revoke_network_leads,
     content_in_another_language_is_marked,
     erasure_reaches_the_audit_log,
@@ -448,3 +449,58 @@ both_engines!(
     membership_pages_read_as_words,
     long_lists_page_instead_of_stopping,
 );
+
+/// Archiving asks first and says what it touches; restoring asks too.
+async fn archiving_shows_its_consequences_first(e: Engine) {
+    let app = TestApp::new(e).await;
+    let c = coordinator(&app).await;
+    let i = app
+        .store()
+        .initiative_by_slug("kiryat-malachi")
+        .await
+        .unwrap();
+    let muni = app
+        .store()
+        .names("organizations", "name", Some(i.id))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(_, n)| n == "Kiryat Malachi Municipality")
+        .unwrap()
+        .0;
+    let base = format!("/i/kiryat-malachi/organizations/{muni}");
+    let show = app.get(&base, Some(&c)).await;
+    assert!(show.body.contains(&format!("href=\"{base}/archive\"")));
+    let page = app.get(&format!("{base}/archive"), Some(&c)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Memberships refer to it"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("can be restored"));
+    let version = page
+        .body
+        .split("name=\"_version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = app
+        .post_form(&format!("{base}/archive"), &c, &[("_version", &version)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = app.get(&format!("{base}/restore"), Some(&c)).await;
+    assert!(page.body.contains("checked again"), "{}", page.body);
+    let partner = app
+        .user("p@example.org", false, &[("kiryat-malachi", Role::Partner)])
+        .await;
+    assert_eq!(
+        app.get(&format!("{base}/restore"), Some(&partner))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}

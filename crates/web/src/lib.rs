@@ -72,7 +72,7 @@ pub fn route_table() -> Vec<routes::RouteInfo> {
 
 fn all_routes() -> routes::Routes {
     use domain::access::Action;
-    use pages::{account, auth, initiative, portal};
+    use pages::{access, account, audit, auth, initiative, networks, portal};
     use routes::Access::{Account, Admin, Public};
     #[allow(non_snake_case)]
     let In = |action| routes::Access::Initiative(action, "initiative");
@@ -96,22 +96,18 @@ fn all_routes() -> routes::Routes {
             Account,
             account::revoke_token,
         )
-        .get("/networks", Account, initiative::networks)
-        .post("/networks", Admin, initiative::create_network)
-        .get("/networks/new", Admin, initiative::new_network)
-        .post("/networks/{id}", Admin, initiative::update_network)
-        .get("/networks/{id}/edit", Admin, initiative::edit_network)
-        .post("/networks/{id}/archive", Admin, initiative::archive_network)
-        .get("/networks/{id}/leads", Admin, initiative::network_leads)
-        .post(
-            "/networks/{id}/leads",
-            Admin,
-            initiative::grant_network_lead,
-        )
+        .get("/networks", Account, networks::networks)
+        .post("/networks", Admin, networks::create_network)
+        .get("/networks/new", Admin, networks::new_network)
+        .post("/networks/{id}", Admin, networks::update_network)
+        .get("/networks/{id}/edit", Admin, networks::edit_network)
+        .post("/networks/{id}/archive", Admin, networks::archive_network)
+        .get("/networks/{id}/leads", Admin, networks::network_leads)
+        .post("/networks/{id}/leads", Admin, networks::grant_network_lead)
         .post(
             "/networks/{id}/leads/revoke",
             Admin,
-            initiative::revoke_network_lead,
+            networks::revoke_network_lead,
         )
         .post("/initiatives", Admin, initiative::create_initiative)
         .get("/initiatives/new", Admin, initiative::new_initiative)
@@ -136,26 +132,18 @@ fn all_routes() -> routes::Routes {
             In(Action::Read),
             initiative::at_the_table,
         )
-        .get("/i/{slug}/audit", In(Action::ReadAudit), initiative::audit)
-        .get(
-            "/i/{slug}/access",
-            In(Action::ManageAccess),
-            initiative::access,
-        )
-        .post(
-            "/i/{slug}/access",
-            In(Action::ManageAccess),
-            initiative::invite,
-        )
+        .get("/i/{slug}/audit", In(Action::ReadAudit), audit::audit)
+        .get("/i/{slug}/access", In(Action::ManageAccess), access::access)
+        .post("/i/{slug}/access", In(Action::ManageAccess), access::invite)
         .post(
             "/i/{slug}/access/revoke",
             In(Action::ManageAccess),
-            initiative::revoke,
+            access::revoke,
         )
         .post(
             "/i/{slug}/invitations/{id}/withdraw",
             In(Action::ManageAccess),
-            initiative::withdraw_invitation,
+            access::withdraw_invitation,
         )
         .get("/i/{slug}/hsds.json", In(Action::Read), initiative::hsds)
         .get("/p/{slug}", Public, portal::redirect_slash)

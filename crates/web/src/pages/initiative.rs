@@ -1,24 +1,23 @@
-//! The initiative's own pages: dashboard, home, "who is at the table", audit log,
-//! access, and the network and initiative forms.
+//! The initiative's own pages: dashboard, home, "who is at the table", the
+//! initiative's form, and the form shared by networks and initiatives.
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 
-use domain::access::{Action, Grants, Role};
+use domain::access::{Action, Grants};
 use domain::partnership::{Body, Fact, Initiative, Network, Sector, Stage, StageReached, Table};
 use domain::resource::{Record, Resource};
 use domain::validation::{FieldErrors, FieldMap};
 use store::StoreError;
 use store::accounts::User;
-use store::audit::{Entry, Filter};
 use store::records::ListOptions;
 
 use super::{Chrome, PageQuery, Pager, Pages, Submitted, render, render_status};
 use crate::AppState;
-use crate::access::{Audit, Authorized, ManageAccess, Read, Write};
+use crate::access::{Authorized, Read, Write};
 use crate::error::{AppError, PageResult};
 use crate::kinds::{FieldDef, RefNames, Widget, form_fields};
 use crate::pages::records::FormPage;
@@ -49,72 +48,13 @@ pub async fn dashboard(
     })
 }
 
-fn admin_only(ctx: &Ctx) -> Result<User, AppError> {
+pub(super) fn admin_only(ctx: &Ctx) -> Result<User, AppError> {
     let u = ctx.user()?;
     if u.is_admin {
         Ok(u.clone())
     } else {
         Err(AppError::Forbidden)
     }
-}
-
-#[derive(Template)]
-#[template(path = "networks.html")]
-struct NetworksPage {
-    c: Chrome,
-    networks: Vec<(Record<Network>, Vec<Record<Initiative>>)>,
-    pages: Pages,
-}
-
-/// Networks and their initiatives: all for an admin; a user sees the networks
-/// of the initiatives they can see. Paged: nothing is cut off silently.
-pub async fn networks(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<PageQuery>,
-) -> PageResult {
-    let user = ctx.user()?.clone();
-    let pager = Pager::new(q.page, 50);
-    let (nets, total) = s.store.visible_networks(&user, pager.options()).await?;
-    let ids: Vec<i64> = nets.iter().map(|n| n.id).collect();
-    let initiatives = s.store.initiatives_of_networks(&user, &ids).await?;
-    let networks = nets
-        .into_iter()
-        .map(|n| {
-            let members: Vec<_> = initiatives
-                .iter()
-                .filter(|i| i.data.network_id == Some(n.id))
-                .cloned()
-                .collect();
-            (n, members)
-        })
-        .collect();
-    let c = Chrome::new(&ctx, ctx.tr.t("networks-title"));
-    render(&NetworksPage {
-        pages: pager.links(&c, "/networks", total),
-        c,
-        networks,
-    })
-}
-
-fn network_fields() -> Vec<FieldDef> {
-    vec![
-        FieldDef {
-            name: "name",
-            widget: Widget::Text,
-            required: true,
-        },
-        FieldDef {
-            name: "slug",
-            widget: Widget::Text,
-            required: true,
-        },
-        FieldDef {
-            name: "description",
-            widget: Widget::TextArea,
-            required: false,
-        },
-    ]
 }
 
 fn initiative_fields() -> Vec<FieldDef> {
@@ -157,7 +97,7 @@ fn initiative_fields() -> Vec<FieldDef> {
     ]
 }
 
-async fn network_names(s: &AppState) -> Result<RefNames, AppError> {
+pub(super) async fn network_names(s: &AppState) -> Result<RefNames, AppError> {
     let mut refs = RefNames::default();
     let nets = s
         .store
@@ -177,7 +117,7 @@ async fn network_names(s: &AppState) -> Result<RefNames, AppError> {
 }
 
 /// How a record outside any initiative's registry pages is created.
-trait GlobalKind: Resource {
+pub(super) trait GlobalKind: Resource {
     async fn create(
         store: &store::Store,
         user: &User,
@@ -207,17 +147,17 @@ impl GlobalKind for Initiative {
 
 /// The form of a network or an initiative (records outside any initiative's
 /// registry pages): where it posts, where "cancel" goes, and its fields.
-struct GlobalForm {
-    c: Chrome,
-    heading: String,
-    action: String,
-    cancel: String,
-    defs: Vec<FieldDef>,
-    refs: RefNames,
+pub(super) struct GlobalForm {
+    pub(super) c: Chrome,
+    pub(super) heading: String,
+    pub(super) action: String,
+    pub(super) cancel: String,
+    pub(super) defs: Vec<FieldDef>,
+    pub(super) refs: RefNames,
 }
 
 impl GlobalForm {
-    fn show(
+    pub(super) fn show(
         self,
         values: &FieldMap,
         errors: &FieldErrors,
@@ -251,7 +191,7 @@ impl GlobalForm {
     /// Save the submitted values: a new record, or an edit of `id` based on the
     /// submitted version. Invalid input shows the form again (422); a stale edit
     /// shows it with the saved values beside what was typed (409).
-    async fn save<T: GlobalKind>(
+    pub(super) async fn save<T: GlobalKind>(
         self,
         s: &AppState,
         user: &User,
@@ -308,28 +248,6 @@ impl GlobalForm {
     }
 }
 
-fn network_form(ctx: &Ctx, id: Option<i64>) -> GlobalForm {
-    let c = Chrome::new(ctx, "").crumb("/networks", ctx.tr.t("networks-title"));
-    let (heading, action) = match id {
-        Some(id) => (
-            c.t1("form-edit", "kind", &c.t("kind-one-network")),
-            format!("/networks/{id}"),
-        ),
-        None => (
-            c.t1("form-new", "kind", &c.t("kind-one-network")),
-            "/networks".into(),
-        ),
-    };
-    GlobalForm {
-        c,
-        heading,
-        action,
-        cancel: "/networks".into(),
-        defs: network_fields(),
-        refs: RefNames::default(),
-    }
-}
-
 async fn initiative_form(
     s: &AppState,
     ctx: &Ctx,
@@ -369,172 +287,6 @@ async fn initiative_form(
             }
         }
     })
-}
-
-pub async fn new_network(ctx: Ctx) -> PageResult {
-    admin_only(&ctx)?;
-    network_form(&ctx, None).show(
-        &FieldMap::new(),
-        &FieldErrors::default(),
-        None,
-        vec![],
-        StatusCode::OK,
-    )
-}
-
-pub async fn create_network(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> PageResult {
-    let sub = Submitted::from_pairs(pairs);
-    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    admin_only(&ctx)?;
-    match network_form(&ctx, None)
-        .save::<Network>(&s, &user, &sub, None)
-        .await
-    {
-        Ok(_) => Ok(Redirect::to("/networks").into_response()),
-        Err(page) => page,
-    }
-}
-
-pub async fn edit_network(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
-    admin_only(&ctx)?;
-    let n = s.store.get::<Network>(None, id).await?;
-    network_form(&ctx, Some(id)).show(
-        &n.data.to_fields(),
-        &FieldErrors::default(),
-        Some(n.version),
-        vec![],
-        StatusCode::OK,
-    )
-}
-
-pub async fn update_network(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> PageResult {
-    let sub = Submitted::from_pairs(pairs);
-    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    admin_only(&ctx)?;
-    match network_form(&ctx, Some(id))
-        .save::<Network>(&s, &user, &sub, Some(id))
-        .await
-    {
-        Ok(_) => Ok(Redirect::to("/networks").into_response()),
-        Err(page) => page,
-    }
-}
-
-#[derive(Template)]
-#[template(path = "leads.html")]
-struct LeadsPage {
-    c: Chrome,
-    heading: String,
-    network: String,
-    base: String,
-    leads: Vec<User>,
-    error: String,
-}
-
-async fn leads_page(
-    s: &AppState,
-    ctx: &Ctx,
-    id: i64,
-    error: String,
-    status: StatusCode,
-) -> PageResult {
-    let n = s.store.get::<Network>(None, id).await?;
-    let leads = s.store.network_leads(id).await?;
-    let c = Chrome::new(ctx, "").crumb("/networks", ctx.tr.t("networks-title"));
-    let heading = c.t1("leads-heading", "name", &n.data.name);
-    let c = Chrome {
-        title: heading.clone(),
-        ..c
-    };
-    render_status(
-        status,
-        &LeadsPage {
-            c,
-            heading,
-            network: n.data.name,
-            base: format!("/networks/{id}/leads"),
-            leads,
-            error,
-        },
-    )
-}
-
-/// The leads of a network (admins): who reads all its initiatives.
-pub async fn network_leads(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
-    admin_only(&ctx)?;
-    leads_page(&s, &ctx, id, String::new(), StatusCode::OK).await
-}
-
-/// Make an existing account a lead of the network (admins).
-pub async fn grant_network_lead(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> PageResult {
-    let sub = Submitted::from_pairs(pairs);
-    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    admin_only(&ctx)?;
-    let email = sub.fields.get("email").cloned().unwrap_or_default();
-    s.store.get::<Network>(None, id).await?;
-    match s.store.user_by_email(&email).await? {
-        Some(lead) => {
-            s.store
-                .grant_network_lead_by(Some(user.id), lead.id, id)
-                .await?;
-            Ok(Redirect::to(&format!("/networks/{id}/leads")).into_response())
-        }
-        None => {
-            let msg = ctx.tr.t("leads-no-account");
-            leads_page(&s, &ctx, id, msg, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-    }
-}
-
-/// Take the lead role from an account (admins).
-pub async fn revoke_network_lead(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> PageResult {
-    let sub = Submitted::from_pairs(pairs);
-    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    admin_only(&ctx)?;
-    let target: i64 = sub
-        .fields
-        .get("user_id")
-        .and_then(|v| v.parse().ok())
-        .ok_or(AppError::BadRequest("user_id is required".into()))?;
-    s.store
-        .revoke_network_lead(Some(user.id), target, id)
-        .await?;
-    Ok(Redirect::to(&format!("/networks/{id}/leads")).into_response())
-}
-
-/// Archive a network (admins). Nothing is deleted.
-pub async fn archive_network(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> PageResult {
-    let sub = Submitted::from_pairs(pairs);
-    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    admin_only(&ctx)?;
-    s.store
-        .set_archived::<Network>(Some(user.id), None, id, sub.version, true)
-        .await?;
-    Ok(Redirect::to("/networks").into_response())
 }
 
 /// Archive an initiative (admins). Nothing is deleted.
@@ -752,165 +504,6 @@ pub async fn at_the_table(State(s): State<AppState>, auth: Authorized<Read>) -> 
         .map(|s| (*s, c.t(&format!("sector-{}", s.as_str()))))
         .collect();
     render(&TablePage { c, bodies, sectors })
-}
-
-#[derive(Template)]
-#[template(path = "audit.html")]
-struct AuditPage {
-    c: Chrome,
-    entries: Vec<Entry>,
-    page: u64,
-    more: bool,
-}
-
-pub async fn audit(
-    State(s): State<AppState>,
-    auth: Authorized<Audit>,
-    Query(q): Query<PageQuery>,
-) -> PageResult {
-    let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
-    let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
-    let per = 50;
-    let mut entries = auth
-        .registry(&s.store)
-        .audit(Filter {
-            limit: per + 1,
-            offset: (page - 1) * per,
-            ..Default::default()
-        })
-        .await?;
-    let more = entries.len() as u64 > per;
-    entries.truncate(per as usize);
-    let c = Chrome::new(ctx, ctx.tr.t("audit-title")).in_initiative(i, g, "audit");
-    render(&AuditPage {
-        c,
-        entries,
-        page,
-        more,
-    })
-}
-
-#[derive(Template)]
-#[template(path = "access.html")]
-struct AccessPage {
-    c: Chrome,
-    users: Vec<(User, Vec<Role>)>,
-    invitations: Vec<store::accounts::Invitation>,
-    roles: Vec<(String, String)>,
-    link: Option<String>,
-    error: String,
-}
-
-async fn access_page(
-    s: &AppState,
-    auth: &Authorized<ManageAccess>,
-    link: Option<String>,
-    error: String,
-    status: StatusCode,
-) -> PageResult {
-    let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
-    let (users, invitations) = auth.registry(&s.store).access_list().await?;
-    let c = Chrome::new(ctx, ctx.tr.t("access-title")).in_initiative(i, g, "access");
-    let roles = Role::ALL
-        .iter()
-        .map(|r| (r.as_str().to_string(), c.t(&format!("role-{}", r.as_str()))))
-        .collect();
-    render_status(
-        status,
-        &AccessPage {
-            c,
-            users,
-            invitations,
-            roles,
-            link,
-            error,
-        },
-    )
-}
-
-pub async fn access(State(s): State<AppState>, auth: Authorized<ManageAccess>) -> PageResult {
-    access_page(&s, &auth, None, String::new(), StatusCode::OK).await
-}
-
-/// Invite someone by link with a role. Backbone sends no email: the coordinator
-/// passes the link on.
-pub async fn invite(
-    State(s): State<AppState>,
-    auth: Authorized<ManageAccess>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> PageResult {
-    let sub = Submitted::from_pairs(pairs);
-    let (ctx, i) = (&auth.ctx, auth.initiative());
-    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    let role = sub.fields.get("role").and_then(|r| Role::parse(r));
-    let email = sub.fields.get("email").cloned().unwrap_or_default();
-    let Some(role) = role else {
-        let msg = ctx
-            .tr
-            .t1("error-unknown_choice", "field", &ctx.tr.t("field-role"));
-        return access_page(&s, &auth, None, msg, StatusCode::UNPROCESSABLE_ENTITY).await;
-    };
-    match s
-        .store
-        .create_invitation(Some(user.id), &email, Some(i.id), Some(role), false)
-        .await
-    {
-        Ok(secret) => {
-            access_page(
-                &s,
-                &auth,
-                Some(format!("/invite/{secret}")),
-                String::new(),
-                StatusCode::OK,
-            )
-            .await
-        }
-        Err(StoreError::Invalid(e)) => {
-            let msg = crate::kinds::errors_text(&ctx.tr, &e);
-            access_page(&s, &auth, None, msg, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-pub async fn revoke(
-    State(s): State<AppState>,
-    auth: Authorized<ManageAccess>,
-    Path(slug): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> PageResult {
-    let sub = Submitted::from_pairs(pairs);
-    let i = auth.initiative();
-    let user = auth.ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    let role = sub
-        .fields
-        .get("role")
-        .and_then(|r| Role::parse(r))
-        .ok_or(AppError::BadRequest("unknown role".into()))?;
-    let target: i64 = sub
-        .fields
-        .get("user_id")
-        .and_then(|v| v.parse().ok())
-        .ok_or(AppError::BadRequest("user_id is required".into()))?;
-    s.store
-        .revoke_role(Some(user.id), target, i.id, role)
-        .await?;
-    Ok(Redirect::to(&format!("/i/{slug}/access")).into_response())
-}
-
-/// Withdraw an open invitation.
-pub async fn withdraw_invitation(
-    State(s): State<AppState>,
-    auth: Authorized<ManageAccess>,
-    Path((slug, id)): Path<(String, i64)>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> PageResult {
-    let sub = Submitted::from_pairs(pairs);
-    let i = auth.initiative();
-    let user = auth.ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    let _ = (user, i);
-    auth.registry(&s.store).withdraw_invitation(id).await?;
-    Ok(Redirect::to(&format!("/i/{slug}/access")).into_response())
 }
 
 /// The services directory as Open Referral HSDS 3.0 JSON.

@@ -1,8 +1,11 @@
 //! HTML pages. Server-rendered, usable without JavaScript, translated.
 
+pub mod access;
 pub mod account;
+pub mod audit;
 pub mod auth;
 pub mod initiative;
+pub mod networks;
 pub mod portal;
 pub mod records;
 

@@ -1,0 +1,138 @@
+//! Who has access to an initiative: accounts and roles, invitations by link.
+
+use askama::Template;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+
+use domain::access::Role;
+use store::StoreError;
+use store::accounts::User;
+
+use super::{Chrome, Submitted, render_status};
+use crate::AppState;
+use crate::access::{Authorized, ManageAccess};
+use crate::error::{AppError, PageResult};
+
+#[derive(Template)]
+#[template(path = "access.html")]
+struct AccessPage {
+    c: Chrome,
+    users: Vec<(User, Vec<Role>)>,
+    invitations: Vec<store::accounts::Invitation>,
+    roles: Vec<(String, String)>,
+    link: Option<String>,
+    error: String,
+}
+
+async fn access_page(
+    s: &AppState,
+    auth: &Authorized<ManageAccess>,
+    link: Option<String>,
+    error: String,
+    status: StatusCode,
+) -> PageResult {
+    let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
+    let (users, invitations) = auth.registry(&s.store).access_list().await?;
+    let c = Chrome::new(ctx, ctx.tr.t("access-title")).in_initiative(i, g, "access");
+    let roles = Role::ALL
+        .iter()
+        .map(|r| (r.as_str().to_string(), c.t(&format!("role-{}", r.as_str()))))
+        .collect();
+    render_status(
+        status,
+        &AccessPage {
+            c,
+            users,
+            invitations,
+            roles,
+            link,
+            error,
+        },
+    )
+}
+
+pub async fn access(State(s): State<AppState>, auth: Authorized<ManageAccess>) -> PageResult {
+    access_page(&s, &auth, None, String::new(), StatusCode::OK).await
+}
+
+/// Invite someone by link with a role. Backbone sends no email: the coordinator
+/// passes the link on.
+pub async fn invite(
+    State(s): State<AppState>,
+    auth: Authorized<ManageAccess>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    let (ctx, i) = (&auth.ctx, auth.initiative());
+    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
+    let role = sub.fields.get("role").and_then(|r| Role::parse(r));
+    let email = sub.fields.get("email").cloned().unwrap_or_default();
+    let Some(role) = role else {
+        let msg = ctx
+            .tr
+            .t1("error-unknown_choice", "field", &ctx.tr.t("field-role"));
+        return access_page(&s, &auth, None, msg, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    match s
+        .store
+        .create_invitation(Some(user.id), &email, Some(i.id), Some(role), false)
+        .await
+    {
+        Ok(secret) => {
+            access_page(
+                &s,
+                &auth,
+                Some(format!("/invite/{secret}")),
+                String::new(),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(StoreError::Invalid(e)) => {
+            let msg = crate::kinds::errors_text(&ctx.tr, &e);
+            access_page(&s, &auth, None, msg, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn revoke(
+    State(s): State<AppState>,
+    auth: Authorized<ManageAccess>,
+    Path(slug): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    let i = auth.initiative();
+    let user = auth.ctx.check_csrf(sub.csrf.as_deref())?.clone();
+    let role = sub
+        .fields
+        .get("role")
+        .and_then(|r| Role::parse(r))
+        .ok_or(AppError::BadRequest("unknown role".into()))?;
+    let target: i64 = sub
+        .fields
+        .get("user_id")
+        .and_then(|v| v.parse().ok())
+        .ok_or(AppError::BadRequest("user_id is required".into()))?;
+    s.store
+        .revoke_role(Some(user.id), target, i.id, role)
+        .await?;
+    Ok(Redirect::to(&format!("/i/{slug}/access")).into_response())
+}
+
+/// Withdraw an open invitation.
+pub async fn withdraw_invitation(
+    State(s): State<AppState>,
+    auth: Authorized<ManageAccess>,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    let i = auth.initiative();
+    let user = auth.ctx.check_csrf(sub.csrf.as_deref())?.clone();
+    let _ = (user, i);
+    auth.registry(&s.store).withdraw_invitation(id).await?;
+    Ok(Redirect::to(&format!("/i/{slug}/access")).into_response())
+}

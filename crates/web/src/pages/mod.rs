@@ -224,39 +224,6 @@ pub fn render_status<T: Template>(status: StatusCode, t: &T) -> PageResult {
     }
 }
 
-/// Load an initiative the signed-in user may act on. An initiative they hold no
-/// role in is "not found": its existence is not revealed.
-pub async fn open(
-    store: &Store,
-    ctx: &Ctx,
-    slug: &str,
-    action: Action,
-) -> Result<(User, Record<Initiative>, Grants), AppError> {
-    let (user, view) = open_view(store, ctx, slug, action).await?;
-    Ok((user, view.initiative, view.grants))
-}
-
-/// [`open`], keeping the initiative's generation (for cached page parts).
-pub async fn open_view(
-    store: &Store,
-    ctx: &Ctx,
-    slug: &str,
-    action: Action,
-) -> Result<(User, InitiativeView), AppError> {
-    let user = ctx.user()?.clone();
-    let view = match &ctx.initiative {
-        Some(v) if v.initiative.data.slug == slug => v.clone(),
-        _ => store.initiative_view(slug, Some(&user)).await?,
-    };
-    if !view.grants.can_see() {
-        return Err(AppError::NotFound);
-    }
-    if !view.grants.allows(action) {
-        return Err(AppError::Forbidden);
-    }
-    Ok((user, view))
-}
-
 #[derive(Template)]
 #[template(path = "page.html")]
 pub struct Page {

@@ -18,9 +18,6 @@ use axum::response::{Html, IntoResponse, Response};
 use domain::access::{Action, Grants};
 use domain::partnership::Initiative;
 use domain::resource::Record;
-use store::Store;
-use store::accounts::User;
-use store::partnership::InitiativeView;
 
 use crate::error::{AppError, PageError, PageResult};
 use crate::i18n::{LANGUAGES, Tr};

@@ -207,6 +207,16 @@ impl Store {
         read_record::<Initiative>(&row)
     }
 
+    /// Archived initiatives, most recently archived first (for admins to restore).
+    pub async fn archived_initiatives(&self) -> Result<Vec<Record<Initiative>>> {
+        let mut q = select::<Initiative>();
+        q.and_where(Expr::col(a("archived_at")).is_not_null())
+            .order_by(a("archived_at"), Order::Desc)
+            .limit(200);
+        let rows = self.db.query_all(&q).await?;
+        rows.iter().map(read_record::<Initiative>).collect()
+    }
+
     /// An archived initiative by its slug (to restore it).
     pub async fn archived_initiative_by_slug(&self, slug: &str) -> Result<Record<Initiative>> {
         let mut q = select::<Initiative>();

@@ -288,3 +288,6 @@ archive-what = While it is archived it leaves the lists, the table and the publi
 archive-referrers = { $count } × { $kind } refer to it.
 archive-referrers-keep = They keep their link and can still be saved; where they show it, it no longer appears while it is archived.
 restore-what = It comes back into the lists, the table and, if it is public, the portal. It is checked again first: if a live record now holds the same unique value, or it refers to something archived since, restoring is refused with the reason.
+dashboard-archived = Archived initiatives
+archive-network-what = Its initiatives stay as they are and keep their place in the network; its leads keep reading them. The network leaves the list of networks for everyone but admins, and no initiative can newly join it. Nothing is deleted: an admin can restore it. Its initiatives:
+archive-initiative-what = Everyone but admins loses sight of it at once: its coordinators, members and network lead, and its public portal goes offline. Nothing is deleted: an admin can restore it from the dashboard.

@@ -288,3 +288,6 @@ archive-what = Mientras esté archivado sale de las listas, de la mesa y del por
 archive-referrers = { $count } × { $kind } se refieren a él.
 archive-referrers-keep = Conservan su vínculo y se pueden seguir guardando; donde lo muestran, deja de aparecer mientras esté archivado.
 restore-what = Vuelve a las listas, a la mesa y, si es público, al portal. Antes se comprueba de nuevo: si un registro vigente tiene ahora el mismo valor único, o se refiere a algo archivado entretanto, la restauración se rechaza indicando el motivo.
+dashboard-archived = Iniciativas archivadas
+archive-network-what = Sus iniciativas siguen como están y conservan su lugar en la red; sus responsables siguen leyéndolas. La red sale de la lista de redes para todos menos los administradores, y ninguna iniciativa puede unirse a ella. No se borra nada: un administrador puede restaurarla. Sus iniciativas:
+archive-initiative-what = Todos menos los administradores dejan de verla al instante: sus coordinadores, miembros y responsable de red, y su portal público deja de estar disponible. No se borra nada: un administrador puede restaurarla desde el panel.

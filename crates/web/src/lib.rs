@@ -109,6 +109,22 @@ fn all_routes() -> routes::Routes {
             Admin,
             networks::revoke_network_lead,
         )
+        .get(
+            "/networks/{id}/archive",
+            Admin,
+            networks::confirm_archive_network,
+        )
+        .post("/networks/{id}/restore", Admin, networks::restore_network)
+        .post(
+            "/initiatives/{slug}/restore",
+            Admin,
+            initiative::restore_initiative,
+        )
+        .get(
+            "/i/{slug}/archive",
+            In(Action::Archive),
+            initiative::confirm_archive_initiative,
+        )
         .post("/initiatives", Admin, initiative::create_initiative)
         .get("/initiatives/new", Admin, initiative::new_initiative)
         .get("/i/{slug}", In(Action::Read), initiative::home)

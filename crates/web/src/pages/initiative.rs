@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 
@@ -28,6 +28,7 @@ use crate::session::Ctx;
 struct Dashboard {
     c: Chrome,
     initiatives: Vec<Record<Initiative>>,
+    archived: Vec<Record<Initiative>>,
     pages: Pages,
 }
 
@@ -40,11 +41,18 @@ pub async fn dashboard(
     let user = ctx.user()?.clone();
     let pager = Pager::new(q.page, 100);
     let (initiatives, total) = s.store.visible_initiatives(&user, pager.options()).await?;
+    // Admins restore archived initiatives from here.
+    let archived = if user.is_admin {
+        s.store.archived_initiatives().await?
+    } else {
+        vec![]
+    };
     let c = Chrome::new(&ctx, ctx.tr.t("dashboard-title"));
     render(&Dashboard {
         pages: pager.links(&c, "/", total),
         c,
         initiatives,
+        archived,
     })
 }
 
@@ -287,6 +295,50 @@ async fn initiative_form(
             }
         }
     })
+}
+
+/// What archiving an initiative does, before an admin confirms it.
+pub async fn confirm_archive_initiative(auth: Authorized<Read>) -> PageResult {
+    crate::access::check_write::<Initiative>(
+        auth.grants(),
+        Action::Archive,
+        None,
+        &FieldMap::new(),
+    )?;
+    let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
+    let c = Chrome::new(ctx, "").in_initiative(i, g, "home");
+    let heading = c.t1("archive-heading", "name", &i.data.name);
+    let c = Chrome {
+        title: heading.clone(),
+        ..c
+    };
+    render(&super::records::ConfirmArchive {
+        what: c.t("archive-initiative-what"),
+        c,
+        heading,
+        archiving: true,
+        consequences: vec![],
+        action: format!("/i/{}/archive", i.data.slug),
+        cancel: format!("/i/{}", i.data.slug),
+        version: i.version,
+    })
+}
+
+/// Restore an archived initiative (admins; nobody else can see it).
+pub async fn restore_initiative(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
+    admin_only(&ctx)?;
+    let i = s.store.archived_initiative_by_slug(&slug).await?;
+    s.store
+        .set_archived::<Initiative>(Some(user.id), None, i.id, sub.version, false)
+        .await?;
+    Ok(Redirect::to(&format!("/i/{slug}")).into_response())
 }
 
 /// Archive an initiative (admins). Nothing is deleted.

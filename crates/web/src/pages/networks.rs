@@ -35,7 +35,12 @@ pub async fn networks(
 ) -> PageResult {
     let user = ctx.user()?.clone();
     let pager = Pager::new(q.page, 50);
-    let (nets, total) = s.store.visible_networks(&user, pager.options()).await?;
+    // Admins see archived networks too, to restore them.
+    let opts = store::records::ListOptions {
+        include_archived: user.is_admin,
+        ..pager.options()
+    };
+    let (nets, total) = s.store.visible_networks(&user, opts).await?;
     let ids: Vec<i64> = nets.iter().map(|n| n.id).collect();
     let initiatives = s.store.initiatives_of_networks(&user, &ids).await?;
     let networks = nets
@@ -261,6 +266,50 @@ pub async fn archive_network(
     admin_only(&ctx)?;
     s.store
         .set_archived::<Network>(Some(user.id), None, id, sub.version, true)
+        .await?;
+    Ok(Redirect::to("/networks").into_response())
+}
+
+/// What archiving a network does, before an admin confirms it.
+pub async fn confirm_archive_network(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let admin = admin_only(&ctx)?;
+    let n = s.store.get::<Network>(None, id).await?;
+    let members = s.store.initiatives_of_networks(&admin, &[id]).await?;
+    let c = Chrome::new(&ctx, "").crumb("/networks", ctx.tr.t("networks-title"));
+    let heading = c.t1("archive-heading", "name", &n.data.name);
+    let consequences = members.iter().map(|i| i.data.name.clone()).collect();
+    let c = Chrome {
+        title: heading.clone(),
+        ..c
+    };
+    render(&super::records::ConfirmArchive {
+        what: c.t("archive-network-what"),
+        c,
+        heading,
+        archiving: true,
+        consequences,
+        action: format!("/networks/{id}/archive"),
+        cancel: "/networks".into(),
+        version: n.version,
+    })
+}
+
+/// Restore an archived network (admins).
+pub async fn restore_network(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
+    admin_only(&ctx)?;
+    s.store
+        .set_archived::<Network>(Some(user.id), None, id, sub.version, false)
         .await?;
     Ok(Redirect::to("/networks").into_response())
 }

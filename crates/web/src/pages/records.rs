@@ -527,17 +527,19 @@ async fn erase<T: Kind>(
     Ok(Redirect::to(&format!("/i/{slug}/{}/{id}", T::PATH)).into_response())
 }
 
+/// "Archive X?" / "Restore X?": what will happen, then the button.
 #[derive(Template)]
 #[template(path = "confirm_archive.html")]
-struct ConfirmArchive {
-    c: Chrome,
-    heading: String,
-    archiving: bool,
+pub struct ConfirmArchive {
+    pub c: Chrome,
+    pub heading: String,
+    pub archiving: bool,
+    pub what: String,
     /// What refers to the record, in words.
-    consequences: Vec<String>,
-    action: String,
-    cancel: String,
-    version: i64,
+    pub consequences: Vec<String>,
+    pub action: String,
+    pub cancel: String,
+    pub version: i64,
 }
 
 /// What archiving a record touches, before anyone confirms it.
@@ -608,6 +610,11 @@ async fn confirm<T: Kind>(
         ..c
     };
     render(&ConfirmArchive {
+        what: c.t(if archiving {
+            "archive-what"
+        } else {
+            "restore-what"
+        }),
         c,
         heading,
         archiving,

@@ -145,6 +145,14 @@ async fn archived_initiatives_can_be_restored(e: Engine) {
     let app = TestApp::new(e).await;
     let admin = app.user("admin@example.org", true, &[]).await;
     let c = coordinator(&app).await;
+    // Archiving asks first and says who loses sight of it.
+    let page = app.get("/i/kiryat-malachi/archive", Some(&admin)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("portal goes offline"), "{}", page.body);
+    assert_eq!(
+        app.get("/i/kiryat-malachi/archive", Some(&c)).await.status,
+        StatusCode::FORBIDDEN
+    );
     let r = app
         .api(
             Method::POST,

@@ -363,6 +363,7 @@ async fn update<T: Kind>(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct ArchiveBody {
     version: Option<i64>,
 }

@@ -191,6 +191,8 @@ pub fn run_all(root: &Path) -> Result<(), String> {
         cargo.args(["build", "-p", "backbone"]),
     )?;
     let bin = root.join("target/debug/backbone");
+    let work = root.join("target/schemathesis");
+    std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
     let mut failures = vec![];
     for engine in ["sqlite", "postgres"] {
         let url = fresh_database(root, engine)?;

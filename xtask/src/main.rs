@@ -2,11 +2,17 @@
 //!
 //! - `cargo xtask test`: every test — formatting, lints, unit and integration
 //!   tests on SQLite and PostgreSQL, and the browser tests in real Chromium on both
-//!   engines. `--no-browser` skips the browser tests; `--no-lint` skips fmt/clippy.
+//!   engines, and Schemathesis against the OpenAPI document on both engines.
+//!   `--no-browser` skips the browser tests; `--no-lint` skips fmt/clippy;
+//!   `--no-schemathesis` skips Schemathesis (also skipped, loudly, where Python is
+//!   missing, unless `BACKBONE_REQUIRE_SCHEMATHESIS=1`, as in CI).
+//! - `cargo xtask schemathesis`: the Schemathesis step alone.
 //! - `cargo xtask bench [ARGS]`: build the release binary and run `backbone bench`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+
+mod schemathesis;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -36,6 +42,7 @@ fn cargo() -> Command {
 fn test(args: &[String]) -> Result<(), String> {
     let lint = !args.iter().any(|a| a == "--no-lint");
     let browser = !args.iter().any(|a| a == "--no-browser");
+    let fuzz = !args.iter().any(|a| a == "--no-schemathesis");
     if lint {
         run("format", cargo().args(["fmt", "--all", "--", "--check"]))?;
         run(
@@ -73,6 +80,11 @@ fn test(args: &[String]) -> Result<(), String> {
             run(&format!("browser tests on {engine}"), &mut t)?;
         }
     }
+    if fuzz {
+        schemathesis::run_all(&root())?;
+    } else {
+        eprintln!("\n== Schemathesis: skipped (--no-schemathesis)");
+    }
     eprintln!("\nall tests passed");
     Ok(())
 }
@@ -92,7 +104,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(&args[1..]),
         Some("bench") => bench(&args[1..]),
-        _ => Err("usage: cargo xtask test [--no-lint] [--no-browser] | cargo xtask bench [--connections N --seconds S]".into()),
+        Some("schemathesis") => schemathesis::run_all(&root()),
+        _ => Err("usage: cargo xtask test [--no-lint] [--no-browser] [--no-schemathesis] | cargo xtask bench [--connections N --seconds S]".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -24,7 +24,15 @@ macro_rules! choices {
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
             pub fn as_str(self) -> &'static str { match self { $($name::$variant => $code),+ } }
-            pub fn parse(s: &str) -> Option<Self> { match s { $($code => Some($name::$variant),)+ _ => None } }
+            /// The code, or the spelling the JSON API answers with (snake_case), so a
+            /// record read from the API can be sent back as it is.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($code => Some($name::$variant),)+
+                    _ if !s.contains(' ') => serde_json::from_value(serde_json::Value::String(s.into())).ok(),
+                    _ => None,
+                }
+            }
         }
     };
 }
@@ -762,6 +770,23 @@ pub fn table(seats: Vec<(Seat, Option<Sector>)>) -> Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A code is read back in the spelling the JSON API answers with, so a record
+    /// fetched with GET can be sent back with PUT as it is.
+    #[test]
+    fn choices_read_their_api_spelling() {
+        let api = serde_json::to_value(ServiceStatus::TemporarilyClosed).unwrap();
+        assert_eq!(api, "temporarily_closed");
+        assert_eq!(
+            ServiceStatus::parse(api.as_str().unwrap()),
+            Some(ServiceStatus::TemporarilyClosed)
+        );
+        assert_eq!(
+            ServiceStatus::parse("temporarily closed"),
+            Some(ServiceStatus::TemporarilyClosed)
+        );
+        assert_eq!(ServiceStatus::parse("closed"), None);
+    }
 
     fn map(pairs: &[(&str, &str)]) -> FieldMap {
         pairs

@@ -1,13 +1,13 @@
 //! Operations: health, Prometheus metrics, security headers.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
 
 use crate::AppState;
 
@@ -16,24 +16,48 @@ const BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
 ];
 
-#[derive(Default)]
-struct Series {
-    count: u64,
-    sum: f64,
-    buckets: [u64; BUCKETS.len()],
-}
-
-/// Request counters and latency histograms by route, method and status. Kept in
-/// the process: each server process exposes its own, as Prometheus expects.
-#[derive(Default)]
+/// Request counters and latency histograms by route, method and status, with the
+/// `metrics` crate and its Prometheus exporter. Kept in the process (each server
+/// process exposes its own, as Prometheus expects) and per application state, not
+/// in a global recorder, so two routers in one process (tests) count apart.
 pub struct Metrics {
-    /// route template → (method, status) → series. Keyed so that recording a
-    /// request allocates nothing once its series exists.
-    series: Mutex<HashMap<String, ByMethodStatus>>,
+    recorder: PrometheusRecorder,
+    handle: PrometheusHandle,
+    observed: AtomicU64,
 }
 
-/// Series of one route, by (method, status).
-type ByMethodStatus = HashMap<(&'static str, u16), Series>;
+impl Default for Metrics {
+    fn default() -> Self {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets(&BUCKETS)
+            .expect("latency buckets are valid")
+            .build_recorder();
+        metrics::with_local_recorder(&recorder, || {
+            metrics::describe_counter!(
+                "backbone_http_requests_total",
+                "HTTP requests by route, method and status."
+            );
+            metrics::describe_histogram!(
+                "backbone_http_request_duration_seconds",
+                "Time to answer, by route."
+            );
+            metrics::describe_gauge!(
+                "backbone_db_pool_connections",
+                "Database connections open in the pool."
+            );
+            metrics::describe_gauge!(
+                "backbone_db_pool_idle",
+                "Idle database connections in the pool."
+            );
+        });
+        let handle = recorder.handle();
+        Metrics {
+            recorder,
+            handle,
+            observed: AtomicU64::new(0),
+        }
+    }
+}
 
 /// The method as a static name (anything unusual counts as "OTHER").
 pub fn method_name(m: &axum::http::Method) -> &'static str {
@@ -52,97 +76,36 @@ pub fn method_name(m: &axum::http::Method) -> &'static str {
 
 impl Metrics {
     pub fn observe(&self, route: &str, method: &'static str, status: u16, seconds: f64) {
-        let mut map = self.series.lock().expect("metrics lock");
-        let by_route = match map.get_mut(route) {
-            Some(r) => r,
-            None => map.entry(route.to_string()).or_default(),
-        };
-        let s = by_route.entry((method, status)).or_default();
-        s.count += 1;
-        s.sum += seconds;
-        for (i, b) in BUCKETS.iter().enumerate() {
-            if seconds <= *b {
-                s.buckets[i] += 1;
-            }
+        metrics::with_local_recorder(&self.recorder, || {
+            metrics::counter!(
+                "backbone_http_requests_total",
+                "route" => route.to_string(),
+                "method" => method,
+                "status" => status.to_string()
+            )
+            .increment(1);
+            metrics::histogram!(
+                "backbone_http_request_duration_seconds",
+                "route" => route.to_string(),
+                "method" => method
+            )
+            .record(seconds);
+        });
+        // Histogram samples wait in buffers until rendered; fold them in now and
+        // then so a process nobody scrapes does not grow.
+        if self.observed.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+            self.handle.run_upkeep();
         }
     }
 
     pub fn render(&self, pool: (u32, usize)) -> String {
-        use std::fmt::Write;
-        let mut out = String::new();
-        let map = self.series.lock().expect("metrics lock");
-        let mut flat: Vec<(&str, &str, u16, &Series)> = map
-            .iter()
-            .flat_map(|(route, inner)| {
-                inner
-                    .iter()
-                    .map(move |((m, st), s)| (route.as_str(), *m, *st, s))
-            })
-            .collect();
-        flat.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
-        out.push_str(
-            "# HELP backbone_http_requests_total HTTP requests by route, method and status.\n",
-        );
-        out.push_str("# TYPE backbone_http_requests_total counter\n");
-        for (route, method, status, s) in &flat {
-            let _ = writeln!(
-                out,
-                "backbone_http_requests_total{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {}",
-                esc(route),
-                s.count
-            );
-        }
-        out.push_str("# HELP backbone_http_request_duration_seconds Time to answer, by route.\n");
-        out.push_str("# TYPE backbone_http_request_duration_seconds histogram\n");
-        let mut by_route: BTreeMap<(&str, &str), Series> = BTreeMap::new();
-        for (route, method, _, s) in &flat {
-            let t = by_route.entry((route, method)).or_default();
-            t.count += s.count;
-            t.sum += s.sum;
-            for i in 0..BUCKETS.len() {
-                t.buckets[i] += s.buckets[i];
-            }
-        }
-        for ((route, method), s) in by_route {
-            let labels = format!("route=\"{}\",method=\"{method}\"", esc(route));
-            for (i, b) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    "backbone_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}",
-                    s.buckets[i]
-                );
-            }
-            let _ = writeln!(
-                out,
-                "backbone_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-                s.count
-            );
-            let _ = writeln!(
-                out,
-                "backbone_http_request_duration_seconds_sum{{{labels}}} {}",
-                s.sum
-            );
-            let _ = writeln!(
-                out,
-                "backbone_http_request_duration_seconds_count{{{labels}}} {}",
-                s.count
-            );
-        }
         let (size, idle) = pool;
-        out.push_str(
-            "# HELP backbone_db_pool_connections Database connections open in the pool.\n",
-        );
-        out.push_str("# TYPE backbone_db_pool_connections gauge\n");
-        let _ = writeln!(out, "backbone_db_pool_connections {size}");
-        out.push_str("# HELP backbone_db_pool_idle Idle database connections in the pool.\n");
-        out.push_str("# TYPE backbone_db_pool_idle gauge\n");
-        let _ = writeln!(out, "backbone_db_pool_idle {idle}");
-        out
+        metrics::with_local_recorder(&self.recorder, || {
+            metrics::gauge!("backbone_db_pool_connections").set(size as f64);
+            metrics::gauge!("backbone_db_pool_idle").set(idle as f64);
+        });
+        self.handle.render()
     }
-}
-
-fn esc(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 /// Count and time every request under its route template (never the raw path,

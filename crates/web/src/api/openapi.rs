@@ -29,6 +29,49 @@ fn column_schema(ty: ColumnType, nullable: bool) -> Value {
     s
 }
 
+/// Single-line text as the server takes it: no control characters, not blank.
+const LINE: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$";
+/// Optional single-line text: no control characters.
+const OPT_LINE: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$";
+/// Multi-line text: line breaks and tabs, no other control characters.
+const MULTI: &str = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
+/// A URL slug (`domain::validation::is_slug`).
+pub const SLUG: &str = "^[a-z0-9]+(-[a-z0-9]+)*$";
+/// An org-id identifier (`domain::validation::is_org_identifier`).
+const ORG_ID: &str = "^[A-Z]{2}-[A-Z0-9]{2,12}-[A-Za-z0-9_./-]+$";
+/// An email address as `domain::validation::is_email` accepts it.
+const EMAIL: &str = "^[^@\\s\\u0000-\\u001f\\u007f-\\u009f]+@[^@.\\s\\u0000-\\u001f\\u007f-\\u009f]+(\\.[^@.\\s\\u0000-\\u001f\\u007f-\\u009f]+)+$";
+
+/// The limits `domain` enforces on a field, as JSON Schema keywords (the parsers
+/// are code, so this table mirrors them; the API tests and Schemathesis hold the
+/// two together).
+fn limits(field: &str, ty: ColumnType) -> Value {
+    match (field, ty) {
+        ("name" | "label" | "value" | "place" | "address" | "city", _) => {
+            json!({"minLength": 1, "maxLength": 200, "pattern": LINE})
+        }
+        ("country", _) => json!({"minLength": 1, "maxLength": 2, "pattern": "^[A-Za-z]{2}$"}),
+        ("slug", _) => json!({"minLength": 2, "maxLength": 60, "pattern": SLUG}),
+        ("languages", _) => json!({"maxLength": 100, "pattern": "^[a-z]{2}(,[a-z]{2})*$"}),
+        ("description" | "purpose", _) => json!({"maxLength": 5000, "pattern": MULTI}),
+        ("note", _) => json!({"maxLength": 1000, "pattern": MULTI}),
+        ("source", _) => json!({"maxLength": 500, "pattern": OPT_LINE}),
+        ("phone", _) => json!({"maxLength": 40, "pattern": "^[0-9 +()./-]*$"}),
+        ("postal_code", _) => json!({"maxLength": 20, "pattern": OPT_LINE}),
+        ("identifier", _) => json!({"maxLength": 100, "pattern": ORG_ID}),
+        ("website" | "url", _) => {
+            json!({"maxLength": 2000, "pattern": "^https?://[a-z0-9]+(\\.[a-z0-9]+)*(:[0-9]{1,4})?(/[A-Za-z0-9._~/-]*)?$"})
+        }
+        ("email", _) => json!({"maxLength": 254, "pattern": EMAIL}),
+        ("stipend_currency", _) => json!({"pattern": "^[A-Z]{3}$"}),
+        ("year", _) => json!({"minimum": 1800, "maximum": 2200}),
+        ("cadence_min_days" | "cadence_max_days", _) => json!({"minimum": 1, "maximum": 366}),
+        ("stipend_hourly_cents", _) => json!({"minimum": 0, "maximum": 100_000_000}),
+        (_, ColumnType::Int) => json!({"minimum": 1}),
+        _ => json!({"maxLength": 5000, "pattern": OPT_LINE}),
+    }
+}
+
 /// Schema of a kind's data, with the closed lists of codes as enums.
 fn data_schema<T: Resource>(widgets: &[(&'static str, Widget)]) -> (Value, Vec<&'static str>) {
     let mut props = Map::new();
@@ -36,12 +79,38 @@ fn data_schema<T: Resource>(widgets: &[(&'static str, Widget)]) -> (Value, Vec<&
     for c in T::columns() {
         let mut s = column_schema(c.ty, c.nullable);
         if let Some((_, Widget::Choice(codes, _))) = widgets.iter().find(|(n, _)| *n == c.name) {
-            s["enum"] = json!(codes());
+            // The codes, and their snake_case spelling the API answers with.
+            let mut all: Vec<String> = vec![];
+            for c in codes() {
+                for v in [c.to_string(), c.replace(' ', "_")] {
+                    if !all.contains(&v) {
+                        all.push(v);
+                    }
+                }
+            }
+            s["enum"] = json!(all);
+        } else if c.ty != ColumnType::Date {
+            for (k, v) in limits(c.name, c.ty).as_object().into_iter().flatten() {
+                s[k] = v.clone();
+            }
+            // An optional text may also be sent empty (the same as absent).
+            if c.ty == ColumnType::Text
+                && s.get("minLength").is_none()
+                && let Some(p) = s["pattern"].as_str()
+            {
+                s["pattern"] = json!(format!("^$|{p}"));
+            }
         }
         if let Some(t) = c.refers_to {
             s["description"] = json!(format!("id of a {t} record"));
         }
-        if !c.nullable {
+        // Required: what the server refuses to go without (text without a
+        // minimum length defaults to empty).
+        let defaulted = c.name == "status"; // a service is active unless told otherwise
+        if !c.nullable
+            && !defaulted
+            && (c.ty != ColumnType::Text || s.get("minLength").is_some() || s.get("enum").is_some())
+        {
             required.push(c.name);
         }
         props.insert(c.name.to_string(), s);
@@ -51,6 +120,15 @@ fn data_schema<T: Resource>(widgets: &[(&'static str, Widget)]) -> (Value, Vec<&
 
 fn record_schema(data: &Value, required: &[&str], scoped: bool) -> Value {
     let mut props = data["properties"].as_object().cloned().unwrap_or_default();
+    // Limits describe what the server accepts; records stored under older rules
+    // are still answered as they are.
+    for p in props.values_mut() {
+        if let Some(o) = p.as_object_mut() {
+            for k in ["pattern", "minLength", "maxLength", "minimum", "maximum"] {
+                o.remove(k);
+            }
+        }
+    }
     props.insert(
         "id".into(),
         json!({"type": "integer", "format": "int64", "readOnly": true}),
@@ -83,13 +161,36 @@ fn input_schema(name: &str, data: &Value, required: &[&str], update: bool) -> Va
     let mut props = data["properties"].as_object().cloned().unwrap_or_default();
     let mut req: Vec<&str> = required.to_vec();
     if update {
-        props.insert("version".into(), json!({"type": "integer", "format": "int64", "description": "The version this edit is based on."}));
+        props.insert("version".into(), json!({"type": "integer", "format": "int64", "minimum": 1, "description": "The version this edit is based on."}));
         req.push("version");
     }
     if name == "Membership" {
-        props.insert("stipend_rate".into(), json!({"type": "string", "description": "Hourly stipend as a decimal, e.g. \"25.50\" (alternative to stipend_hourly_cents)."}));
+        props.insert("stipend_rate".into(), json!({"type": "string", "pattern": "^[0-9]{1,12}(\\.[0-9]{1,2})?$", "description": "Hourly stipend as a decimal, e.g. \"25.50\" (alternative to stipend_hourly_cents)."}));
     }
-    json!({"type": "object", "properties": props, "required": req})
+    // What a GET returned may be sent back as is: these are ignored.
+    for (echo, ty) in [
+        ("id", json!({"type": "integer", "format": "int64"})),
+        (
+            "initiative_id",
+            json!({"type": "integer", "format": "int64"}),
+        ),
+        ("archived", json!({"type": "boolean"})),
+        (
+            "created_at",
+            json!({"type": "string", "format": "date-time"}),
+        ),
+        (
+            "updated_at",
+            json!({"type": "string", "format": "date-time"}),
+        ),
+    ] {
+        let mut ty = ty;
+        ty["readOnly"] = json!(true);
+        ty["description"] = json!("read-only: ignored when sent back");
+        props.insert(echo.into(), ty);
+    }
+    // Unknown properties are refused (422 naming them), never silently dropped.
+    json!({"type": "object", "properties": props, "required": req, "additionalProperties": false})
 }
 
 fn op(
@@ -101,11 +202,20 @@ fn op(
     errors: &[&str],
 ) -> Value {
     let mut responses = Map::new();
+    // Every operation may answer: 400 (a malformed query string, path or body),
+    // 401 (no valid token) and 404; those with a body also 413, 415 and 422.
+    let mut errors: Vec<&str> = errors.to_vec();
+    errors.extend(["400", "401", "404"]);
+    if body.is_some() {
+        errors.extend(["413", "415", "422"]);
+    }
+    errors.sort();
+    errors.dedup();
     responses.insert(
         ok.0.into(),
         json!({"description": "success", "content": {"application/json": {"schema": ok.1}}}),
     );
-    for e in errors {
+    for e in &errors {
         responses.insert(
             (*e).into(),
             json!({"$ref": format!("#/components/responses/E{e}")}),
@@ -115,6 +225,20 @@ fn op(
         json!({"summary": summary, "tags": [tag], "parameters": params, "responses": responses});
     if let Some(b) = body {
         o["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{b}")}}}});
+    }
+    o
+}
+
+/// Archive and restore take an optional body with the version they are based
+/// on (a stale one is a 409).
+fn archive_op(mut o: Value) -> Value {
+    o["requestBody"] = json!({"required": false, "content": {"application/json": {"schema": {
+        "type": "object",
+        "properties": {"version": {"type": "integer", "format": "int64", "minimum": 1, "nullable": true}},
+        "additionalProperties": false
+    }}}});
+    for e in ["413", "415", "422"] {
+        o["responses"][e] = json!({"$ref": format!("#/components/responses/E{e}")});
     }
     o
 }
@@ -131,14 +255,14 @@ fn reference(name: &str) -> Value {
 }
 
 fn p_slug() -> Value {
-    json!({"name": "slug", "in": "path", "required": true, "schema": {"type": "string"}})
+    json!({"name": "slug", "in": "path", "required": true, "schema": {"type": "string", "pattern": SLUG, "minLength": 2, "maxLength": 60}})
 }
 fn p_id() -> Value {
-    json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}})
+    json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64", "minimum": 1}})
 }
 fn p_paging() -> Vec<Value> {
     vec![
-        json!({"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}),
+        json!({"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000}}),
         json!({"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}),
         json!({"name": "archived", "in": "query", "schema": {"type": "boolean"}, "description": "include archived records"}),
     ]
@@ -183,7 +307,7 @@ impl Doc {
         }));
         for action in ["archive", "restore"] {
             self.paths.insert(format!("{base}/{{id}}/{action}"), json!({
-                "post": op(&format!("{action} a {}", T::KIND), T::PATH, json!([p_slug(), p_id()]), None, ("200", reference(name)), &["401", "403", "404", "409"]),
+                "post": archive_op(op(&format!("{action} a {}", T::KIND), T::PATH, json!([p_slug(), p_id()]), None, ("200", reference(name)), &["401", "403", "404", "409", "422"])),
             }));
         }
     }
@@ -209,7 +333,7 @@ pub fn build() -> Value {
         "put": op("Update a network (admin)", "networks", json!([p_id()]), Some("NetworkUpdate"), ("200", reference("Network")), &["400", "401", "403", "404", "409", "422"]),
     }));
     d.paths.insert("/api/v1/networks/{id}/archive".into(), json!({
-        "post": op("Archive a network (admin)", "networks", json!([p_id()]), None, ("200", reference("Network")), &["401", "403", "404", "409"]),
+        "post": archive_op(op("Archive a network (admin)", "networks", json!([p_id()]), None, ("200", reference("Network")), &["401", "403", "404", "409", "422"])),
     }));
     d.paths.insert("/api/v1/initiatives".into(), json!({
         "get": op("List the initiatives you can see", "initiatives", json!(lp.split_off(0)), None, ("200", list_of("Initiative")), &["401", "422"]),
@@ -220,7 +344,7 @@ pub fn build() -> Value {
         "put": op("Update an initiative", "initiatives", json!([p_slug()]), Some("InitiativeUpdate"), ("200", reference("Initiative")), &["400", "401", "403", "404", "409", "422"]),
     }));
     d.paths.insert("/api/v1/initiatives/{slug}/archive".into(), json!({
-        "post": op("Archive an initiative (admin)", "initiatives", json!([p_slug()]), None, ("200", reference("Initiative")), &["401", "403", "404", "409"]),
+        "post": archive_op(op("Archive an initiative (admin)", "initiatives", json!([p_slug()]), None, ("200", reference("Initiative")), &["401", "403", "404", "409", "422"])),
     }));
     let any = json!({"type": "object"});
     d.paths.insert("/api/v1/initiatives/{slug}/table".into(), json!({
@@ -228,9 +352,9 @@ pub fn build() -> Value {
     }));
     d.paths.insert("/api/v1/initiatives/{slug}/audit".into(), json!({
         "get": op("The audit log of an initiative, newest first (coordinators)", "initiatives", json!([p_slug(),
-            {"name": "kind", "in": "query", "schema": {"type": "string"}},
-            {"name": "record_id", "in": "query", "schema": {"type": "integer"}},
-            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+            {"name": "kind", "in": "query", "schema": {"type": "string", "pattern": "^[a-z_]{1,40}$"}},
+            {"name": "record_id", "in": "query", "schema": {"type": "integer", "format": "int64"}},
+            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000}},
             {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}]), None, ("200", any.clone()), &["401", "403", "404", "422"]),
     }));
     d.paths.insert("/api/v1/initiatives/{slug}/hsds".into(), json!({
@@ -251,7 +375,10 @@ pub fn build() -> Value {
     d.schemas.insert("Error".into(), error);
     let mut responses = Map::new();
     for (code, text) in [
-        ("400", "bad request"),
+        (
+            "400",
+            "bad request: a malformed query string or body, or control characters in the path or query",
+        ),
         ("401", "no valid session or bearer token"),
         ("403", "not allowed"),
         ("404", "not found (or not yours to see)"),
@@ -259,7 +386,12 @@ pub fn build() -> Value {
             "409",
             "stale version: someone else changed it; `current` holds their values",
         ),
-        ("422", "invalid fields; `fields` names each"),
+        ("413", "the body is larger than 1 MiB"),
+        ("415", "the body is not sent as application/json"),
+        (
+            "422",
+            "invalid fields; `fields` names each (also a body that is JSON of the wrong shape)",
+        ),
     ] {
         responses.insert(format!("E{code}"), json!({"description": text, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}));
     }

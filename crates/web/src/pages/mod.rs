@@ -262,6 +262,10 @@ pub async fn error_pages(req: Request, next: Next) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return res;
     }
+    // Machine endpoints answer in plain text on purpose.
+    if path == "/healthz" || path == "/metrics" {
+        return res;
+    }
     let formatted = res
         .headers()
         .get(axum::http::header::CONTENT_TYPE)

@@ -483,3 +483,37 @@ both_engines!(
     errors_answer_in_the_format_of_where_they_were_sent,
     responses_say_how_they_may_be_cached
 );
+
+/// The OpenAPI document states the limits the server enforces.
+#[test]
+fn openapi_states_the_limits() {
+    let doc = web::api::openapi::build();
+    let s = &doc["components"]["schemas"];
+    let body = &s["BodyInput"];
+    assert_eq!(body["additionalProperties"], false);
+    for f in ["cadence_min_days", "cadence_max_days"] {
+        assert_eq!(body["properties"][f]["minimum"], 1, "{f}");
+        assert_eq!(body["properties"][f]["maximum"], 366, "{f}");
+    }
+    assert_eq!(body["properties"]["name"]["minLength"], 1);
+    assert!(s["OrganizationUpdate"]["properties"]["identifier"]["pattern"].is_string());
+    assert!(s["NetworkInput"]["properties"]["slug"]["pattern"].is_string());
+    let list = &doc["paths"]["/api/v1/initiatives/{slug}/people"]["get"];
+    let param = |name: &str| {
+        list["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()["schema"]
+            .clone()
+    };
+    assert_eq!(param("page")["maximum"], 1_000_000);
+    assert_eq!(param("per_page")["maximum"], 500);
+    assert!(param("slug")["pattern"].is_string());
+    let restore = &doc["paths"]["/api/v1/initiatives/{slug}/people/{id}/restore"]["post"];
+    for status in ["400", "401", "403", "404", "409", "422"] {
+        assert!(restore["responses"][status].is_object(), "restore {status}");
+    }
+    assert!(list["responses"]["400"].is_object(), "malformed queries");
+}

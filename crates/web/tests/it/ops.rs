@@ -540,6 +540,7 @@ async fn healthz_is_503_when_the_database_cannot_serve(e: Engine) {
         .unwrap();
     let r = app.get("/healthz", None).await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert_eq!(r.body, "database unavailable\n", "plain text for monitors");
     assert_eq!(
         r.headers[header::CACHE_CONTROL],
         "no-store",

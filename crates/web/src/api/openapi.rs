@@ -310,6 +310,11 @@ impl Doc {
                 "post": archive_op(op(&format!("{action} a {}", T::KIND), T::PATH, json!([p_slug(), p_id()]), None, ("200", reference(name)), &["401", "403", "404", "409", "422"])),
             }));
         }
+        if !crate::access::contact_fields::<T>().is_empty() {
+            self.paths.insert(format!("{base}/{{id}}/erase"), json!({
+                "post": op(&format!("Erase the contact details of a {} for good, also from the audit log's values (coordinators)", T::KIND), T::PATH, json!([p_slug(), p_id()]), None, ("200", reference(name)), &["401", "403", "404"]),
+            }));
+        }
     }
 }
 
@@ -335,6 +340,9 @@ pub fn build() -> Value {
     d.paths.insert("/api/v1/networks/{id}/archive".into(), json!({
         "post": archive_op(op("Archive a network (admin)", "networks", json!([p_id()]), None, ("200", reference("Network")), &["401", "403", "404", "409", "422"])),
     }));
+    d.paths.insert("/api/v1/networks/{id}/restore".into(), json!({
+        "post": archive_op(op("Restore an archived network (admin)", "networks", json!([p_id()]), None, ("200", reference("Network")), &["401", "403", "404", "409", "422"])),
+    }));
     d.paths.insert("/api/v1/initiatives".into(), json!({
         "get": op("List the initiatives you can see", "initiatives", json!(lp.split_off(0)), None, ("200", list_of("Initiative")), &["401", "422"]),
         "post": op("Create an initiative (admin)", "initiatives", json!([]), Some("InitiativeInput"), ("201", reference("Initiative")), &["400", "401", "403", "422"]),
@@ -345,6 +353,9 @@ pub fn build() -> Value {
     }));
     d.paths.insert("/api/v1/initiatives/{slug}/archive".into(), json!({
         "post": archive_op(op("Archive an initiative (admin)", "initiatives", json!([p_slug()]), None, ("200", reference("Initiative")), &["401", "403", "404", "409", "422"])),
+    }));
+    d.paths.insert("/api/v1/initiatives/{slug}/restore".into(), json!({
+        "post": archive_op(op("Restore an archived initiative (admin)", "initiatives", json!([p_slug()]), None, ("200", reference("Initiative")), &["401", "403", "404", "409", "422"])),
     }));
     let any = json!({"type": "object"});
     d.paths.insert("/api/v1/initiatives/{slug}/table".into(), json!({

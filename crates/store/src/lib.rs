@@ -266,19 +266,11 @@ impl Store {
         self.db.execute_unprepared("SELECT 1").await.is_ok()
     }
 
-    /// A real read of real tables (the schema's bookkeeping and the first rows of
-    /// the initiatives), as `/healthz` needs: `SELECT 1` succeeds on a database
-    /// whose tables are gone or unreadable.
+    /// A real read of a real table (the first initiative's id, slug and
+    /// generation), as `/healthz` needs: `SELECT 1` succeeds on a database whose
+    /// tables are gone or unreadable. One indexed row: about as cheap as `SELECT 1`.
     pub async fn health(&self) -> Result<(), DbErr> {
         use sea_orm::sea_query::{Alias, Query};
-        let q = Query::select()
-            .column(Alias::new("name"))
-            .from(Alias::new("schema_migrations"))
-            .limit(1)
-            .to_owned();
-        if self.db.query_one(&q).await?.is_none() {
-            return Err(DbErr::Custom("no migration is recorded".into()));
-        }
         let q = Query::select()
             .columns([
                 Alias::new("id"),
@@ -286,9 +278,9 @@ impl Store {
                 Alias::new("generation"),
             ])
             .from(Alias::new("initiatives"))
-            .limit(8)
+            .limit(1)
             .to_owned();
-        self.db.query_all(&q).await?;
+        self.db.query_one(&q).await?;
         Ok(())
     }
 

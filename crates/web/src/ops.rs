@@ -177,7 +177,7 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     res
 }
 
-/// 200 when the database serves a real read of real tables within 2 s; 503
+/// 200 when the database serves a real read of a real table within 2 s; 503
 /// otherwise (unreachable, locked, damaged, or missing its schema).
 pub async fn healthz(State(state): State<AppState>) -> Response {
     let check = tokio::time::timeout(std::time::Duration::from_secs(2), state.store.health());

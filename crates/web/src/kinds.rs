@@ -297,6 +297,14 @@ pub const KINDS: &[KindEntry] = &[
     entry::<StageReached>(),
 ];
 
+/// The kinds the audit log of an initiative can hold: every registry kind, the
+/// initiative itself, and the grants and invitations of its access page.
+pub fn audit_kinds() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = KINDS.iter().map(|k| k.kind).collect();
+    v.extend(["initiative", "network", "role_grant", "invitation"]);
+    v
+}
+
 /// The declared kind kept in `table`.
 pub fn by_table(table: &str) -> Option<&'static KindEntry> {
     KINDS.iter().find(|k| k.table == table)

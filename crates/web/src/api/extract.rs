@@ -168,8 +168,17 @@ pub(super) fn body_fields(
             }
             continue;
         }
-        if READ_ONLY.contains(&k.as_str()) {
-            continue; // read-only bookkeeping echoed back from a GET
+        // Read-only bookkeeping echoed back from a GET is ignored, but only
+        // when it has its own type: anything else is a mistake worth naming.
+        if let Some((_, ok)) = READ_ONLY.iter().find(|(name, _)| *name == k) {
+            if !ok(v) {
+                errors.add(
+                    k,
+                    "invalid_type",
+                    format!("{k} is read-only and, when echoed, must keep its type"),
+                );
+            }
+            continue;
         }
         let Some(f) = allowed.iter().find(|f| f.name == k) else {
             errors.add(
@@ -222,13 +231,15 @@ pub(super) fn body_fields(
     errors.finish((fields, version)).map_err(AppError::Invalid)
 }
 
-/// Bookkeeping fields a client may echo back from a GET; they are ignored.
-pub(super) const READ_ONLY: &[&str] = &[
-    "id",
-    "initiative_id",
-    "archived",
-    "created_at",
-    "updated_at",
+/// Bookkeeping fields a client may echo back from a GET (ignored), with the
+/// JSON type each has there.
+type TypeCheck = fn(&Value) -> bool;
+pub(super) const READ_ONLY: &[(&str, TypeCheck)] = &[
+    ("id", |v| v.is_i64()),
+    ("initiative_id", |v| v.is_i64() || v.is_null()),
+    ("archived", Value::is_boolean),
+    ("created_at", Value::is_string),
+    ("updated_at", Value::is_string),
 ];
 
 pub(super) fn require_version(version: Option<i64>) -> Result<i64, AppError> {

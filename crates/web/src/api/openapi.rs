@@ -363,7 +363,7 @@ pub fn build() -> Value {
     }));
     d.paths.insert("/api/v1/initiatives/{slug}/audit".into(), json!({
         "get": op("The audit log of an initiative, newest first (coordinators)", "initiatives", json!([p_slug(),
-            {"name": "kind", "in": "query", "schema": {"type": "string", "pattern": "^[a-z_]{1,40}$"}},
+            {"name": "kind", "in": "query", "schema": {"type": "string", "enum": crate::kinds::audit_kinds()}},
             {"name": "record_id", "in": "query", "schema": {"type": "integer", "format": "int64"}},
             {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000}},
             {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}]), None, ("200", any.clone()), &["401", "403", "404", "422"]),

@@ -13,6 +13,8 @@ use store::audit::Filter;
 use store::records::ListOptions;
 
 use super::extract::*;
+use domain::validation::FieldErrors;
+
 use crate::AppState;
 use crate::access::{ApiAuthorized, Audit, Read, Write};
 use crate::error::{ApiResult, AppError};
@@ -141,6 +143,18 @@ pub(super) async fn audit(
         archived: None,
     };
     let (page, per_page, opts) = paging.options()?;
+    if let Some(k) = &q.kind
+        && !crate::kinds::audit_kinds().contains(&k.as_str())
+    {
+        return Err(AppError::Invalid(FieldErrors::single(
+            "kind",
+            "unknown_choice",
+            format!(
+                "kind must be one of: {}",
+                crate::kinds::audit_kinds().join(", ")
+            ),
+        )));
+    }
     let entries = auth
         .registry(&s.store)
         .audit(Filter {

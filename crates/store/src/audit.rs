@@ -67,6 +67,18 @@ pub(crate) async fn append<B: Serialize, A: Serialize>(
         ])
         .to_owned();
     txn.execute(&q).await?;
+    // Whatever the log records about an initiative changes it: its rendered
+    // pages (the audit log among them) are stale from now on.
+    if let Some(i) = initiative {
+        txn.execute(
+            &Query::update()
+                .table(a("initiatives"))
+                .value(a("generation"), Expr::col(a("generation")).add(1))
+                .and_where(Expr::col(a("id")).eq(i))
+                .to_owned(),
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -12,9 +12,9 @@ use crate::access::{Audit, Authorized};
 use crate::error::PageResult;
 
 #[derive(Template)]
-#[template(path = "audit.html")]
-struct AuditPage {
-    c: Chrome,
+#[template(path = "audit_content.html")]
+struct AuditContent<'a> {
+    c: &'a Chrome,
     entries: Vec<Entry>,
     page: u64,
     more: bool,
@@ -28,21 +28,30 @@ pub async fn audit(
     let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
     let page = q.page.unwrap_or(1).clamp(1, 1_000_000);
     let per = 50;
-    let mut entries = auth
-        .registry(&s.store)
-        .audit(Filter {
-            limit: per + 1,
-            offset: (page - 1) * per,
-            ..Default::default()
-        })
-        .await?;
-    let more = entries.len() as u64 > per;
-    entries.truncate(per as usize);
     let c = Chrome::new(ctx, ctx.tr.t("audit-title")).in_initiative(i, g, "audit");
-    render(&AuditPage {
+    let key = format!("audit:{page}:{}", c.lang());
+    let content = super::cached_part(&s, &auth.view, key, async {
+        let mut entries = auth
+            .registry(&s.store)
+            .audit(Filter {
+                limit: per + 1,
+                offset: (page - 1) * per,
+                ..Default::default()
+            })
+            .await?;
+        let more = entries.len() as u64 > per;
+        entries.truncate(per as usize);
+        super::render_part(&AuditContent {
+            c: &c,
+            entries,
+            page,
+            more,
+        })
+    })
+    .await?;
+    render(&super::Page {
         c,
-        entries,
-        page,
-        more,
+        content,
+        archive: None,
     })
 }

@@ -539,9 +539,9 @@ pub async fn home(State(s): State<AppState>, auth: Authorized<Read>) -> PageResu
 }
 
 #[derive(Template)]
-#[template(path = "table.html")]
-struct TablePage {
-    c: Chrome,
+#[template(path = "table_content.html")]
+struct TableContent<'a> {
+    c: &'a Chrome,
     bodies: Vec<(Record<Body>, Table)>,
     sectors: Vec<(Sector, String)>,
 }
@@ -549,13 +549,26 @@ struct TablePage {
 pub async fn at_the_table(State(s): State<AppState>, auth: Authorized<Read>) -> PageResult {
     let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
     let today = chrono::Utc::now().date_naive();
-    let bodies = auth.registry(&s.store).table(today).await?;
     let c = Chrome::new(ctx, ctx.tr.t("table-title")).in_initiative(i, g, "table");
-    let sectors = Sector::ALL
-        .iter()
-        .map(|s| (*s, c.t(&format!("sector-{}", s.as_str()))))
-        .collect();
-    render(&TablePage { c, bodies, sectors })
+    let key = format!("table:{today}:{}", c.lang());
+    let content = super::cached_part(&s, &auth.view, key, async {
+        let bodies = auth.registry(&s.store).table(today).await?;
+        let sectors = Sector::ALL
+            .iter()
+            .map(|s| (*s, c.t(&format!("sector-{}", s.as_str()))))
+            .collect();
+        super::render_part(&TableContent {
+            c: &c,
+            bodies,
+            sectors,
+        })
+    })
+    .await?;
+    render(&super::Page {
+        c,
+        content,
+        archive: None,
+    })
 }
 
 /// The services directory as Open Referral HSDS 3.0 JSON.

@@ -206,6 +206,53 @@ impl Pager {
     }
 }
 
+/// A rendered page part, from the page cache when the initiative has not changed
+/// since it was rendered (see [`crate::cache`]). `key` must name everything the
+/// part depends on besides the initiative's generation: the page, the language,
+/// what the viewer may see; the part must hold nothing personal to the viewer
+/// (no CSRF token, no name of the signed-in user).
+pub async fn cached_part(
+    s: &crate::AppState,
+    view: &store::partnership::InitiativeView,
+    key: String,
+    make: impl std::future::Future<Output = Result<String, AppError>>,
+) -> Result<std::sync::Arc<String>, AppError> {
+    let key = format!(
+        "{key}:{}:{}:{}",
+        view.initiative.id,
+        view.generation,
+        viewer_class(&view.grants)
+    );
+    if let Some(html) = s.pages.get(&key) {
+        return Ok(html);
+    }
+    let html = make.await?;
+    Ok(s.pages.put(key, html))
+}
+
+/// What a viewer may see, as far as rendered parts differ: editing links, contact
+/// details, pay. Two viewers of the same class see the same part.
+fn viewer_class(g: &Grants) -> String {
+    use domain::access::{Decision, decide};
+    use domain::resource::Class;
+    let allow = |action, kind, class| decide(g, action, kind, class) == Decision::Allow;
+    format!(
+        "{}{}{}{}",
+        u8::from(allow(Action::Update, "registry", Class::Ordinary)),
+        u8::from(allow(Action::Read, "person", Class::Contact)),
+        u8::from(allow(Action::Read, "membership", Class::Pay)),
+        u8::from(allow(Action::ReadAudit, "initiative", Class::Ordinary)),
+    )
+}
+
+/// Render a template into a string (for a cached part).
+pub fn render_part<T: Template>(t: &T) -> Result<String, AppError> {
+    t.render().map_err(|e| {
+        tracing::error!(error = %e, "template failed");
+        AppError::Internal
+    })
+}
+
 /// Render a template as a 200 page.
 pub fn render<T: Template>(t: &T) -> PageResult {
     render_status(StatusCode::OK, t)

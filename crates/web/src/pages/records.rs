@@ -73,9 +73,9 @@ pub fn routes<T: Kind>(r: Routes) -> Routes {
 }
 
 #[derive(Template)]
-#[template(path = "list.html")]
-struct ListPage {
-    c: Chrome,
+#[template(path = "list_content.html")]
+struct ListContent<'a> {
+    c: &'a Chrome,
     heading: String,
     new_href: String,
     headers: Vec<String>,
@@ -106,59 +106,74 @@ async fn list<T: Kind>(
     let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
     let show_archived = q.archived.is_some();
     let pager = Pager::new(q.page, 200);
-    let opts = ListOptions {
-        include_archived: show_archived,
-        ..pager.options()
-    };
-    let reg = auth.registry(&s.store);
-    let records = reg.list::<T>(opts).await?;
-    let total = reg.count::<T>(show_archived).await?;
-    let defs = T::fields();
-    let refs = RefNames::load(&s.store, i.id, &defs).await?;
     let c = Chrome::new(ctx, String::new()).in_initiative(i, g, T::PATH);
     let heading = title::<T>(&c);
-    let shown: Vec<_> = defs
-        .iter()
-        .filter(|d| T::list_fields().contains(&d.name))
-        .collect();
-    let headers = shown
-        .iter()
-        .map(|d| c.t(&format!("field-{}", d.name)))
-        .collect();
-    let rows = records
-        .iter()
-        .map(|r| {
-            let values = r.data.stored_values();
-            let cells = shown
-                .iter()
-                .map(|d| display(&c.tr, d, &values, &refs))
-                .collect();
-            (format!("/i/{slug}/{}/{}", T::PATH, r.id), r.archived, cells)
-        })
-        .collect();
-    let base = format!("/i/{slug}/{}", T::PATH);
-    let here = if show_archived {
-        format!("{base}?archived=1")
-    } else {
-        base.clone()
-    };
     let c = Chrome {
         title: heading.clone(),
         ..c
     };
-    render(&ListPage {
-        pages: pager.links(&c, &here, total),
-        new_href: format!("{base}/new"),
-        toggle_href: if show_archived {
-            base
-        } else {
+    let key = format!(
+        "list:{}:{}:{}:{}",
+        T::PATH,
+        c.lang(),
+        show_archived,
+        pager.page
+    );
+    let content = super::cached_part(&s, &auth.view, key, async {
+        let opts = ListOptions {
+            include_archived: show_archived,
+            ..pager.options()
+        };
+        let reg = auth.registry(&s.store);
+        let records = reg.list::<T>(opts).await?;
+        let total = reg.count::<T>(show_archived).await?;
+        let defs = T::fields();
+        let refs = RefNames::load(&s.store, i.id, &defs).await?;
+        let shown: Vec<_> = defs
+            .iter()
+            .filter(|d| T::list_fields().contains(&d.name))
+            .collect();
+        let headers = shown
+            .iter()
+            .map(|d| c.t(&format!("field-{}", d.name)))
+            .collect();
+        let rows = records
+            .iter()
+            .map(|r| {
+                let values = r.data.stored_values();
+                let cells = shown
+                    .iter()
+                    .map(|d| display(&c.tr, d, &values, &refs))
+                    .collect();
+                (format!("/i/{slug}/{}/{}", T::PATH, r.id), r.archived, cells)
+            })
+            .collect();
+        let base = format!("/i/{slug}/{}", T::PATH);
+        let here = if show_archived {
             format!("{base}?archived=1")
-        },
+        } else {
+            base.clone()
+        };
+        super::render_part(&ListContent {
+            pages: pager.links(&c, &here, total),
+            new_href: format!("{base}/new"),
+            toggle_href: if show_archived {
+                base
+            } else {
+                format!("{base}?archived=1")
+            },
+            c: &c,
+            heading,
+            headers,
+            rows,
+            archived_shown: show_archived,
+        })
+    })
+    .await?;
+    render(&super::Page {
         c,
-        heading,
-        headers,
-        rows,
-        archived_shown: show_archived,
+        content,
+        archive: None,
     })
 }
 
@@ -409,9 +424,9 @@ async fn restore<T: Kind>(
 }
 
 #[derive(Template)]
-#[template(path = "show.html")]
-struct ShowPage {
-    c: Chrome,
+#[template(path = "show_content.html")]
+struct ShowContent<'a> {
+    c: &'a Chrome,
     heading: String,
     base: String,
     id: i64,
@@ -429,47 +444,60 @@ async fn show<T: Kind>(
     Path((slug, id)): Path<(String, i64)>,
 ) -> PageResult {
     let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
-    let rec = auth.registry(&s.store).get::<T>(id).await?;
-    let defs = T::fields();
-    let refs = RefNames::load(&s.store, i.id, &defs).await?;
     let c = Chrome::new(ctx, String::new()).in_initiative(i, g, T::PATH);
     let base = format!("/i/{slug}/{}", T::PATH);
-    let values = rec.data.stored_values();
-    let rows = defs
-        .iter()
-        .map(|d| {
-            (
-                c.t(&format!("field-{}", d.name)),
-                display(&c.tr, d, &values, &refs),
-            )
-        })
-        .collect();
-    let is_body = T::KIND == Body::KIND;
-    let members = if is_body {
-        auth.registry(&s.store).members(Some(id)).await?
-    } else {
-        vec![]
-    };
-    let heading = T::heading(&rec.data, &c.tr, &refs);
+    let key = format!("show:{}:{id}:{}", T::PATH, c.lang());
+    // The part is the heading, a NUL (never in stored text), then the content.
+    let part = super::cached_part(&s, &auth.view, key, async {
+        let reg = auth.registry(&s.store);
+        let rec = reg.get::<T>(id).await?;
+        let defs = T::fields();
+        let refs = RefNames::load(&s.store, i.id, &defs).await?;
+        let values = rec.data.stored_values();
+        let rows = defs
+            .iter()
+            .map(|d| {
+                (
+                    c.t(&format!("field-{}", d.name)),
+                    display(&c.tr, d, &values, &refs),
+                )
+            })
+            .collect();
+        let is_body = T::KIND == Body::KIND;
+        let members = if is_body {
+            reg.members(Some(id)).await?
+        } else {
+            vec![]
+        };
+        let heading = T::heading(&rec.data, &c.tr, &refs);
+        let content = super::render_part(&ShowContent {
+            c: &c,
+            heading: heading.clone(),
+            base: base.clone(),
+            id,
+            archived: rec.archived,
+            rows,
+            members,
+            is_body,
+            erase_href: (!crate::access::contact_fields::<T>().is_empty())
+                .then(|| format!("/i/{slug}/{}/{id}/erase", T::PATH)),
+        })?;
+        Ok(format!("{heading}\u{0}{content}"))
+    })
+    .await?;
+    let (heading, content) = part.split_once('\u{0}').unwrap_or(("", part.as_str()));
     let kind = title::<T>(&c);
     let c = c
         .crumb(base.clone(), kind)
-        .crumb(String::new(), heading.clone());
+        .crumb(String::new(), heading.to_string());
     let c = Chrome {
-        title: heading.clone(),
+        title: heading.to_string(),
         ..c
     };
-    render(&ShowPage {
+    render(&super::Page {
         c,
-        heading,
-        base,
-        id,
-        archived: rec.archived,
-        rows,
-        members,
-        is_body,
-        erase_href: (!crate::access::contact_fields::<T>().is_empty())
-            .then(|| format!("/i/{slug}/{}/{id}/erase", T::PATH)),
+        content: std::sync::Arc::new(content.to_string()),
+        archive: None,
     })
 }
 

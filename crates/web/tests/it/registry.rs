@@ -447,7 +447,92 @@ async fn admins_grant_and_revoke_network_leads(e: Engine) {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
+/// Rendered pages come from the page cache only while nothing changed: a change
+/// made through another server process shows on the next request, on the list,
+/// the record, the table and the audit log.
+async fn cached_pages_follow_every_change(e: Engine) {
+    let app = TestApp::new(e).await;
+    let c = coordinator(&app).await;
+    let pages = [
+        "/i/kiryat-malachi/people",
+        "/i/kiryat-malachi/table",
+        "/i/kiryat-malachi/audit",
+    ];
+    for p in pages {
+        assert!(!app.get(p, Some(&c)).await.body.contains("Cache Watcher"));
+    }
+    // Another process adds a person and seats them on a body.
+    let other = app.another_process();
+    let body = testkit::send_to(
+        &other,
+        axum::http::Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/initiatives/kiryat-malachi/people")
+            .header(
+                "authorization",
+                format!("Bearer {}", c.token.clone().unwrap()),
+            )
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(
+                json!({"name": "Cache Watcher"}).to_string(),
+            ))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(body.status, StatusCode::CREATED, "{}", body.body);
+    let person = body.json()["id"].as_i64().unwrap();
+    let i = app
+        .store()
+        .initiative_by_slug("kiryat-malachi")
+        .await
+        .unwrap();
+    let forum = app
+        .store()
+        .names("bodies", "name", Some(i.id))
+        .await
+        .unwrap()[0]
+        .0;
+    let r = app
+        .api(
+            Method::POST,
+            "/api/v1/initiatives/kiryat-malachi/memberships",
+            Some(&c),
+            Some(json!({"body_id": forum, "person_id": person, "position": "member", "start_date": "2020-01-01"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    for p in pages {
+        let body = app.get(p, Some(&c)).await.body;
+        let shown = if p.ends_with("audit") {
+            format!("person #{person}")
+        } else {
+            "Cache Watcher".to_string()
+        };
+        assert!(body.contains(&shown), "{p} is stale");
+    }
+    // And the record page follows an edit.
+    let page = format!("/i/kiryat-malachi/people/{person}");
+    assert!(
+        app.get(&page, Some(&c))
+            .await
+            .body
+            .contains("Cache Watcher")
+    );
+    let r = app
+        .api(
+            Method::PUT,
+            &format!("/api/v1/initiatives/kiryat-malachi/people/{person}"),
+            Some(&c),
+            Some(json!({"name": "Cache Renamed", "email": null, "phone": null, "user_id": null, "public_name_consent_on": null, "version": 1})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let body = app.get(&page, Some(&c)).await.body;
+    assert!(body.contains("Cache Renamed") && !body.contains("Cache Watcher"));
+}
+
 both_engines!(
+    cached_pages_follow_every_change,
     archiving_shows_its_consequences_first,
     admins_grant_and_revoke_network_leads,
     content_in_another_language_is_marked,

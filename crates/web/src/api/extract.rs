@@ -98,6 +98,8 @@ pub struct BodyField {
     pub name: &'static str,
     pub ty: JsonType,
     pub required_on_put: bool,
+    /// `null` is accepted (and clears the field).
+    pub nullable: bool,
     /// Another field that may stand in for this one (`stipend_rate` for
     /// `stipend_hourly_cents`).
     pub alias: Option<&'static str>,
@@ -119,6 +121,7 @@ pub fn body_fields_of<T: Resource>(form: &[crate::kinds::FieldDef]) -> Vec<BodyF
                 C::Json => JsonType::Any,
             },
             required_on_put: true,
+            nullable: c.nullable,
             alias: None,
         })
         .collect();
@@ -131,6 +134,7 @@ pub fn body_fields_of<T: Resource>(form: &[crate::kinds::FieldDef]) -> Vec<BodyF
                 name: fd.name,
                 ty: JsonType::Amount,
                 required_on_put: false,
+                nullable: true,
                 alias: None,
             });
         }
@@ -189,7 +193,7 @@ pub(super) fn body_fields(
             continue;
         };
         let text = match (f.ty, v) {
-            (_, Value::Null) => Some(String::new()),
+            (_, Value::Null) if f.nullable => Some(String::new()),
             (JsonType::String | JsonType::Amount, Value::String(s)) => Some(s.clone()),
             (JsonType::Integer, Value::Number(n)) if n.is_i64() => Some(n.to_string()),
             (JsonType::Amount, Value::Number(n)) => Some(n.to_string()),

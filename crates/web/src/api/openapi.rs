@@ -17,6 +17,10 @@ fn column_schema(ty: ColumnType, nullable: bool) -> Value {
     let mut s = match ty {
         ColumnType::Text => json!({"type": "string"}),
         ColumnType::Int => json!({"type": "integer", "format": "int64"}),
+        // An optional date may also be sent empty (the same as null).
+        ColumnType::Date if nullable => {
+            json!({"type": "string", "pattern": "^$|^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "description": "a date, YYYY-MM-DD"})
+        }
         ColumnType::Date => json!({"type": "string", "format": "date"}),
         ColumnType::Timestamp => json!({"type": "string", "format": "date-time"}),
         ColumnType::Decimal => json!({"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$"}),
@@ -106,7 +110,11 @@ fn data_schema<T: Resource>(widgets: &[(&'static str, Widget)]) -> (Value, Vec<&
         }
         // Required: what the server refuses to go without (text without a
         // minimum length defaults to empty).
-        let defaulted = c.name == "status"; // a service is active unless told otherwise
+        // A service is active unless told otherwise; a yes/no is no unless sent.
+        let defaulted = c.name == "status" || c.ty == ColumnType::Bool;
+        if c.ty == ColumnType::Bool {
+            s["default"] = json!(false);
+        }
         if !c.nullable
             && !defaulted
             && (c.ty != ColumnType::Text || s.get("minLength").is_some() || s.get("enum").is_some())
@@ -159,10 +167,21 @@ fn record_schema(data: &Value, required: &[&str], scoped: bool) -> Value {
 
 fn input_schema(name: &str, data: &Value, required: &[&str], update: bool) -> Value {
     let mut props = data["properties"].as_object().cloned().unwrap_or_default();
-    let mut req: Vec<&str> = required.to_vec();
+    // A PUT carries every field (null clears an optional one); a stipend may be
+    // sent as `stipend_rate` instead of `stipend_hourly_cents`.
+    let all: Vec<String> = props
+        .keys()
+        .filter(|k| *k != "stipend_hourly_cents")
+        .cloned()
+        .collect();
+    let mut req: Vec<String> = if update {
+        all
+    } else {
+        required.iter().map(|r| r.to_string()).collect()
+    };
     if update {
         props.insert("version".into(), json!({"type": "integer", "format": "int64", "minimum": 1, "description": "The version this edit is based on."}));
-        req.push("version");
+        req.push("version".into());
     }
     if name == "Membership" {
         props.insert("stipend_rate".into(), json!({"type": "string", "pattern": "^[0-9]{1,12}(\\.[0-9]{1,2})?$", "description": "Hourly stipend as a decimal, e.g. \"25.50\" (alternative to stipend_hourly_cents)."}));

@@ -74,6 +74,18 @@ async fn crud_through_the_api(e: Engine) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.json()["fields"]["name"].is_string(), "{}", r.body);
     assert!(r.json()["fields"]["website"].is_string(), "{}", r.body);
+    // null clears only what may be empty; a required text is sent as a string.
+    let r = app
+        .api(
+            Method::PUT,
+            &format!("{base}/organizations/{id}"),
+            Some(&c),
+            Some(json!({"name": "Early Years Foundation", "sector": "philanthropy", "identifier": null, "website": null, "description": null, "version": 2})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.json()["fields"]["description"].is_string(), "{}", r.body);
+    assert!(r.json()["fields"]["website"].is_null(), "{}", r.body);
     let r = app
         .api(
             Method::POST,

@@ -50,6 +50,23 @@ fn roles_of(rows: &[sea_orm::QueryResult]) -> Result<Vec<Role>> {
     Ok(roles)
 }
 
+/// An `initiatives` row `user` holds a role in or leads the network of.
+fn visible_to(user: &User) -> Expr {
+    let by_role = Query::select()
+        .column(a("initiative_id"))
+        .from(a("role_grants"))
+        .and_where(Expr::col(a("user_id")).eq(user.id))
+        .to_owned();
+    let by_network = Query::select()
+        .column(a("network_id"))
+        .from(a("network_leads"))
+        .and_where(Expr::col(a("user_id")).eq(user.id))
+        .to_owned();
+    Expr::col((a("initiatives"), a("id")))
+        .in_subquery(by_role)
+        .or(Expr::col((a("initiatives"), a("network_id"))).in_subquery(by_network))
+}
+
 /// A seat with the names it refers to, for listing a body's members.
 #[derive(Debug, Clone, Serialize)]
 pub struct MemberRow {
@@ -358,48 +375,8 @@ impl Store {
         user: &User,
         opts: ListOptions,
     ) -> Result<(Vec<Record<Initiative>>, i64)> {
-        let mut q = select::<Initiative>();
-        let mut c = Query::select();
-        c.expr(Expr::cust("COUNT(*)")).from(a("initiatives"));
-        for q in [&mut q, &mut c] {
-            if !opts.include_archived {
-                q.and_where(Expr::col((a("initiatives"), a("archived_at"))).is_null());
-            }
-            if !user.is_admin {
-                let by_role = Query::select()
-                    .column(a("initiative_id"))
-                    .from(a("role_grants"))
-                    .and_where(Expr::col(a("user_id")).eq(user.id))
-                    .to_owned();
-                let by_network = Query::select()
-                    .column(a("network_id"))
-                    .from(a("network_leads"))
-                    .and_where(Expr::col(a("user_id")).eq(user.id))
-                    .to_owned();
-                q.cond_where(
-                    Expr::col((a("initiatives"), a("id")))
-                        .in_subquery(by_role)
-                        .or(Expr::col((a("initiatives"), a("network_id"))).in_subquery(by_network)),
-                );
-            }
-        }
-        q.order_by((a("initiatives"), a("name")), Order::Asc)
-            .order_by((a("initiatives"), a("id")), Order::Asc)
-            .limit(opts.limit)
-            .offset(opts.offset);
-        let rows = self.db.query_all(&q).await?;
-        let items = rows
-            .iter()
-            .map(read_record::<Initiative>)
-            .collect::<Result<Vec<_>>>()?;
-        let total = self
-            .db
-            .query_one(&c)
-            .await?
-            .map(|r| r.try_get_by_index::<i64>(0))
-            .transpose()?
-            .unwrap_or(0);
-        Ok((items, total))
+        let visible = (!user.is_admin).then(|| visible_to(user));
+        self.page_by_name::<Initiative>(visible, opts).await
     }
 
     /// One page of the networks `user` may see (all for an admin; otherwise the
@@ -409,48 +386,45 @@ impl Store {
         user: &User,
         opts: ListOptions,
     ) -> Result<(Vec<Record<domain::partnership::Network>>, i64)> {
-        use domain::partnership::Network;
-        let mut q = select::<Network>();
+        let visible = (!user.is_admin).then(|| {
+            let mine = Query::select()
+                .column((a("initiatives"), a("network_id")))
+                .from(a("initiatives"))
+                .and_where(Expr::col((a("initiatives"), a("archived_at"))).is_null())
+                .cond_where(visible_to(user))
+                .to_owned();
+            Expr::col((a("networks"), a("id"))).in_subquery(mine)
+        });
+        self.page_by_name::<domain::partnership::Network>(visible, opts)
+            .await
+    }
+
+    /// A page of a global kind by name, filtered by `cond`, with the total.
+    async fn page_by_name<T: domain::resource::Resource>(
+        &self,
+        cond: Option<Expr>,
+        opts: ListOptions,
+    ) -> Result<(Vec<Record<T>>, i64)> {
+        let t = || a(T::TABLE);
+        let mut q = select::<T>();
         let mut c = Query::select();
-        c.expr(Expr::cust("COUNT(*)")).from(a("networks"));
+        c.expr(Expr::cust("COUNT(*)")).from(t());
         for q in [&mut q, &mut c] {
             if !opts.include_archived {
-                q.and_where(Expr::col((a("networks"), a("archived_at"))).is_null());
+                q.and_where(Expr::col((t(), a("archived_at"))).is_null());
             }
-            if !user.is_admin {
-                let mine = Query::select()
-                    .column((a("initiatives"), a("network_id")))
-                    .from(a("initiatives"))
-                    .and_where(Expr::col((a("initiatives"), a("archived_at"))).is_null())
-                    .cond_where(
-                        Expr::col((a("initiatives"), a("id")))
-                            .in_subquery(
-                                Query::select()
-                                    .column(a("initiative_id"))
-                                    .from(a("role_grants"))
-                                    .and_where(Expr::col(a("user_id")).eq(user.id))
-                                    .to_owned(),
-                            )
-                            .or(Expr::col((a("initiatives"), a("network_id"))).in_subquery(
-                                Query::select()
-                                    .column(a("network_id"))
-                                    .from(a("network_leads"))
-                                    .and_where(Expr::col(a("user_id")).eq(user.id))
-                                    .to_owned(),
-                            )),
-                    )
-                    .to_owned();
-                q.and_where(Expr::col((a("networks"), a("id"))).in_subquery(mine));
+            if let Some(cond) = &cond {
+                q.cond_where(cond.clone());
             }
         }
-        q.order_by((a("networks"), a("name")), Order::Asc)
-            .order_by((a("networks"), a("id")), Order::Asc)
+        q.order_by((t(), a("name")), Order::Asc)
+            .order_by((t(), a("id")), Order::Asc)
             .limit(opts.limit)
             .offset(opts.offset);
         let rows = self.db.query_all(&q).await?;
         let items = rows
             .iter()
-            .map(read_record::<Network>)
+            .map(read_record::<T>)
             .collect::<Result<Vec<_>>>()?;
         let total = self
             .db

@@ -207,12 +207,9 @@ pub fn decide_record(g: &Grants, action: Action, kind: &str) -> Decision {
 /// Blank every field of `value` the grants may not read. Redaction happens here
 /// and only here, for pages, API responses, exports and error bodies alike.
 pub fn redact<T: Resource>(g: &Grants, value: T) -> T {
-    let hidden: Vec<&str> = T::columns()
-        .iter()
-        .filter(|c| decide(g, Action::Read, T::KIND, c.class) != Decision::Allow)
-        .map(|c| c.name)
-        .collect();
-    if hidden.is_empty() {
+    let hides =
+        |c: &crate::resource::Column| decide(g, Action::Read, T::KIND, c.class) != Decision::Allow;
+    if !T::columns().iter().any(hides) {
         return value;
     }
     let mut json = serde_json::to_value(&value).expect("a record serializes");

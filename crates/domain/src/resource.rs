@@ -113,13 +113,6 @@ impl Column {
     pub const fn class(self, class: Class) -> Self {
         Self { class, ..self }
     }
-    /// A nullable column (the type's default is not null).
-    pub const fn nullable(self) -> Self {
-        Self {
-            nullable: true,
-            ..self
-        }
-    }
     pub const fn unique(self) -> Self {
         Self {
             unique: true,

@@ -436,7 +436,8 @@ impl Store {
         Ok((items, total))
     }
 
-    /// The live initiatives of some networks, by name (for the networks page).
+    /// The live initiatives of some networks that `user` may see, by name (for
+    /// the networks page). One query.
     pub async fn initiatives_of_networks(
         &self,
         user: &User,
@@ -445,19 +446,16 @@ impl Store {
         if networks.is_empty() {
             return Ok(vec![]);
         }
-        let (all, _) = self
-            .visible_initiatives(
-                user,
-                ListOptions {
-                    include_archived: false,
-                    limit: u64::MAX >> 1,
-                    offset: 0,
-                },
-            )
-            .await?;
-        Ok(all
-            .into_iter()
-            .filter(|i| i.data.network_id.is_some_and(|n| networks.contains(&n)))
-            .collect())
+        let i = || a("initiatives");
+        let mut q = select::<Initiative>();
+        q.and_where(Expr::col((i(), a("archived_at"))).is_null())
+            .and_where(Expr::col((i(), a("network_id"))).is_in(networks.iter().copied()))
+            .order_by((i(), a("name")), Order::Asc)
+            .order_by((i(), a("id")), Order::Asc);
+        if !user.is_admin {
+            q.cond_where(visible_to(user));
+        }
+        let rows = self.db.query_all(&q).await?;
+        rows.iter().map(read_record::<Initiative>).collect()
     }
 }

@@ -440,16 +440,18 @@ impl Store {
     }
 }
 
-/// Mark the initiative a change belongs to as changed (see `initiatives.generation`).
+/// A change to a network changes the pages of every initiative in it (they show
+/// its name): mark them changed. The record's own initiative was marked by its
+/// audit entry (`audit::append`), in the same transaction.
 async fn touch<T: Resource>(txn: &DatabaseTransaction, rec: &Record<T>) -> Result<()> {
-    let mut q = Query::update();
-    q.table(a("initiatives"))
-        .value(a("generation"), Expr::col(a("generation")).add(1));
-    match (T::KIND, audit_scope(rec)) {
-        ("network", _) => q.and_where(Expr::col(a("network_id")).eq(rec.id)),
-        (_, Some(i)) => q.and_where(Expr::col(a("id")).eq(i)),
-        (_, None) => return Ok(()),
-    };
+    if T::KIND != "network" {
+        return Ok(());
+    }
+    let q = Query::update()
+        .table(a("initiatives"))
+        .value(a("generation"), Expr::col(a("generation")).add(1))
+        .and_where(Expr::col(a("network_id")).eq(rec.id))
+        .to_owned();
     txn.execute(&q).await?;
     Ok(())
 }

@@ -96,7 +96,7 @@ impl<A: Need> Authorized<A> {
 }
 
 /// Decide `action` on `view` for `user`.
-async fn decided(view: InitiativeView, action: Action) -> Result<InitiativeView, AppError> {
+fn decided(view: InitiativeView, action: Action) -> Result<InitiativeView, AppError> {
     refusal(decide_record(&view.grants, action, "initiative"))?;
     Ok(view)
 }
@@ -119,7 +119,7 @@ where
                 s.store.initiative_view(slug, Some(&user)).await?
             }
         };
-        let view = decided(view, A::ACTION).await?;
+        let view = decided(view, A::ACTION)?;
         Ok(Authorized {
             ctx,
             user,
@@ -157,7 +157,7 @@ where
         let slug = slug_in(parts.uri.path()).ok_or(AppError::NotFound)?;
         let s = AppState::from_ref(state);
         let view = s.store.initiative_view(slug, Some(&user)).await?;
-        let view = decided(view, A::ACTION).await?;
+        let view = decided(view, A::ACTION)?;
         Ok(ApiAuthorized {
             user,
             view,
@@ -225,7 +225,7 @@ impl<'a> Registry<'a> {
         submitted: &FieldMap,
         value: &T,
     ) -> Result<Record<T>, AppError> {
-        self.check_write::<T>(Action::Create, None, submitted)?;
+        check_write::<T>(self.grants, Action::Create, None, submitted)?;
         let result = self
             .store
             .create(self.actor, Some(self.initiative), value)
@@ -240,7 +240,7 @@ impl<'a> Registry<'a> {
         submitted: &FieldMap,
         value: &T,
     ) -> Result<Record<T>, AppError> {
-        self.check_write::<T>(Action::Update, None, submitted)?;
+        check_write::<T>(self.grants, Action::Update, None, submitted)?;
         let result = self
             .store
             .update(self.actor, Some(self.initiative), id, version, value)
@@ -259,7 +259,7 @@ impl<'a> Registry<'a> {
         } else {
             Action::Restore
         };
-        self.check_write::<T>(action, None, &FieldMap::new())?;
+        check_write::<T>(self.grants, action, None, &FieldMap::new())?;
         let result = self
             .store
             .set_archived::<T>(self.actor, Some(self.initiative), id, version, archived)
@@ -393,15 +393,6 @@ impl<'a> Registry<'a> {
             .store
             .revoke_invitation(self.actor, self.initiative, id)
             .await?)
-    }
-
-    fn check_write<T: Resource>(
-        &self,
-        action: Action,
-        current: Option<&FieldMap>,
-        submitted: &FieldMap,
-    ) -> Result<(), AppError> {
-        check_write::<T>(self.grants, action, current, submitted)
     }
 
     /// Redact the record returned, and the current values a 409 carries.

@@ -18,10 +18,6 @@ use store::Store;
 use crate::i18n::Tr;
 use crate::routes::Routes;
 
-fn sea_orm_custom(msg: String) -> store::DatabaseError {
-    store::DatabaseError::Custom(msg)
-}
-
 #[derive(Clone, Copy)]
 pub enum Widget {
     Text,
@@ -339,9 +335,9 @@ impl RefNames {
                         .collect(),
                     (_, Some(k)) => store.names(k.table, k.label, Some(initiative)).await?,
                     (_, None) => {
-                        return Err(store::StoreError::Database(sea_orm_custom(format!(
-                            "no kind is declared for the referenced table {table}"
-                        ))));
+                        return Err(store::StoreError::Database(store::DatabaseError::Custom(
+                            format!("no kind is declared for the referenced table {table}"),
+                        )));
                     }
                 };
                 let mut names = names;

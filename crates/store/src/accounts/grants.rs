@@ -243,37 +243,6 @@ impl Store {
         })
     }
 
-    /// The initiatives a user can see: by role, as network lead, or all for an admin.
-    pub async fn visible_initiative_ids(&self, user: &User) -> Result<Option<Vec<i64>>> {
-        if user.is_admin {
-            return Ok(None);
-        }
-        let by_role = Query::select()
-            .column(a("initiative_id"))
-            .from(a("role_grants"))
-            .and_where(Expr::col(a("user_id")).eq(user.id))
-            .to_owned();
-        let by_network = Query::select()
-            .column((a("initiatives"), a("id")))
-            .from(a("initiatives"))
-            .inner_join(
-                a("network_leads"),
-                Expr::col((a("network_leads"), a("network_id")))
-                    .equals((a("initiatives"), a("network_id"))),
-            )
-            .and_where(Expr::col((a("network_leads"), a("user_id"))).eq(user.id))
-            .to_owned();
-        let mut ids: Vec<i64> = vec![];
-        for q in [by_role, by_network] {
-            for r in self.db.query_all(&q).await? {
-                ids.push(r.try_get_by_index(0)?);
-            }
-        }
-        ids.sort_unstable();
-        ids.dedup();
-        Ok(Some(ids))
-    }
-
     /// Members of an initiative and their roles, by name.
     pub async fn initiative_users(&self, initiative_id: i64) -> Result<Vec<(User, Vec<Role>)>> {
         let q = Query::select()

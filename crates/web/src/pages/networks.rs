@@ -261,11 +261,31 @@ pub async fn archive_network(
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
+    set_network_archived(s, ctx, id, pairs, true).await
+}
+
+/// Restore an archived network (admins).
+pub async fn restore_network(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    set_network_archived(s, ctx, id, pairs, false).await
+}
+
+async fn set_network_archived(
+    s: AppState,
+    ctx: Ctx,
+    id: i64,
+    pairs: Vec<(String, String)>,
+    archived: bool,
+) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
     admin_only(&ctx)?;
     s.store
-        .set_archived::<Network>(Some(user.id), None, id, sub.version, true)
+        .set_archived::<Network>(Some(user.id), None, id, sub.version, archived)
         .await?;
     Ok(Redirect::to("/networks").into_response())
 }
@@ -296,20 +316,4 @@ pub async fn confirm_archive_network(
         cancel: "/networks".into(),
         version: n.version,
     })
-}
-
-/// Restore an archived network (admins).
-pub async fn restore_network(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> PageResult {
-    let sub = Submitted::from_pairs(pairs);
-    let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    admin_only(&ctx)?;
-    s.store
-        .set_archived::<Network>(Some(user.id), None, id, sub.version, false)
-        .await?;
-    Ok(Redirect::to("/networks").into_response())
 }

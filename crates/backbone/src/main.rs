@@ -552,8 +552,9 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> AnyResult {
         ));
     tracing::info!(addr = %local, database = %store::redact_url(&url), ready_ms = started.elapsed().as_millis() as u64, "Backbone is serving");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let signalled = shutdown();
     tokio::spawn(async move {
-        shutdown().await;
+        signalled.await;
         let _ = stop_tx.send(true);
     });
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
@@ -600,22 +601,40 @@ async fn prune_every_hour(store: Store) {
 }
 
 /// SIGTERM or Ctrl-C: stop accepting, finish requests in flight, exit.
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+///
+/// The handlers are installed when this is called, not when the future is first
+/// polled: a signal that arrives as soon as the server answers must not find the
+/// default action (ending the process at once) still in place.
+fn shutdown() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
+    let handlers = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::terminate()).ok(),
+            signal(SignalKind::interrupt()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let (mut term, mut int) = handlers;
+            let recv = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = recv(term.take()) => {},
+                _ = recv(int.take()) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down");
     }
-    tracing::info!("shutting down");
 }

@@ -82,8 +82,6 @@ pub struct MemberRow {
     pub position: Position,
     pub start_date: NaiveDate,
     pub end_date: Option<NaiveDate>,
-    pub stipend_hourly_cents: Option<i64>,
-    pub stipend_currency: Option<String>,
 }
 
 /// An initiative as one request sees it: the record, how often it has changed,
@@ -262,8 +260,6 @@ impl Store {
                 (m(), a("position")),
                 (m(), a("start_date")),
                 (m(), a("end_date")),
-                (m(), a("stipend_hourly_cents")),
-                (m(), a("stipend_currency")),
             ])
             .expr_as(Expr::col((a("people"), a("name"))), a("person"))
             .expr_as(
@@ -326,8 +322,6 @@ impl Store {
                     position: Position::parse(&position).unwrap_or(Position::Member),
                     start_date: r.try_get("", "start_date")?,
                     end_date: r.try_get("", "end_date")?,
-                    stipend_hourly_cents: r.try_get("", "stipend_hourly_cents")?,
-                    stipend_currency: r.try_get("", "stipend_currency")?,
                 })
             })
             .collect()

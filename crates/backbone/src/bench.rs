@@ -81,6 +81,24 @@ pub async fn run(args: BenchArgs) -> super::AnyResult {
         .first()
         .map(|(id, _)| *id)
         .ok_or("the demo has no body")?;
+    // Registry writes through the store's one path (transaction, audit entry,
+    // generation), one commit each: on SQLite this is bounded by the disk's sync.
+    const WRITES: u32 = 200;
+    let writes_started = Instant::now();
+    for n in 0..WRITES {
+        let fact = domain::partnership::Fact {
+            label: format!("Bench fact {n}"),
+            value: n.to_string(),
+            source: String::new(),
+            year: None,
+            public: false,
+        };
+        store
+            .create(Some(user.id), Some(km.id), &fact)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let writes = writes_started.elapsed();
     drop(store);
 
     let addr: SocketAddr = format!("127.0.0.1:{}", args.port).parse()?;
@@ -194,6 +212,12 @@ pub async fn run(args: BenchArgs) -> super::AnyResult {
         );
     }
     println!();
+    println!(
+        "registry writes (one commit each, before the load): {WRITES} in {} ms = {:.0} commits/s, {:.2} ms each",
+        writes.as_millis(),
+        f64::from(WRITES) / writes.as_secs_f64(),
+        writes.as_secs_f64() * 1000.0 / f64::from(WRITES)
+    );
     println!(
         "cold start (spawn → /healthz 200): {} ms   target < 1000 ms",
         cold_start.as_millis()

@@ -64,6 +64,16 @@ pub fn refusal(d: Decision) -> Result<(), AppError> {
     }
 }
 
+/// The policy's answer for something outside any initiative (networks, new
+/// initiatives, restoring an archived one): only the platform's grants count.
+/// No initiative is revealed by refusing, so a refusal is 403, never 404.
+pub fn platform(user: &User, action: Action, kind: &str) -> Result<(), AppError> {
+    match decide_record(&Grants::platform(user.is_admin), action, kind) {
+        Decision::Allow => Ok(()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
 /// The slug in `/i/{slug}/…` or `/api/v1/initiatives/{slug}/…`. Anything that is
 /// not a well-formed slug (a NUL byte, say) is "not found" before it reaches
 /// the database.

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
 
-use domain::access::{Action, Decision, Grants, decide_record};
+use domain::access::Action;
 use domain::partnership::{Initiative, Network};
 use domain::resource::{Record, Resource};
 use domain::validation::FieldMap;
@@ -12,6 +12,7 @@ use store::accounts::User;
 
 use super::extract::*;
 use crate::AppState;
+use crate::access::platform;
 use crate::access::{ApiAuthorized, Read, Write};
 use crate::error::{ApiResult, AppError};
 use crate::session::ApiCaller;
@@ -26,16 +27,6 @@ pub(super) fn network_fields() -> Vec<BodyField> {
 
 pub(super) fn initiative_fields() -> Vec<BodyField> {
     body_fields_of::<Initiative>(&[])
-}
-
-/// The policy's answer for something outside any initiative (networks, new
-/// initiatives): only the platform's grants count.
-pub(super) fn platform(user: &User, action: Action, kind: &str) -> Result<(), AppError> {
-    match decide_record(&Grants::platform(user.is_admin), action, kind) {
-        Decision::Allow => Ok(()),
-        // No initiative is named, so refusing reveals none: 403 rather than 404.
-        _ => Err(AppError::Forbidden),
-    }
 }
 
 pub(super) async fn list_networks(

@@ -56,13 +56,12 @@ pub async fn dashboard(
     })
 }
 
-pub(super) fn admin_only(ctx: &Ctx) -> Result<User, AppError> {
+/// The signed-in user, when the policy lets the platform's grants do `action`
+/// on `kind` (networks, new initiatives): see [`crate::access::platform`].
+pub(super) fn admin_only(ctx: &Ctx, action: Action, kind: &str) -> Result<User, AppError> {
     let u = ctx.user()?;
-    if u.is_admin {
-        Ok(u.clone())
-    } else {
-        Err(AppError::Forbidden)
-    }
+    crate::access::platform(u, action, kind)?;
+    Ok(u.clone())
 }
 
 fn initiative_fields() -> Vec<FieldDef> {
@@ -333,7 +332,7 @@ pub async fn restore_initiative(
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    admin_only(&ctx)?;
+    admin_only(&ctx, Action::Restore, Initiative::KIND)?;
     let i = s.store.archived_initiative_by_slug(&slug).await?;
     s.store
         .set_archived::<Initiative>(Some(user.id), None, i.id, sub.version, false)
@@ -362,7 +361,7 @@ pub async fn archive_initiative(
 }
 
 pub async fn new_initiative(State(s): State<AppState>, ctx: Ctx) -> PageResult {
-    admin_only(&ctx)?;
+    admin_only(&ctx, Action::Create, Initiative::KIND)?;
     let mut values = FieldMap::new();
     values.insert("languages".into(), "en".into());
     initiative_form(&s, &ctx, None).await?.show(
@@ -381,7 +380,7 @@ pub async fn create_initiative(
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    admin_only(&ctx)?;
+    admin_only(&ctx, Action::Create, Initiative::KIND)?;
     match initiative_form(&s, &ctx, None)
         .await?
         .save::<Initiative>(&s, &user, &sub, None)
@@ -416,18 +415,14 @@ pub async fn update_initiative(
     // the form did not offer keeps its value.
     let current = i.data.stored_values();
     crate::access::check_write::<Initiative>(g, Action::Update, Some(&current), &sub.fields)?;
+    let form = initiative_form(&s, ctx, Some((i, g))).await?;
     for (k, v) in &current {
-        let offered = initiative_fields().iter().any(|d| d.name == k)
-            && crate::access::may_write_field::<Initiative>(g, Action::Update, k);
+        let offered = form.defs.iter().any(|d| d.name == k);
         if !offered && !sub.fields.contains_key(k) {
             sub.fields.insert(k.clone(), v.clone());
         }
     }
-    match initiative_form(&s, ctx, Some((i, g)))
-        .await?
-        .save::<Initiative>(&s, &user, &sub, Some(i.id))
-        .await
-    {
+    match form.save::<Initiative>(&s, &user, &sub, Some(i.id)).await {
         Ok(rec) => Ok(Redirect::to(&format!("/i/{}", rec.data.slug)).into_response()),
         Err(page) => page,
     }

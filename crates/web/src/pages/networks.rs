@@ -6,6 +6,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 
+use domain::access::Action;
 use domain::partnership::{Initiative, Network};
 use domain::resource::{Record, Resource};
 use domain::validation::{FieldErrors, FieldMap};
@@ -105,7 +106,7 @@ fn network_form(ctx: &Ctx, id: Option<i64>) -> GlobalForm {
 }
 
 pub async fn new_network(ctx: Ctx) -> PageResult {
-    admin_only(&ctx)?;
+    admin_only(&ctx, Action::Create, Network::KIND)?;
     network_form(&ctx, None).show(
         &FieldMap::new(),
         &FieldErrors::default(),
@@ -122,7 +123,7 @@ pub async fn create_network(
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    admin_only(&ctx)?;
+    admin_only(&ctx, Action::Create, Network::KIND)?;
     match network_form(&ctx, None)
         .save::<Network>(&s, &user, &sub, None)
         .await
@@ -133,7 +134,7 @@ pub async fn create_network(
 }
 
 pub async fn edit_network(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
-    admin_only(&ctx)?;
+    admin_only(&ctx, Action::Update, Network::KIND)?;
     let n = s.store.get::<Network>(None, id).await?;
     network_form(&ctx, Some(id)).show(
         &n.data.to_fields(),
@@ -152,7 +153,7 @@ pub async fn update_network(
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    admin_only(&ctx)?;
+    admin_only(&ctx, Action::Update, Network::KIND)?;
     match network_form(&ctx, Some(id))
         .save::<Network>(&s, &user, &sub, Some(id))
         .await
@@ -203,7 +204,7 @@ async fn leads_page(
 
 /// The leads of a network (admins): who reads all its initiatives.
 pub async fn network_leads(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
-    admin_only(&ctx)?;
+    admin_only(&ctx, Action::Update, Network::KIND)?;
     leads_page(&s, &ctx, id, String::new(), StatusCode::OK).await
 }
 
@@ -216,7 +217,7 @@ pub async fn grant_network_lead(
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    admin_only(&ctx)?;
+    admin_only(&ctx, Action::Update, Network::KIND)?;
     let email = sub.fields.get("email").cloned().unwrap_or_default();
     s.store.get::<Network>(None, id).await?;
     match s.store.user_by_email(&email).await? {
@@ -242,7 +243,7 @@ pub async fn revoke_network_lead(
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    admin_only(&ctx)?;
+    admin_only(&ctx, Action::Update, Network::KIND)?;
     let target: i64 = sub
         .fields
         .get("user_id")
@@ -283,7 +284,15 @@ async fn set_network_archived(
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
-    admin_only(&ctx)?;
+    admin_only(
+        &ctx,
+        if archived {
+            Action::Archive
+        } else {
+            Action::Restore
+        },
+        Network::KIND,
+    )?;
     s.store
         .set_archived::<Network>(Some(user.id), None, id, sub.version, archived)
         .await?;
@@ -296,7 +305,7 @@ pub async fn confirm_archive_network(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let admin = admin_only(&ctx)?;
+    let admin = admin_only(&ctx, Action::Archive, Network::KIND)?;
     let n = s.store.get::<Network>(None, id).await?;
     let members = s.store.initiatives_of_networks(&admin, &[id]).await?;
     let c = Chrome::new(&ctx, "").crumb("/networks", ctx.tr.t("networks-title"));

@@ -335,7 +335,7 @@ impl Store {
         today: NaiveDate,
     ) -> Result<Vec<(Record<Body>, Table)>> {
         let bodies = self
-            .list::<Body>(Some(initiative), ListOptions::default())
+            .list::<Body>(Some(initiative), ListOptions::all())
             .await?;
         let members = self.members(initiative, None, Some(today)).await?;
         Ok(bodies

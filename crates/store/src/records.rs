@@ -37,6 +37,18 @@ pub struct ListOptions {
     pub offset: u64,
 }
 
+impl ListOptions {
+    /// Every live record: for the few records a page shows whole (an
+    /// initiative's bodies, facts and stages), never cut short.
+    pub fn all() -> Self {
+        Self {
+            include_archived: false,
+            limit: i64::MAX as u64,
+            offset: 0,
+        }
+    }
+}
+
 impl Default for ListOptions {
     fn default() -> Self {
         Self {

@@ -461,10 +461,7 @@ impl<'a> Published<'a> {
     pub async fn facts(&self) -> Result<Vec<Record<domain::partnership::Fact>>, AppError> {
         let all = self
             .store
-            .list::<domain::partnership::Fact>(
-                Some(self.view.initiative.id),
-                ListOptions::default(),
-            )
+            .list::<domain::partnership::Fact>(Some(self.view.initiative.id), ListOptions::all())
             .await?;
         Ok(all.into_iter().filter(|f| f.data.public).collect())
     }
@@ -474,7 +471,7 @@ impl<'a> Published<'a> {
             .store
             .list::<domain::partnership::StageReached>(
                 Some(self.view.initiative.id),
-                ListOptions::default(),
+                ListOptions::all(),
             )
             .await?;
         Ok(all.into_iter().filter(|s| s.data.public).collect())

@@ -490,8 +490,8 @@ pub async fn home(State(s): State<AppState>, auth: Authorized<Read>) -> PageResu
         Some(html) => html,
         None => {
             let reg = auth.registry(&s.store);
-            let facts = reg.list::<Fact>(ListOptions::default()).await?;
-            let reached = reg.list::<StageReached>(ListOptions::default()).await?;
+            let facts = reg.list::<Fact>(ListOptions::all()).await?;
+            let reached = reg.list::<StageReached>(ListOptions::all()).await?;
             let table = reg.table(today).await?;
             let network = match i.data.network_id {
                 Some(n) => Some(s.store.get::<Network>(None, n).await?.data.name),

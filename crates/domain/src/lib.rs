@@ -13,8 +13,12 @@
 //! - [`partnership`]: networks, initiatives, organizations, people, governing bodies,
 //!   memberships, services and locations; the "who is at the table" view.
 //! - [`access`]: roles per initiative and what each may do.
+//! - [`agenda`]: vision, objectives, ideas, prioritisation rounds, the systems map, work plans.
+//! - [`sdg`]: the UN Sustainable Development Goals' targets and indicators.
 
 pub mod access;
+pub mod agenda;
 pub mod partnership;
 pub mod resource;
+pub mod sdg;
 pub mod validation;

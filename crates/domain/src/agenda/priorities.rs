@@ -1,0 +1,1 @@
+//! Statistics that compare a round's votes with its systems map.

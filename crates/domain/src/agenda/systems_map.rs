@@ -1,0 +1,1 @@
+//! Systems map (interpretive structural modelling).

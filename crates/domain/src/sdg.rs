@@ -1,0 +1,1 @@
+//! The UN SDG targets and indicators an objective can be tagged with.

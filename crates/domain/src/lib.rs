@@ -16,6 +16,29 @@
 //! - [`agenda`]: vision, objectives, ideas, prioritisation rounds, the systems map, work plans.
 //! - [`sdg`]: the UN Sustainable Development Goals' targets and indicators.
 
+/// A closed list of stable snake_case codes, translated by the UI.
+macro_rules! choices {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $code),+ } }
+            /// The code, or the spelling the JSON API answers with (snake_case), so a
+            /// record read from the API can be sent back as it is.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($code => Some($name::$variant),)+
+                    _ if !s.contains(' ') => serde_json::from_value(serde_json::Value::String(s.into())).ok(),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
 pub mod access;
 pub mod agenda;
 pub mod partnership;

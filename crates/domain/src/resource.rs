@@ -137,6 +137,8 @@ pub trait Resource: Serialize + DeserializeOwned + Clone + Send + Sync + 'static
     /// Table name.
     const TABLE: &'static str;
     const SCOPE: Scope;
+    /// At most one live record of this kind per initiative (its vision).
+    const ONE_PER_INITIATIVE: bool = false;
     /// Data columns, in the order forms show them. Serialized field names equal
     /// column names.
     fn columns() -> &'static [Column];

@@ -16,6 +16,7 @@
 //! - [`partnership`]: the registry's read models (who is at the table, services directory).
 
 pub mod accounts;
+pub mod agenda;
 pub mod audit;
 pub mod demo;
 pub mod migrations;

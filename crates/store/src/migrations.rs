@@ -52,7 +52,171 @@ const MIGRATIONS: &[Migration] = &[
         name: "0004_public_by_choice",
         steps: public_by_choice,
     },
+    Migration {
+        name: "0005_agenda",
+        steps: agenda,
+    },
 ];
+
+/// The common agenda. Vision, spheres, objectives, ideas, rounds, activities,
+/// contributions and milestones are registry records (versioned, audited);
+/// a round's ideas, ballots and systems-map answers are plain rows written by
+/// the agenda's own store path, each write with one audit entry.
+fn agenda() -> Vec<Step> {
+    let mut s = vec![];
+    s.extend(record_table(
+        "visions",
+        true,
+        vec![text("statement"), opt_date("agreed_on"), flag("public")],
+        &[],
+    ));
+    s.extend(record_table(
+        "spheres",
+        true,
+        vec![text("name"), opt_int("parent_id"), text("description")],
+        &[("parent_id", "spheres")],
+    ));
+    s.extend(record_table(
+        "ideas",
+        true,
+        vec![
+            text("title"),
+            text("description"),
+            text("status"),
+            text("source"),
+            opt_int("submitted_by"),
+            text("language"),
+        ],
+        &[("submitted_by", "users")],
+    ));
+    s.push(index("ideas", &["initiative_id", "status"], false));
+    s.extend(record_table(
+        "objectives",
+        true,
+        vec![
+            text("title"),
+            text("description"),
+            opt_int("sphere_id"),
+            text("status"),
+            date("status_on"),
+            opt_int("body_id"),
+            opt_int("idea_id"),
+            text("sdg"),
+            flag("public"),
+        ],
+        &[
+            ("sphere_id", "spheres"),
+            ("body_id", "bodies"),
+            ("idea_id", "ideas"),
+        ],
+    ));
+    s.extend(record_table(
+        "rounds",
+        true,
+        vec![
+            text("title"),
+            text("description"),
+            int("picks"),
+            date("opens_on"),
+            date("closes_on"),
+            opt_int("follows_round_id"),
+            flag("public"),
+        ],
+        &[("follows_round_id", "rounds")],
+    ));
+    s.extend(record_table(
+        "activities",
+        true,
+        vec![
+            text("title"),
+            text("description"),
+            opt_int("sphere_id"),
+            opt_int("objective_id"),
+            opt_int("body_id"),
+            opt_int("lead_organization_id"),
+            date("start_on"),
+            opt_date("end_on"),
+            text("status"),
+            flag("public"),
+        ],
+        &[
+            ("sphere_id", "spheres"),
+            ("objective_id", "objectives"),
+            ("body_id", "bodies"),
+            ("lead_organization_id", "organizations"),
+        ],
+    ));
+    s.extend(record_table(
+        "contributions",
+        true,
+        vec![int("activity_id"), int("organization_id"), text("note")],
+        &[
+            ("activity_id", "activities"),
+            ("organization_id", "organizations"),
+        ],
+    ));
+    s.push(index("contributions", &["activity_id"], false));
+    s.extend(record_table(
+        "milestones",
+        true,
+        vec![
+            int("activity_id"),
+            text("title"),
+            date("due_on"),
+            opt_date("done_on"),
+        ],
+        &[("activity_id", "activities")],
+    ));
+    s.push(index("milestones", &["activity_id"], false));
+    s.push(tbl(Table::create()
+        .table(a("round_ideas"))
+        .col(id())
+        .col(int("round_id"))
+        .col(int("idea_id"))
+        .foreign_key(&mut fk("round_ideas", "round_id", "rounds"))
+        .foreign_key(&mut fk("round_ideas", "idea_id", "ideas"))
+        .to_owned()));
+    s.push(index("round_ideas", &["round_id", "idea_id"], true));
+    s.push(tbl(Table::create()
+        .table(a("ballots"))
+        .col(id())
+        .col(int("round_id"))
+        .col(int("user_id"))
+        .col(ts("cast_at"))
+        .foreign_key(&mut fk("ballots", "round_id", "rounds"))
+        .foreign_key(&mut fk("ballots", "user_id", "users"))
+        .to_owned()));
+    s.push(index("ballots", &["round_id", "user_id"], true));
+    s.push(tbl(Table::create()
+        .table(a("ballot_picks"))
+        .col(id())
+        .col(int("ballot_id"))
+        .col(int("idea_id"))
+        .foreign_key(&mut fk("ballot_picks", "ballot_id", "ballots"))
+        .foreign_key(&mut fk("ballot_picks", "idea_id", "ideas"))
+        .to_owned()));
+    s.push(index("ballot_picks", &["ballot_id", "idea_id"], true));
+    s.push(tbl(Table::create()
+        .table(a("map_answers"))
+        .col(id())
+        .col(int("round_id"))
+        .col(int("from_idea"))
+        .col(int("to_idea"))
+        .col(flag("influences"))
+        .col(opt_int("user_id"))
+        .col(ts("answered_at"))
+        .foreign_key(&mut fk("map_answers", "round_id", "rounds"))
+        .foreign_key(&mut fk("map_answers", "from_idea", "ideas"))
+        .foreign_key(&mut fk("map_answers", "to_idea", "ideas"))
+        .foreign_key(&mut fk("map_answers", "user_id", "users"))
+        .to_owned()));
+    s.push(index(
+        "map_answers",
+        &["round_id", "from_idea", "to_idea"],
+        true,
+    ));
+    s
+}
 
 /// Accounts: API tokens that expire, server-side settings (the signing key that
 /// every process shares), one counter row per throttled key so that reserving a

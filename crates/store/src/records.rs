@@ -743,6 +743,58 @@ async fn check_constraints<T: Resource>(
             }
         }
     }
+    if T::ONE_PER_INITIATIVE
+        && self_id.is_none()
+        && let Some(i) = initiative
+    {
+        let mut q = Query::select();
+        q.expr(Expr::cust("COUNT(*)"))
+            .from(a(T::TABLE))
+            .and_where(Expr::col(a("initiative_id")).eq(i))
+            .and_where(Expr::col(a("archived_at")).is_null());
+        if count(txn, &q).await? > 0 {
+            let field = T::columns().first().map(|c| c.name).unwrap_or("id");
+            errors.add(
+                field,
+                "one_per_initiative",
+                format!("this initiative already has a {}: edit it instead", T::KIND),
+            );
+        }
+    }
+    // A record that refers to its own kind (a sphere inside a sphere) must not
+    // end up inside itself: walk up from the new parent.
+    if let Some(id) = self_id {
+        for c in T::columns()
+            .iter()
+            .filter(|c| c.refers_to == Some(T::TABLE))
+        {
+            let mut next = values[c.name].as_i64();
+            let mut steps = 0;
+            while let Some(parent) = next {
+                if parent == id {
+                    errors.add(
+                        c.name,
+                        "cycle",
+                        format!("{}: a {} cannot sit inside itself", c.name, T::KIND),
+                    );
+                    break;
+                }
+                steps += 1;
+                if steps > 1000 {
+                    break;
+                }
+                let q = Query::select()
+                    .column(a(c.name))
+                    .from(a(T::TABLE))
+                    .and_where(Expr::col(a("id")).eq(parent))
+                    .to_owned();
+                next = match txn.query_one(&q).await? {
+                    Some(row) => row.try_get_by_index::<Option<i64>>(0)?,
+                    None => None,
+                };
+            }
+        }
+    }
     if errors.is_empty() {
         Ok(())
     } else {

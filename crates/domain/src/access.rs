@@ -63,6 +63,9 @@ pub enum Action {
     ReadAudit,
     /// Grant and revoke roles, send and withdraw invitations.
     ManageAccess,
+    /// Take part in the agenda: suggest an idea, vote in a round, answer the
+    /// questions of a systems map.
+    Participate,
 }
 
 impl Action {
@@ -74,6 +77,7 @@ impl Action {
         Action::Restore,
         Action::ReadAudit,
         Action::ManageAccess,
+        Action::Participate,
     ];
     pub fn writes(self) -> bool {
         !matches!(self, Action::Read | Action::ReadAudit)
@@ -149,7 +153,10 @@ pub const PLATFORM_KINDS: &[&str] = &["network"];
 /// 3. Reading: every role and the network lead read the registry; a person's
 ///    contact details and what someone is paid are for the coordinators who run
 ///    the registry, and redacted for everyone else.
-/// 4. Writing the registry, reading the audit log and managing access are for
+/// 4. Taking part in the agenda (ideas, votes, systems-map answers) is for every
+///    role but `viewer`: partners, residents, funders and case workers are the
+///    people whose priorities a round collects. A network lead watches.
+/// 5. Writing the registry, reading the audit log and managing access are for
 ///    coordinators. Creating, archiving and restoring initiatives and anything
 ///    about networks is for admins; so is a field of class `Placement` (which
 ///    network an initiative belongs to decides which network lead reads it).
@@ -161,7 +168,7 @@ pub fn decide(g: &Grants, action: Action, kind: &str, class: Class) -> Decision 
     // Networks, and initiatives as a whole, are the platform's to create and
     // archive: saying so reveals nothing about any one initiative.
     let platform_write = match action {
-        Action::Read | Action::ReadAudit | Action::ManageAccess => false,
+        Action::Read | Action::ReadAudit | Action::ManageAccess | Action::Participate => false,
         Action::Update | Action::Archive | Action::Restore => platform,
         Action::Create => platform || kind == "initiative",
     };
@@ -184,6 +191,13 @@ pub fn decide(g: &Grants, action: Action, kind: &str, class: Class) -> Decision 
             Class::Contact | Class::Pay => Decision::Redact,
         },
         _ if class == Class::Placement => Decision::Forbidden,
+        Action::Participate => {
+            if g.roles.iter().any(|r| *r != Role::Viewer) {
+                Decision::Allow
+            } else {
+                Decision::Forbidden
+            }
+        }
         Action::Create
         | Action::Update
         | Action::Archive
@@ -308,6 +322,10 @@ mod tests {
             ("lead contact", lead(), Action::Read, "person", Class::Contact, Redact),
             ("lead writes", lead(), Action::Update, "body", Class::Ordinary, Forbidden),
             ("lead audit", lead(), Action::ReadAudit, "initiative", Class::Ordinary, Forbidden),
+            ("coordinator takes part", coord.clone(), Action::Participate, "initiative", Class::Ordinary, Allow),
+            ("lead does not vote", lead(), Action::Participate, "initiative", Class::Ordinary, Forbidden),
+            ("viewer does not vote", role(Role::Viewer), Action::Participate, "initiative", Class::Ordinary, Forbidden),
+            ("nobody votes", nobody.clone(), Action::Participate, "initiative", Class::Ordinary, Hidden),
         ];
         let mut rows = cases;
         for r in [Role::Partner, Role::Resident, Role::Funder, Role::CaseWorker, Role::Viewer] {
@@ -317,6 +335,9 @@ mod tests {
             rows.push(("member placement", role(r), Action::Read, "initiative", Class::Placement, Allow));
             for a in [Action::Create, Action::Update, Action::Archive, Action::Restore, Action::ReadAudit, Action::ManageAccess] {
                 rows.push(("member writes", role(r), a, "organization", Class::Ordinary, Forbidden));
+            }
+            if r != Role::Viewer {
+                rows.push(("member takes part", role(r), Action::Participate, "initiative", Class::Ordinary, Allow));
             }
         }
         for (what, g, action, kind, class, want) in rows {

@@ -54,6 +54,11 @@ impl Need for Audit {
 impl Need for ManageAccess {
     const ACTION: Action = Action::ManageAccess;
 }
+/// Take part in the agenda: ideas, votes, systems-map answers.
+pub struct Participate;
+impl Need for Participate {
+    const ACTION: Action = Action::Participate;
+}
 
 /// The error a refused decision becomes.
 pub fn refusal(d: Decision) -> Result<(), AppError> {
@@ -180,10 +185,10 @@ where
 /// method asks the policy for its kind first; every record it returns is
 /// redacted by the policy.
 pub struct Registry<'a> {
-    store: &'a Store,
-    initiative: i64,
-    grants: &'a Grants,
-    actor: Option<i64>,
+    pub(crate) store: &'a Store,
+    pub(crate) initiative: i64,
+    pub(crate) grants: &'a Grants,
+    pub(crate) actor: Option<i64>,
 }
 
 impl<'a> Registry<'a> {

@@ -7,6 +7,10 @@
 
 use std::collections::HashMap;
 
+use domain::agenda::{
+    Activity, ActivityStatus, Contribution, Idea, IdeaSource, IdeaStatus, Milestone, Objective,
+    ObjectiveStatus, Round, Sphere, Vision,
+};
 use domain::partnership::{
     Body, BodyKind, Fact, Location, Membership, Organization, Person, Position, Sector, Service,
     ServiceStatus, Stage, StageReached,
@@ -252,6 +256,183 @@ impl Kind for StageReached {
     }
 }
 
+fn objective_statuses() -> Vec<&'static str> {
+    ObjectiveStatus::ALL.iter().map(|s| s.as_str()).collect()
+}
+fn idea_statuses() -> Vec<&'static str> {
+    IdeaStatus::ALL.iter().map(|s| s.as_str()).collect()
+}
+fn idea_sources() -> Vec<&'static str> {
+    IdeaSource::ALL.iter().map(|s| s.as_str()).collect()
+}
+fn activity_statuses() -> Vec<&'static str> {
+    ActivityStatus::ALL.iter().map(|s| s.as_str()).collect()
+}
+
+impl Kind for Vision {
+    const SCHEMA: &'static str = "Vision";
+    const LABEL: &'static str = "statement";
+    const NAV: bool = false;
+    const PATH: &'static str = "visions";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("statement", Widget::TextArea, true),
+            f("agreed_on", Widget::Date, false),
+            f("public", Widget::Check, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["statement", "agreed_on"]
+    }
+}
+
+impl Kind for Sphere {
+    const SCHEMA: &'static str = "Sphere";
+    const NAV: bool = false;
+    const PATH: &'static str = "spheres";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("name", Widget::Text, true),
+            f("parent_id", Widget::Ref("spheres"), false),
+            f("description", Widget::TextArea, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["name", "parent_id"]
+    }
+}
+
+impl Kind for Objective {
+    const SCHEMA: &'static str = "Objective";
+    const LABEL: &'static str = "title";
+    const NAV: bool = false;
+    const PATH: &'static str = "objectives";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("title", Widget::Text, true),
+            f("description", Widget::TextArea, false),
+            f("sphere_id", Widget::Ref("spheres"), false),
+            f("status", Widget::Choice(objective_statuses, "objective-status"), true),
+            f("status_on", Widget::Date, true),
+            f("body_id", Widget::Ref("bodies"), false),
+            f("idea_id", Widget::Ref("ideas"), false),
+            f("sdg", Widget::Text, false),
+            f("public", Widget::Check, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["title", "sphere_id", "status", "status_on", "sdg"]
+    }
+}
+
+impl Kind for Idea {
+    const SCHEMA: &'static str = "Idea";
+    const LABEL: &'static str = "title";
+    const NAV: bool = false;
+    const PATH: &'static str = "ideas";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("title", Widget::Text, true),
+            f("description", Widget::TextArea, false),
+            f("status", Widget::Choice(idea_statuses, "idea-status"), true),
+            f("source", Widget::Choice(idea_sources, "idea-source"), true),
+            f("submitted_by", Widget::Ref("users"), false),
+            f("language", Widget::Text, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["title", "status", "source"]
+    }
+}
+
+impl Kind for Round {
+    const SCHEMA: &'static str = "Round";
+    const LABEL: &'static str = "title";
+    const NAV: bool = false;
+    const PATH: &'static str = "rounds";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("title", Widget::Text, true),
+            f("description", Widget::TextArea, false),
+            f("picks", Widget::Number, true),
+            f("opens_on", Widget::Date, true),
+            f("closes_on", Widget::Date, true),
+            f("follows_round_id", Widget::Ref("rounds"), false),
+            f("public", Widget::Check, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["title", "picks", "opens_on", "closes_on"]
+    }
+}
+
+impl Kind for Activity {
+    const SCHEMA: &'static str = "Activity";
+    const LABEL: &'static str = "title";
+    const NAV: bool = false;
+    const PATH: &'static str = "activities";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("title", Widget::Text, true),
+            f("description", Widget::TextArea, false),
+            f("sphere_id", Widget::Ref("spheres"), false),
+            f("objective_id", Widget::Ref("objectives"), false),
+            f("body_id", Widget::Ref("bodies"), false),
+            f("lead_organization_id", Widget::Ref("organizations"), false),
+            f("start_on", Widget::Date, true),
+            f("end_on", Widget::Date, false),
+            f("status", Widget::Choice(activity_statuses, "activity-status"), true),
+            f("public", Widget::Check, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["title", "objective_id", "lead_organization_id", "status", "end_on"]
+    }
+}
+
+impl Kind for Contribution {
+    const SCHEMA: &'static str = "Contribution";
+    const LABEL: &'static str = "note";
+    const NAV: bool = false;
+    const PATH: &'static str = "contributions";
+    /// "Youth club: two youth workers".
+    fn heading(&self, _tr: &Tr, refs: &RefNames) -> String {
+        match refs.name("organizations", self.organization_id) {
+            Some(org) if self.note.is_empty() => org.to_string(),
+            Some(org) => format!("{org}: {}", self.note),
+            None => self.note.clone(),
+        }
+    }
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("activity_id", Widget::Ref("activities"), true),
+            f("organization_id", Widget::Ref("organizations"), true),
+            f("note", Widget::Text, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["activity_id", "organization_id", "note"]
+    }
+}
+
+impl Kind for Milestone {
+    const SCHEMA: &'static str = "Milestone";
+    const LABEL: &'static str = "title";
+    const NAV: bool = false;
+    const PATH: &'static str = "milestones";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("activity_id", Widget::Ref("activities"), true),
+            f("title", Widget::Text, true),
+            f("due_on", Widget::Date, true),
+            f("done_on", Widget::Date, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["title", "activity_id", "due_on", "done_on"]
+    }
+}
+
 /// A kind of registry record as the rest of the product sees it. Each kind is
 /// declared once, in [`KINDS`]; page routes, API routes, the OpenAPI document,
 /// the navigation and reference lookups all read that one list.
@@ -291,6 +472,14 @@ pub const KINDS: &[KindEntry] = &[
     entry::<Location>(),
     entry::<Fact>(),
     entry::<StageReached>(),
+    entry::<Vision>(),
+    entry::<Sphere>(),
+    entry::<Objective>(),
+    entry::<Idea>(),
+    entry::<Round>(),
+    entry::<Activity>(),
+    entry::<Contribution>(),
+    entry::<Milestone>(),
 ];
 
 /// The kinds the audit log of an initiative can hold: every registry kind, the

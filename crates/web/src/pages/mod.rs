@@ -132,6 +132,8 @@ impl Chrome {
         let mut v = vec![
             ("home", format!("/i/{slug}"), self.t("nav-home")),
             ("table", format!("/i/{slug}/table"), self.t("nav-table")),
+            ("agenda", format!("/i/{slug}/agenda"), self.t("nav-agenda")),
+            ("work-plans", format!("/i/{slug}/work-plans"), self.t("nav-work-plans")),
         ];
         v.extend(crate::kinds::KINDS.iter().filter(|k| k.nav).map(|k| {
             (

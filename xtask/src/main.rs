@@ -8,11 +8,13 @@
 //!   missing, unless `BACKBONE_REQUIRE_SCHEMATHESIS=1`, as in CI).
 //! - `cargo xtask schemathesis`: the Schemathesis step alone.
 //! - `cargo xtask bench [ARGS]`: build the release binary and run `backbone bench`.
+//! - `cargo xtask sdg [DIR]`: regenerate the SDG catalogue from the UN's YAML files.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 mod schemathesis;
+mod sdg;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -105,7 +107,8 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("schemathesis") => schemathesis::run_all(&root()),
-        _ => Err("usage: cargo xtask test [--no-lint] [--no-browser] [--no-schemathesis] | cargo xtask bench [--connections N --seconds S]".into()),
+        Some("sdg") => sdg::run(&root(), &args[1..]),
+        _ => Err("usage: cargo xtask test [--no-lint] [--no-browser] [--no-schemathesis] | cargo xtask bench [--connections N --seconds S] | cargo xtask sdg [DIR]".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

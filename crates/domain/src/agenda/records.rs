@@ -187,8 +187,8 @@ impl Resource for Objective {
                     .map(|c| c.as_str())
                     .collect::<Vec<_>>()
                     .join(","),
-                Err(message) => {
-                    p.errors.add("sdg", "unknown_sdg", message);
+                Err(e) => {
+                    p.errors.add("sdg", e.code(), e.to_string());
                     String::new()
                 }
             },

@@ -205,11 +205,11 @@ impl<'a> Registry<'a> {
         self.grants
     }
 
-    fn allow<T: Resource>(&self, action: Action) -> Result<(), AppError> {
+    pub(crate) fn allow<T: Resource>(&self, action: Action) -> Result<(), AppError> {
         refusal(decide_record(self.grants, action, T::KIND))
     }
 
-    fn shown<T: Resource>(&self, mut rec: Record<T>) -> Record<T> {
+    pub(crate) fn shown<T: Resource>(&self, mut rec: Record<T>) -> Record<T> {
         rec.data = domain::access::redact(self.grants, rec.data);
         rec
     }

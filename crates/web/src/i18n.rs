@@ -14,10 +14,29 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 /// Languages the interface speaks: (code, name in that language).
 pub const LANGUAGES: &[(&str, &str)] = &[("en", "English"), ("es", "Español"), ("he", "עברית")];
 
-const SOURCES: &[(&str, &str)] = &[
-    ("en", include_str!("../locales/en.ftl")),
-    ("es", include_str!("../locales/es.ftl")),
-    ("he", include_str!("../locales/he.ftl")),
+/// Each language's messages: the product's, then one file per module.
+const SOURCES: &[(&str, &[&str])] = &[
+    (
+        "en",
+        &[
+            include_str!("../locales/en.ftl"),
+            include_str!("../locales/agenda/en.ftl"),
+        ],
+    ),
+    (
+        "es",
+        &[
+            include_str!("../locales/es.ftl"),
+            include_str!("../locales/agenda/es.ftl"),
+        ],
+    ),
+    (
+        "he",
+        &[
+            include_str!("../locales/he.ftl"),
+            include_str!("../locales/agenda/he.ftl"),
+        ],
+    ),
 ];
 
 type Bundle = FluentBundle<FluentResource>;
@@ -27,13 +46,16 @@ fn bundles() -> &'static HashMap<&'static str, Bundle> {
     B.get_or_init(|| {
         SOURCES
             .iter()
-            .map(|(code, src)| {
-                let res = FluentResource::try_new(src.to_string())
-                    .unwrap_or_else(|(_, e)| panic!("locales/{code}.ftl does not parse: {e:?}"));
+            .map(|(code, srcs)| {
                 let lang: unic_langid::LanguageIdentifier = code.parse().expect("language code");
                 let mut b = FluentBundle::new_concurrent(vec![lang]);
                 b.set_use_isolating(false);
-                b.add_resource(res).expect("no duplicate messages");
+                for (n, src) in srcs.iter().enumerate() {
+                    let res = FluentResource::try_new(src.to_string()).unwrap_or_else(|(_, e)| {
+                        panic!("messages #{n} of {code} do not parse: {e:?}")
+                    });
+                    b.add_resource(res).expect("no duplicate messages");
+                }
                 (*code, b)
             })
             .collect()
@@ -167,10 +189,10 @@ mod tests {
 
     #[test]
     fn every_language_has_every_message() {
-        let en = keys(SOURCES[0].1);
+        let en = keys(&SOURCES[0].1.concat());
         assert!(en.len() > 50);
-        for (code, src) in SOURCES {
-            let k = keys(src);
+        for (code, srcs) in SOURCES {
+            let k = keys(&srcs.concat());
             let missing: Vec<_> = en.iter().filter(|x| !k.contains(x)).collect();
             let extra: Vec<_> = k.iter().filter(|x| !en.contains(x)).collect();
             assert!(

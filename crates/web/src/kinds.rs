@@ -312,7 +312,11 @@ impl Kind for Objective {
             f("title", Widget::Text, true),
             f("description", Widget::TextArea, false),
             f("sphere_id", Widget::Ref("spheres"), false),
-            f("status", Widget::Choice(objective_statuses, "objective-status"), true),
+            f(
+                "status",
+                Widget::Choice(objective_statuses, "objective-status"),
+                true,
+            ),
             f("status_on", Widget::Date, true),
             f("body_id", Widget::Ref("bodies"), false),
             f("idea_id", Widget::Ref("ideas"), false),
@@ -381,12 +385,22 @@ impl Kind for Activity {
             f("lead_organization_id", Widget::Ref("organizations"), false),
             f("start_on", Widget::Date, true),
             f("end_on", Widget::Date, false),
-            f("status", Widget::Choice(activity_statuses, "activity-status"), true),
+            f(
+                "status",
+                Widget::Choice(activity_statuses, "activity-status"),
+                true,
+            ),
             f("public", Widget::Check, false),
         ]
     }
     fn list_fields() -> &'static [&'static str] {
-        &["title", "objective_id", "lead_organization_id", "status", "end_on"]
+        &[
+            "title",
+            "objective_id",
+            "lead_organization_id",
+            "status",
+            "end_on",
+        ]
     }
 }
 

@@ -12,6 +12,7 @@
 //! - [`ops`]: `/healthz`, `/metrics`, security headers, request metrics.
 
 pub mod access;
+pub mod agenda;
 pub mod api;
 pub mod cache;
 pub mod error;

@@ -133,7 +133,11 @@ impl Chrome {
             ("home", format!("/i/{slug}"), self.t("nav-home")),
             ("table", format!("/i/{slug}/table"), self.t("nav-table")),
             ("agenda", format!("/i/{slug}/agenda"), self.t("nav-agenda")),
-            ("work-plans", format!("/i/{slug}/work-plans"), self.t("nav-work-plans")),
+            (
+                "work-plans",
+                format!("/i/{slug}/work-plans"),
+                self.t("nav-work-plans"),
+            ),
         ];
         v.extend(crate::kinds::KINDS.iter().filter(|k| k.nav).map(|k| {
             (

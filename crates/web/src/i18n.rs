@@ -21,6 +21,7 @@ const SOURCES: &[(&str, &[&str])] = &[
         &[
             include_str!("../locales/en.ftl"),
             include_str!("../locales/agenda/en.ftl"),
+            include_str!("../locales/agenda/work_plans.en.ftl"),
         ],
     ),
     (
@@ -28,6 +29,7 @@ const SOURCES: &[(&str, &[&str])] = &[
         &[
             include_str!("../locales/es.ftl"),
             include_str!("../locales/agenda/es.ftl"),
+            include_str!("../locales/agenda/work_plans.es.ftl"),
         ],
     ),
     (
@@ -35,6 +37,7 @@ const SOURCES: &[(&str, &[&str])] = &[
         &[
             include_str!("../locales/he.ftl"),
             include_str!("../locales/agenda/he.ftl"),
+            include_str!("../locales/agenda/work_plans.he.ftl"),
         ],
     ),
 ];

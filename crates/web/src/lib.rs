@@ -166,6 +166,8 @@ fn all_routes() -> routes::Routes {
         .get("/p/{slug}", Public, portal::redirect_slash)
         .get("/p/{slug}/", Public, portal::home);
     let r = kinds::KINDS.iter().fold(r, |r, k| (k.pages)(r));
+    let r = pages::agenda::routes(r);
+    let r = pages::work_plans::routes(r);
     api::routes(r)
 }
 

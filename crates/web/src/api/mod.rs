@@ -5,6 +5,7 @@
 //! `{ "error": code, "message": …, "fields": {…} }`. Updates must carry the
 //! `version` they were based on; a stale one gets 409 with the current values.
 
+mod agenda;
 mod extract;
 pub mod openapi;
 mod platform;
@@ -68,7 +69,8 @@ pub fn routes(r: Routes) -> Routes {
             audit,
         )
         .get("/api/v1/initiatives/{slug}/hsds", In(Action::Read), hsds);
-    crate::kinds::KINDS.iter().fold(r, |r, k| (k.api)(r))
+    let r = crate::kinds::KINDS.iter().fold(r, |r, k| (k.api)(r));
+    agenda::routes(r)
 }
 
 /// The API routes of one kind of registry record (see [`crate::kinds::KINDS`]).

@@ -2,12 +2,14 @@
 
 pub mod access;
 pub mod account;
+pub mod agenda;
 pub mod audit;
 pub mod auth;
 pub mod initiative;
 pub mod networks;
 pub mod portal;
 pub mod records;
+pub mod work_plans;
 
 use askama::Template;
 use axum::extract::Request;

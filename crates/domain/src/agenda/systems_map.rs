@@ -577,9 +577,12 @@ impl Inference {
     /// cannot help `k`; a no settles that `k` helps nothing that helps `j`;
     /// and symmetrically for `j → k`.
     ///
-    /// Measured on [`random_structure`] (see `simulate`): this worst-case
-    /// choice asks fewer questions than choosing by the average of the two
-    /// counts, by the better one, or than asking the pairs in order.
+    /// Measured with [`simulate`] on [`random_structure`] at 100 ideas (seeds
+    /// 0–2, share of the n(n − 1) pairs asked): this worst-case choice asks
+    /// 20–23 %; weighting the two counts by the share of yes answers so far
+    /// asks 24–29 %, asking the open pairs in order 30–38 %, and choosing by
+    /// the sum or by the better of the two counts 46–50 % (those chase yes
+    /// answers, which sparse structures seldom give).
     pub fn next_question(&self) -> Option<(usize, usize)> {
         let n = self.n;
         let all = prefix(n, n);
@@ -942,8 +945,8 @@ impl SystemsMap {
         // reduction: c → d stays unless c reaches some e that reaches d.
         let cw = words_for(m);
         let mut creach = Bits::new(m);
-        for c in 0..m {
-            for j in ones(reach.row(members[c][0])) {
+        for (c, list) in members.iter().enumerate() {
+            for j in ones(reach.row(list[0])) {
                 let d = component[j];
                 if d != c {
                     creach.set(c, d);
@@ -1103,11 +1106,12 @@ impl SystemsMap {
             *row = keyed.into_iter().map(|(_, _, c)| c).collect();
             place(row, pos);
         };
-        for level in 1..rows.len() {
-            reorder(&mut rows[level], &mut pos, &up);
+        for row in rows.iter_mut().skip(1) {
+            reorder(row, &mut pos, &up);
         }
-        for level in (0..rows.len().saturating_sub(1)).rev() {
-            reorder(&mut rows[level], &mut pos, &down);
+        let below = rows.len().saturating_sub(1);
+        for row in rows.iter_mut().take(below).rev() {
+            reorder(row, &mut pos, &down);
         }
         rows
     }
@@ -1173,7 +1177,7 @@ mod tests {
     fn random_case(seed: u64) -> (usize, Vec<(usize, usize)>) {
         let mut rng = SplitMix64(seed ^ 0xA5A5_5A5A);
         let n = 1 + rng.below(40);
-        if seed % 3 == 0 {
+        if seed.is_multiple_of(3) {
             let m = rng.below(2 * n + 1);
             let edges = (0..m).map(|_| (rng.below(n), rng.below(n))).collect();
             (n, edges)
@@ -1188,9 +1192,9 @@ mod tests {
             let (n, edges) = random_case(seed);
             let map = SystemsMap::from_edges(n, &edges);
             let naive = naive_reach(n, &edges);
-            for i in 0..n {
-                for j in 0..n {
-                    assert_eq!(map.reaches(i, j), naive[i][j], "seed {seed}: ({i}, {j})");
+            for (i, row) in naive.iter().enumerate() {
+                for (j, &r) in row.iter().enumerate() {
+                    assert_eq!(map.reaches(i, j), r, "seed {seed}: ({i}, {j})");
                 }
             }
             let closed = pairs(n, |i, j| map.reaches(i, j));
@@ -1223,8 +1227,8 @@ mod tests {
                 }
             }
             assert!(seen.iter().all(|&c| c == 1), "seed {seed}: not a partition");
-            for i in 0..n {
-                assert_eq!(map.level(i), naive[i], "seed {seed}: level of {i}");
+            for (i, &level) in naive.iter().enumerate() {
+                assert_eq!(map.level(i), level, "seed {seed}: level of {i}");
                 assert_eq!(map.driving_power(i), map.reachability_set(i).len());
                 assert_eq!(map.dependence(i), map.antecedent_set(i).len());
                 for j in 0..n {
@@ -1266,9 +1270,9 @@ mod tests {
             }
             // The drawn edges keep every influence between components.
             let drawn = naive_reach(m, map.edges());
-            for c in 0..m {
-                for d in 0..m {
-                    assert_eq!(drawn[c][d], comp_reach(c, d), "seed {seed}: ({c}, {d})");
+            for (c, row) in drawn.iter().enumerate() {
+                for (d, &r) in row.iter().enumerate() {
+                    assert_eq!(r, comp_reach(c, d), "seed {seed}: ({c}, {d})");
                 }
             }
             // The layout places every component once, on its own level.
@@ -1600,7 +1604,7 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "prints measurements; run with --ignored --nocapture in release"]
+    #[ignore = "prints measurements instead of checking them"]
     fn measure_questions_and_speed() {
         for n in [50usize, 100, 200] {
             for seed in 0..5u64 {
@@ -1614,13 +1618,21 @@ mod tests {
             }
         }
         let n = 500;
-        let edges = random_structure(n, 7);
-        let start = std::time::Instant::now();
-        let map = SystemsMap::from_edges(n, &edges);
-        println!(
-            "closure + levels at n={n}: {:?} ({} levels)",
-            start.elapsed(),
-            map.level_count()
-        );
+        let chain: Vec<(usize, usize)> = (1..n).map(|i| (i - 1, i)).collect();
+        let dense: Vec<(usize, usize)> = pairs(n, |i, j| (i * 31 + j * 17) % 23 == 0);
+        for (name, edges) in [
+            ("sparse", random_structure(n, 7)),
+            ("chain", chain),
+            ("dense", dense),
+        ] {
+            let start = std::time::Instant::now();
+            let map = SystemsMap::from_edges(n, &edges);
+            println!(
+                "closure + levels + edges at n={n} ({name}): {:?} ({} levels, {} components)",
+                start.elapsed(),
+                map.level_count(),
+                map.components().len()
+            );
+        }
     }
 }

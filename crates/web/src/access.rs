@@ -519,6 +519,46 @@ impl<'a> Published<'a> {
     }
 }
 
+impl Published<'_> {
+    /// Rounds whose results and map the coordinators published, newest first.
+    pub async fn rounds(&self) -> Result<Vec<crate::agenda::RoundData>, AppError> {
+        let rounds = self
+            .store
+            .list::<domain::agenda::Round>(Some(self.view.initiative.id), ListOptions::all())
+            .await?;
+        let mut out = vec![];
+        for r in rounds.into_iter().rev().filter(|r| r.data.public) {
+            out.push(self.round(r.id).await?);
+        }
+        Ok(out)
+    }
+
+    /// One published round; "not found" when it is not public.
+    pub async fn round(&self, id: i64) -> Result<crate::agenda::RoundData, AppError> {
+        let data = crate::agenda::RoundData::load(self.store, self.view.initiative.id, id).await?;
+        if !data.published() {
+            return Err(AppError::NotFound);
+        }
+        // Only ideas a coordinator accepted ever sit in a round; check anyway.
+        if data
+            .ideas
+            .iter()
+            .any(|i| i.data.status != domain::agenda::IdeaStatus::Accepted)
+        {
+            return Err(AppError::NotFound);
+        }
+        Ok(data)
+    }
+
+    /// A visitor's idea: it waits, unseen, until a coordinator accepts it.
+    pub async fn suggest(&self, idea: &domain::agenda::Idea) -> Result<(), AppError> {
+        self.store
+            .create(None, Some(self.view.initiative.id), idea)
+            .await?;
+        Ok(())
+    }
+}
+
 /// The contact-detail fields of a kind (what erasure blanks).
 pub fn contact_fields<T: Resource>() -> Vec<&'static str> {
     T::columns()

@@ -392,3 +392,147 @@ pub struct MapProgress {
     pub inferred: usize,
     pub complete: bool,
 }
+
+/// One idea in the side-by-side of votes and driving power.
+#[derive(Debug, Clone, Serialize)]
+pub struct PriorityRow {
+    pub id: i64,
+    pub title: String,
+    pub votes: i64,
+    /// Votes in the earlier round this one follows, when it follows one.
+    pub earlier_votes: Option<i64>,
+    pub level: usize,
+    pub driving_power: usize,
+    pub vote_rank: f64,
+    pub driving_rank: f64,
+}
+
+/// Erroneous priorities: a round's votes beside its systems map.
+#[derive(Debug, Clone, Serialize)]
+pub struct Priorities {
+    /// The round whose answers drew the map (this one, or the one it follows).
+    pub map_round: i64,
+    pub k: usize,
+    pub rows: Vec<PriorityRow>,
+    /// Spearman's ρ between votes and driving power (average ranks for ties).
+    pub rho: Option<f64>,
+    /// ρ for the earlier round's votes, to show how priorities moved.
+    pub earlier_rho: Option<f64>,
+    /// How many of the k most-voted ideas are among the k strongest drivers.
+    pub overlap: usize,
+    pub earlier_overlap: Option<usize>,
+    /// Share of all votes that went to level-1 ideas (pure outcomes).
+    pub share_top_level: Option<f64>,
+    pub earlier_share_top_level: Option<f64>,
+    /// Distinct ideas that received a vote ÷ k.
+    pub spreadthink: f64,
+    pub earlier_spreadthink: Option<f64>,
+}
+
+/// Votes of `data` re-indexed to the ideas of `map_round` (0 for an idea the
+/// round did not hold).
+fn votes_on(data: &RoundData, ideas: &[i64]) -> Vec<u64> {
+    ideas
+        .iter()
+        .map(|id| {
+            data.index_of(*id)
+                .map(|i| data.votes[i].max(0) as u64)
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+/// Compare `data`'s votes with the map of `map_round` (the same round, or
+/// the earlier round it follows, whose votes are then shown beside).
+pub fn priorities(
+    data: &RoundData,
+    map_round: &RoundData,
+    earlier: Option<&RoundData>,
+) -> Priorities {
+    use domain::agenda::priorities as p;
+    let map = map_round.map();
+    let ids = map_round.ids();
+    let n = ids.len();
+    let votes = votes_on(data, &ids);
+    let driving: Vec<usize> = (0..n).map(|i| map.driving_power(i)).collect();
+    let levels: Vec<usize> = (0..n).map(|i| map.level(i)).collect();
+    let as_f = |v: &[u64]| v.iter().map(|x| *x as f64).collect::<Vec<_>>();
+    let driving_f: Vec<f64> = driving.iter().map(|d| *d as f64).collect();
+    let vote_ranks = p::average_ranks(&as_f(&votes), true);
+    let driving_ranks = p::average_ranks(&driving_f, true);
+    let k = data.round.data.picks.max(0) as usize;
+    let earlier_votes = earlier.map(|e| votes_on(e, &ids));
+    let earlier_k = earlier.map(|e| e.round.data.picks.max(0) as usize);
+    let rows = (0..n)
+        .map(|i| PriorityRow {
+            id: ids[i],
+            title: map_round.ideas[i].data.title.clone(),
+            votes: votes[i] as i64,
+            earlier_votes: earlier_votes.as_ref().map(|v| v[i] as i64),
+            level: levels[i],
+            driving_power: driving[i],
+            vote_rank: vote_ranks[i],
+            driving_rank: driving_ranks[i],
+        })
+        .collect();
+    Priorities {
+        map_round: map_round.round.id,
+        k,
+        rows,
+        rho: p::spearman_rho(&as_f(&votes), &driving_f),
+        earlier_rho: earlier_votes
+            .as_ref()
+            .and_then(|v| p::spearman_rho(&as_f(v), &driving_f)),
+        overlap: p::top_k_overlap(&votes, &driving, k),
+        earlier_overlap: earlier_votes
+            .as_ref()
+            .zip(earlier_k)
+            .map(|(v, k)| p::top_k_overlap(v, &driving, k)),
+        share_top_level: p::share_to_top_level(&votes, &levels),
+        earlier_share_top_level: earlier_votes
+            .as_ref()
+            .and_then(|v| p::share_to_top_level(v, &levels)),
+        spreadthink: p::spreadthink(&votes, k),
+        earlier_spreadthink: earlier_votes
+            .as_ref()
+            .zip(earlier_k)
+            .map(|(v, k)| p::spreadthink(v, k)),
+    }
+}
+
+impl Registry<'_> {
+    /// A round's priorities beside the map that applies to it: its own, or,
+    /// for a round that follows an earlier one, the earlier round's map with
+    /// the earlier votes beside.
+    pub async fn priorities(&self, data: &RoundData) -> Result<Priorities, AppError> {
+        match data.round.data.follows_round_id {
+            Some(earlier) => {
+                let e = self.round(earlier).await?;
+                Ok(priorities(data, &e, Some(&e)))
+            }
+            None => Ok(priorities(data, data, None)),
+        }
+    }
+
+    /// Who changed a vision or an objective, what and when: its versions,
+    /// oldest first, from the audit log (readable by everyone who reads it).
+    pub async fn history<T: domain::resource::Resource>(
+        &self,
+        id: i64,
+    ) -> Result<Vec<store::audit::Entry>, AppError> {
+        self.allow::<T>(Action::Read)?;
+        self.store.get::<T>(Some(self.initiative), id).await?;
+        let mut entries = self
+            .store
+            .audit(&store::audit::Filter {
+                initiative: Some(self.initiative),
+                kind: Some(T::KIND.to_string()),
+                record_id: Some(id),
+                limit: 1000,
+                offset: 0,
+            })
+            .await?;
+        entries.reverse();
+        Ok(entries)
+    }
+}

@@ -47,7 +47,11 @@ pub(crate) fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-async fn with_pre_cookie(s: &AppState, ctx: &Ctx, mut res: Response) -> Result<Response, AppError> {
+pub(crate) async fn with_pre_cookie(
+    s: &AppState,
+    ctx: &Ctx,
+    mut res: Response,
+) -> Result<Response, AppError> {
     let (token, new) = ctx.pre_csrf(&s.store).await?;
     if *new {
         let v = set_cookie(PRE_CSRF_COOKIE, token, 3600, ctx.secure);

@@ -96,6 +96,13 @@ impl Chrome {
     pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
         self.tr.t1(key, name, value)
     }
+    pub fn t2(&self, key: &str, a: &str, av: &str, b: &str, bv: &str) -> String {
+        self.tr.tn(key, &[(a, av.to_string()), (b, bv.to_string())])
+    }
+    pub fn t3(&self, key: &str, abc: &[(&str, &String); 3]) -> String {
+        let v: Vec<(&str, String)> = abc.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        self.tr.tn(key, &v)
+    }
     pub fn lang(&self) -> &'static str {
         self.tr.lang
     }

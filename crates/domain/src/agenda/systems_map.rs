@@ -1289,6 +1289,101 @@ mod tests {
         }
     }
 
+    /// A published final reachability relation, checked set by set.
+    ///
+    /// Source: the open-access article in PubMed Central PMC9444705, Table 6
+    /// ("Reachable set, antecedent set and their intersection table"), which
+    /// lists, for twenty factors T1–T20, the reachability set R, the
+    /// antecedent set A and their intersection after transitivity. Checked by
+    /// hand before transcribing: every R is closed (whatever a factor reaches,
+    /// it reaches all that reaches), and every A is the column of the R's,
+    /// with one exception: the table gives A(T1) = {1, 12}, but T12's R
+    /// (4, 5, 7, 10, 11, 12, 13) does not contain 1 while T19's R
+    /// (1, 5, 10, 11, 13, 19) does, and the table's own intersection for T1
+    /// is {1}. So A(T1) = {1, 19}: "12" is a misprint of "19", and the
+    /// corrected set is asserted.
+    ///
+    /// The table stops short of listing levels; applying Warfield's rule to
+    /// the published sets by hand gives
+    /// - level 1: T5, T10, T11, T13 (they reach only one another: a cycle),
+    /// - level 2: T1, T3, T4, T6, T7, T12, T16 (T4, T7, T12 a cycle),
+    /// - level 3: T8, T15, T19,
+    /// - level 4: T2, T9 (a cycle),
+    /// - level 5: T14, T17, T18, T20,
+    ///
+    /// and driving power |R| and dependence |A| are the sizes of the
+    /// published sets.
+    #[test]
+    fn published_twenty_factor_example() {
+        #[rustfmt::skip]
+        let published: [(&[usize], &[usize]); 20] = [
+            (&[1, 5, 10, 11, 13], &[1, 19]), // A printed as {1, 12}: see above
+            (&[2, 4, 5, 7, 8, 9, 10, 11, 12, 13], &[2, 9, 14, 17, 18, 20]),
+            (&[3, 5, 10, 11, 13], &[3]),
+            (&[4, 5, 7, 10, 11, 12, 13], &[2, 4, 7, 8, 9, 12, 14, 15, 17, 18, 20]),
+            (&[5, 10, 11, 13], &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]),
+            (&[5, 6, 10, 11, 13], &[6]),
+            (&[4, 5, 7, 10, 11, 12, 13], &[2, 4, 7, 8, 9, 12, 14, 15, 17, 18, 20]),
+            (&[4, 5, 7, 8, 10, 11, 12, 13], &[2, 8, 9, 14, 17, 18, 20]),
+            (&[2, 4, 5, 7, 8, 9, 10, 11, 12, 13], &[2, 9, 14, 17, 18, 20]),
+            (&[5, 10, 11, 13], &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]),
+            (&[5, 10, 11, 13], &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]),
+            (&[4, 5, 7, 10, 11, 12, 13], &[2, 4, 7, 8, 9, 12, 14, 15, 17, 18, 20]),
+            (&[5, 10, 11, 13], &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]),
+            (&[2, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14], &[14]),
+            (&[4, 5, 7, 10, 11, 12, 13, 15], &[15]),
+            (&[5, 10, 11, 13, 16], &[16]),
+            (&[2, 4, 5, 7, 8, 9, 10, 11, 12, 13, 17], &[17]),
+            (&[2, 4, 5, 7, 8, 9, 10, 11, 12, 13, 18], &[18]),
+            (&[1, 5, 10, 11, 13, 19], &[19]),
+            (&[2, 4, 5, 7, 8, 9, 10, 11, 12, 13, 20], &[20]),
+        ];
+        let n = published.len();
+        // T1..T20 are ideas 0..19.
+        let zero = |set: &[usize]| set.iter().map(|t| t - 1).collect::<Vec<_>>();
+        let map = SystemsMap::from_relation(n, |i, j| published[i].0.contains(&(j + 1)));
+        for (i, (r, a)) in published.iter().enumerate() {
+            assert_eq!(map.reachability_set(i), zero(r), "R(T{})", i + 1);
+            assert_eq!(map.antecedent_set(i), zero(a), "A(T{})", i + 1);
+            assert_eq!(map.driving_power(i), r.len(), "driving power of T{}", i + 1);
+            assert_eq!(map.dependence(i), a.len(), "dependence of T{}", i + 1);
+        }
+        let levels: Vec<Vec<usize>> = [
+            &[5, 10, 11, 13][..],
+            &[1, 3, 4, 6, 7, 12, 16],
+            &[8, 15, 19],
+            &[2, 9],
+            &[14, 17, 18, 20],
+        ]
+        .iter()
+        .map(|l| zero(l))
+        .collect();
+        assert_eq!(map.levels(), levels);
+        let cycles: Vec<Vec<usize>> = map
+            .components()
+            .iter()
+            .filter(|c| c.len() > 1)
+            .cloned()
+            .collect();
+        assert_eq!(
+            cycles,
+            [zero(&[2, 9]), zero(&[4, 7, 12]), zero(&[5, 10, 11, 13])]
+        );
+        // Twenty ideas: high means more than 10. T14 drives 11 and depends on
+        // nothing else; the level-1 cycle depends on all 20; T2 drives exactly
+        // 10, which is not more than half.
+        assert_eq!(map.quadrant(13), Quadrant::Driver);
+        assert_eq!(map.quadrant(4), Quadrant::Dependent);
+        assert_eq!(map.quadrant(1), Quadrant::Autonomous);
+        // Building from the published sets as edges changes nothing: they are
+        // already closed.
+        let edges = pairs(n, |i, j| map.reaches(i, j));
+        assert_eq!(
+            edges.len(),
+            published.iter().map(|(r, _)| r.len()).sum::<usize>()
+        );
+    }
+
     #[test]
     fn quadrants_split_at_half_strictly() {
         // 0 → 1 → 2 → 3: driving 4, 3, 2, 1; dependence 1, 2, 3, 4; n / 2 = 2.

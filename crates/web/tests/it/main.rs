@@ -3,6 +3,7 @@
 
 mod access;
 mod accounts;
+mod agenda_api;
 mod api;
 mod conflict;
 mod hostile;

@@ -337,6 +337,119 @@ impl Doc {
     }
 }
 
+/// The agenda's own routes: a round's ideas, ballots, results and systems map,
+/// members' suggestions and their moderation.
+fn agenda(d: &mut Doc) {
+    let id = json!({"type": "integer", "format": "int64"});
+    let ids =
+        json!({"type": "array", "items": {"type": "integer", "format": "int64", "minimum": 1}});
+    d.schemas.insert(
+        "IdeaIds".into(),
+        json!({"type": "object", "properties": {"idea_ids": ids}, "required": ["idea_ids"], "additionalProperties": false}),
+    );
+    let answer = json!({"type": "object", "properties": {
+        "from": id, "to": id, "influences": {"type": "boolean"}
+    }, "required": ["from", "to", "influences"]});
+    d.schemas.insert("MapAnswerInput".into(), json!({"type": "object", "properties": {
+        "from": {"type": "integer", "format": "int64", "minimum": 1, "description": "id of an idea of the round"},
+        "to": {"type": "integer", "format": "int64", "minimum": 1, "description": "id of another idea of the round"},
+        "influences": {"type": "boolean", "nullable": true, "description": "would progress on `from` significantly help progress on `to`? null withdraws the answer"}
+    }, "required": ["from", "to", "influences"], "additionalProperties": false}));
+    d.schemas.insert("IdeaSuggestion".into(), json!({"type": "object", "properties": {
+        "title": {"type": "string", "minLength": 1, "maxLength": domain::agenda::records::MAX_IDEA_TITLE, "pattern": LINE},
+        "description": {"type": "string", "nullable": true, "maxLength": domain::agenda::records::MAX_IDEA_TEXT, "pattern": MULTI},
+        "language": {"type": "string", "nullable": true, "maxLength": 20, "pattern": "^[a-z]{2,3}(-[a-z0-9]{2,8})*$", "description": "the language it is written in; the initiative's first language when left out"}
+    }, "required": ["title"], "additionalProperties": false}));
+    let statuses: Vec<&str> = domain::agenda::IdeaStatus::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    d.schemas.insert(
+        "IdeaModeration".into(),
+        json!({"type": "object", "properties": {
+        "status": {"type": "string", "enum": statuses}
+    }, "required": ["status"], "additionalProperties": false}),
+    );
+    let count = json!({"type": "integer", "minimum": 0});
+    d.schemas.insert("RoundResults".into(), json!({"type": "object", "properties": {
+        "round": id, "picks": {"type": "integer"}, "ballots": count,
+        "ideas": {"type": "array", "description": "most votes first", "items": {"type": "object", "properties": {
+            "id": id, "title": {"type": "string"}, "votes": count
+        }, "required": ["id", "title", "votes"]}}
+    }, "required": ["round", "picks", "ballots", "ideas"]}));
+    let quadrants: Vec<&str> = domain::agenda::systems_map::Quadrant::ALL
+        .iter()
+        .map(|q| q.as_str())
+        .collect();
+    let pair =
+        json!({"type": "object", "properties": {"from": id, "to": id}, "required": ["from", "to"]});
+    let mut next = pair.clone();
+    next["nullable"] = json!(true);
+    next["description"] = json!(
+        "the question to ask next: would progress on `from` significantly help progress on `to`? null once every pair is known"
+    );
+    d.schemas.insert("SystemsMap".into(), json!({"type": "object", "properties": {
+        "nodes": {"type": "array", "items": {"type": "object", "properties": {
+            "id": id, "title": {"type": "string"},
+            "level": {"type": "integer", "description": "1 is the top: outcomes that help no other idea"},
+            "driving_power": count, "dependence": count,
+            "quadrant": {"type": "string", "enum": quadrants},
+            "votes": count
+        }, "required": ["id", "title", "level", "driving_power", "dependence", "quadrant", "votes"]}},
+        "answers": {"type": "array", "items": answer.clone(), "description": "what members answered (not what was inferred)"},
+        "progress": {"type": "object", "properties": {
+            "next": next, "asked": count, "total_pairs": count, "inferred": count, "complete": {"type": "boolean"}
+        }, "required": ["next", "asked", "total_pairs", "inferred", "complete"]}
+    }, "required": ["nodes", "answers", "progress"]}));
+    let refused = json!({"description": "invalid fields, or an answer the round's earlier answers contradict: then `error` is `contradiction` and `contradiction.because` names the earlier answers that imply the opposite", "content": {"application/json": {"schema": {
+        "type": "object", "properties": {
+            "error": {"type": "string"}, "message": {"type": "string"},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            "contradiction": {"type": "object", "properties": {
+                "from": id, "to": id, "influences": {"type": "boolean"},
+                "because": {"type": "array", "items": answer}
+            }, "required": ["from", "to", "influences", "because"]}
+        }, "required": ["error", "message"]}}}});
+    let base = "/api/v1/initiatives/{slug}/rounds/{id}";
+    let at = || json!([p_slug(), p_id()]);
+    let read = &["401", "404"];
+    let write = &["400", "401", "403", "404", "422"];
+    d.paths.insert(format!("{base}/ideas"), json!({
+        "get": op("The ideas of a round, in the round's order", "rounds", at(), None, ("200", reference("IdeaIds")), read),
+        "put": op("Set the ideas of a round: accepted ideas only, before any ballot or map answer (coordinators)", "rounds", at(), Some("IdeaIds"), ("200", reference("IdeaIds")), write),
+    }));
+    d.paths.insert(format!("{base}/ballot"), json!({
+        "get": op("Your own ballot in a round (empty when you have not voted)", "rounds", at(), None, ("200", reference("IdeaIds")), read),
+        "put": op("Cast or replace your ballot: at most the round's `picks` distinct ideas of the round, while it is open", "rounds", at(), Some("IdeaIds"), ("200", reference("IdeaIds")), write),
+    }));
+    d.paths.insert(format!("{base}/results"), json!({
+        "get": op("The votes of a round, most first", "rounds", at(), None, ("200", reference("RoundResults")), read),
+    }));
+    d.paths.insert(format!("{base}/systems-map"), json!({
+        "get": op("The systems map of a round: each idea's level, driving power and dependence, the answers given and the next question", "rounds", at(), None, ("200", reference("SystemsMap")), read),
+    }));
+    let mut answer_op = op(
+        "Answer, revise or withdraw (null) one question of a round's systems map; refused when earlier answers imply the opposite",
+        "rounds",
+        at(),
+        Some("MapAnswerInput"),
+        ("200", reference("SystemsMap")),
+        write,
+    );
+    answer_op["responses"]["422"] = refused;
+    d.paths.insert(
+        format!("{base}/systems-map/answers"),
+        json!({ "post": answer_op }),
+    );
+    let ideas = "/api/v1/initiatives/{slug}/ideas";
+    d.paths.insert(format!("{ideas}/suggestions"), json!({
+        "post": op("Suggest an idea: it waits for moderation (status submitted, source member)", "ideas", json!([p_slug()]), Some("IdeaSuggestion"), ("201", reference("Idea")), write),
+    }));
+    d.paths.insert(format!("{ideas}/{{id}}/moderation"), json!({
+        "post": op("Accept or reject an idea, or send it back to the queue (coordinators)", "ideas", at(), Some("IdeaModeration"), ("200", reference("Idea")), &["400", "401", "403", "404", "409", "422"]),
+    }));
+}
+
 pub fn build() -> Value {
     let mut d = Doc {
         paths: Map::new(),
@@ -390,6 +503,7 @@ pub fn build() -> Value {
     d.paths.insert("/api/v1/initiatives/{slug}/hsds".into(), json!({
         "get": op("Services directory as Open Referral HSDS 3.0 (organizations, services, service_at_locations)", "initiatives", json!([p_slug()]), None, ("200", any.clone()), &["401", "404"]),
     }));
+    agenda(&mut d);
     d.paths.insert(
         "/api/v1/me".into(),
         json!({

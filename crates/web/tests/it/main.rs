@@ -4,6 +4,7 @@
 mod access;
 mod accounts;
 mod agenda_pages;
+mod agenda_api;
 mod api;
 mod conflict;
 mod hostile;

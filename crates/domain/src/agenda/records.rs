@@ -469,7 +469,7 @@ impl Resource for Contribution {
         let v = Self {
             activity_id: p.id("activity_id"),
             organization_id: p.id("organization_id"),
-            note: p.opt_text("note", 500, false).unwrap_or_default(),
+            note: p.opt_text("note", 1000, false).unwrap_or_default(),
         };
         p.errors.finish(v)
     }

@@ -51,7 +51,7 @@ const EMAIL: &str = "^[^@\\s\\u0000-\\u001f\\u007f-\\u009f]+@[^@.\\s\\u0000-\\u0
 /// two together).
 fn limits(field: &str, ty: ColumnType) -> Value {
     match (field, ty) {
-        ("name" | "label" | "value" | "place" | "address" | "city", _) => {
+        ("name" | "label" | "value" | "place" | "address" | "city" | "title", _) => {
             json!({"minLength": 1, "maxLength": 200, "pattern": LINE})
         }
         ("country", _) => json!({"minLength": 1, "maxLength": 2, "pattern": "^[A-Za-z]{2}$"}),
@@ -59,6 +59,15 @@ fn limits(field: &str, ty: ColumnType) -> Value {
         ("languages", _) => json!({"maxLength": 100, "pattern": "^[a-z]{2}(,[a-z]{2})*$"}),
         ("description" | "purpose", _) => json!({"maxLength": 5000, "pattern": MULTI}),
         ("note", _) => json!({"maxLength": 1000, "pattern": MULTI}),
+        // A vision states something: at least one visible character.
+        ("statement", _) => {
+            json!({"minLength": 1, "maxLength": 5000, "pattern": "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"})
+        }
+        ("sdg", _) => {
+            json!({"maxLength": 500, "pattern": "^[0-9A-Za-z., ;]*$", "description": "UN SDG target or indicator codes separated by commas, such as 4.2,4.2.1"})
+        }
+        ("language", _) => json!({"maxLength": 20, "pattern": "^$|^[a-z]{2,3}(-[a-z0-9]{2,8})*$"}),
+        ("picks", _) => json!({"minimum": 1, "maximum": domain::agenda::records::MAX_PICKS}),
         ("source", _) => json!({"maxLength": 500, "pattern": OPT_LINE}),
         ("phone", _) => json!({"maxLength": 40, "pattern": "^[0-9 +()./-]*$"}),
         ("postal_code", _) => json!({"maxLength": 20, "pattern": OPT_LINE}),
@@ -111,7 +120,7 @@ fn data_schema<T: Resource>(widgets: &[(&'static str, Widget)]) -> (Value, Vec<&
         // Required: what the server refuses to go without (text without a
         // minimum length defaults to empty).
         // A service is active unless told otherwise; a yes/no is no unless sent.
-        let defaulted = c.name == "status" || c.ty == ColumnType::Bool;
+        let defaulted = (T::KIND == "service" && c.name == "status") || c.ty == ColumnType::Bool;
         if c.ty == ColumnType::Bool {
             s["default"] = json!(false);
         }
@@ -209,7 +218,12 @@ fn input_schema(name: &str, data: &Value, required: &[&str], update: bool) -> Va
         props.insert(echo.into(), ty);
     }
     // Unknown properties are refused (422 naming them), never silently dropped.
-    json!({"type": "object", "properties": props, "required": req, "additionalProperties": false})
+    let mut schema = json!({"type": "object", "properties": props, "additionalProperties": false});
+    // OpenAPI 3.0 forbids an empty list of required properties.
+    if !req.is_empty() {
+        schema["required"] = json!(req);
+    }
+    schema
 }
 
 fn op(

@@ -3,8 +3,8 @@
 
 mod access;
 mod accounts;
-mod agenda_pages;
 mod agenda_api;
+mod agenda_pages;
 mod api;
 mod conflict;
 mod hostile;

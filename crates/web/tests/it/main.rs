@@ -12,3 +12,4 @@ mod pages;
 mod registry;
 mod schema;
 mod validation;
+mod work_plans;

@@ -65,3 +65,4 @@ portal-agenda-status-since = { $status } since { $date }
 portal-agenda-sdg = UN Sustainable Development Goal targets it serves:
 portal-agenda-work-plan = Work plan
 portal-agenda-nothing = Nothing of the common agenda has been made public yet.
+portal-agenda-link = The common agenda

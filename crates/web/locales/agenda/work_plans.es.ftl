@@ -65,3 +65,4 @@ portal-agenda-status-since = { $status } desde el { $date }
 portal-agenda-sdg = Metas de los Objetivos de Desarrollo Sostenible de la ONU a las que contribuye:
 portal-agenda-work-plan = Plan de trabajo
 portal-agenda-nothing = Todavía no se ha publicado nada de la agenda común.
+portal-agenda-link = La agenda común

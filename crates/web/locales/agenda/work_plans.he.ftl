@@ -65,3 +65,4 @@ portal-agenda-status-since = { $status } מאז { $date }
 portal-agenda-sdg = יעדי הפיתוח בר־הקיימא של האו"ם (SDG) שהיעד תורם להם:
 portal-agenda-work-plan = תוכנית העבודה
 portal-agenda-nothing = עדיין לא פורסם דבר מהאג'נדה המשותפת.
+portal-agenda-link = האג'נדה המשותפת

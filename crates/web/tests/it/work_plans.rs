@@ -326,6 +326,10 @@ async fn the_portal_agenda_shows_only_what_is_public(e: Engine) {
     );
     assert!(he.contains("משותפת</h1>"));
 
+    // The portal's home links to it.
+    let (_, home) = get_in(&app, "/p/kiryat-malachi/", "en", None).await;
+    assert!(home.contains("href=\"/p/kiryat-malachi/agenda\">The common agenda</a>"));
+
     // An initiative whose portal is not published has no agenda page.
     let rz = app
         .store()

@@ -482,6 +482,66 @@ impl<'a> Published<'a> {
         Ok(all.into_iter().filter(|s| s.data.public).collect())
     }
 
+    /// The common agenda as the portal shows it: the vision if public, public
+    /// objectives and activities, the names of the spheres those objectives sit
+    /// in (with the spheres above them), and the names of the organizations
+    /// leading a public activity. Nothing else of these records leaves here.
+    pub async fn agenda(&self) -> Result<PublicAgenda, AppError> {
+        use domain::agenda::{Activity, Objective, Sphere, Vision};
+        let id = Some(self.view.initiative.id);
+        let vision = self
+            .store
+            .list::<Vision>(id, ListOptions::all())
+            .await?
+            .into_iter()
+            .find(|v| v.data.public);
+        let objectives: Vec<_> = self
+            .store
+            .list::<Objective>(id, ListOptions::all())
+            .await?
+            .into_iter()
+            .filter(|o| o.data.public)
+            .collect();
+        let activities: Vec<_> = self
+            .store
+            .list::<Activity>(id, ListOptions::all())
+            .await?
+            .into_iter()
+            .filter(|a| a.data.public)
+            .collect();
+        let all_spheres = self.store.list::<Sphere>(id, ListOptions::all()).await?;
+        let mut wanted: Vec<i64> = objectives.iter().filter_map(|o| o.data.sphere_id).collect();
+        let mut spheres: Vec<(i64, String, Option<i64>)> = vec![];
+        while let Some(s) = wanted.pop() {
+            if spheres.iter().any(|(i, _, _)| *i == s) {
+                continue;
+            }
+            if let Some(r) = all_spheres.iter().find(|r| r.id == s) {
+                spheres.push((r.id, r.data.name.clone(), r.data.parent_id));
+                wanted.extend(r.data.parent_id);
+            }
+        }
+        let leads: Vec<i64> = activities
+            .iter()
+            .filter_map(|a| a.data.lead_organization_id)
+            .collect();
+        let organizations = self
+            .store
+            .list::<domain::partnership::Organization>(id, ListOptions::all())
+            .await?
+            .into_iter()
+            .filter(|o| leads.contains(&o.id))
+            .map(|o| (o.id, o.data.name))
+            .collect();
+        Ok(PublicAgenda {
+            vision,
+            objectives,
+            spheres,
+            activities,
+            organizations,
+        })
+    }
+
     /// Public bodies with their current table. Names of people who did not
     /// consent to be named publicly are removed here, before any template sees
     /// them.
@@ -557,6 +617,18 @@ impl Published<'_> {
             .await?;
         Ok(())
     }
+}
+
+/// What [`Published::agenda`] returns.
+pub struct PublicAgenda {
+    pub vision: Option<Record<domain::agenda::Vision>>,
+    pub objectives: Vec<Record<domain::agenda::Objective>>,
+    /// (id, name, parent) of the spheres public objectives sit in, and of the
+    /// spheres above them.
+    pub spheres: Vec<(i64, String, Option<i64>)>,
+    pub activities: Vec<Record<domain::agenda::Activity>>,
+    /// (id, name) of the organizations leading a public activity.
+    pub organizations: Vec<(i64, String)>,
 }
 
 /// The contact-detail fields of a kind (what erasure blanks).

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 
 use domain::access::{Action, Grants};
+use domain::agenda::{Activity, Objective, Vision};
 use domain::partnership::{Body, Fact, Initiative, Network, Sector, Stage, StageReached, Table};
 use domain::resource::{Record, Resource};
 use domain::validation::{FieldErrors, FieldMap};
@@ -435,9 +436,95 @@ struct HomeContent<'a> {
     i: &'a Record<Initiative>,
     network: Option<String>,
     facts: Vec<Record<Fact>>,
-    /// (stage code, label, reached on, record id)
-    stages: Vec<(String, String, Option<String>, Option<i64>)>,
+    stages: Vec<StageCheck>,
     bodies: Vec<(Record<Body>, Option<String>, usize)>,
+}
+
+/// One item of a stage's evidence: a link (when there is somewhere to go) and
+/// its text.
+pub struct Evidence {
+    pub href: Option<String>,
+    pub text: String,
+}
+
+/// A stage on the home page's checklist: reached or not, and what shows it.
+pub struct StageCheck {
+    pub code: String,
+    pub label: String,
+    pub reached_on: Option<String>,
+    /// The stage record, when reached.
+    pub id: Option<i64>,
+    pub evidence: Vec<Evidence>,
+}
+
+/// What the registry holds towards each stage, counted.
+pub struct StageCounts {
+    pub bodies: usize,
+    pub facts: usize,
+    /// (id, agreed on) of the vision, if there is one.
+    pub vision: Option<(i64, Option<String>)>,
+    pub objectives: i64,
+    pub activities: i64,
+}
+
+/// The five stages as a checklist, each with its date and its evidence.
+pub fn stage_checklist(
+    c: &Chrome,
+    slug: &str,
+    reached: &[Record<StageReached>],
+    n: &StageCounts,
+) -> Vec<StageCheck> {
+    let link = |path: &str, text: String| Evidence {
+        href: Some(format!("/i/{slug}/{path}")),
+        text,
+    };
+    let count = |key: &str, n: String| format!("{}: {n}", c.t(key));
+    stage_rows(c, reached)
+        .into_iter()
+        .map(|(code, label, reached_on, id)| {
+            let evidence = match code.as_str() {
+                "administration" => vec![
+                    link("bodies", count("home-bodies", n.bodies.to_string())),
+                    link("table", c.t("nav-table")),
+                ],
+                "data_collection" => vec![link("facts", count("home-facts", n.facts.to_string()))],
+                "joint_objectives" => vec![
+                    match &n.vision {
+                        Some((id, Some(on))) => link(
+                            &format!("visions/{id}"),
+                            c.t1("checklist-vision-agreed", "date", on),
+                        ),
+                        Some((id, None)) => {
+                            link(&format!("visions/{id}"), c.t("checklist-vision-draft"))
+                        }
+                        None => Evidence {
+                            href: None,
+                            text: c.t("checklist-vision-none"),
+                        },
+                    },
+                    link(
+                        "agenda",
+                        count("checklist-objectives", n.objectives.to_string()),
+                    ),
+                ],
+                "work_plans" => vec![link(
+                    "work-plans",
+                    count("checklist-activities", n.activities.to_string()),
+                )],
+                _ => vec![Evidence {
+                    href: None,
+                    text: c.t("checklist-indicators"),
+                }],
+            };
+            StageCheck {
+                code,
+                label,
+                reached_on,
+                id,
+                evidence,
+            }
+        })
+        .collect()
 }
 
 /// The stages in order, with the date each was reached.
@@ -497,7 +584,20 @@ pub async fn home(State(s): State<AppState>, auth: Authorized<Read>) -> PageResu
                 Some(n) => Some(s.store.get::<Network>(None, n).await?.data.name),
                 None => None,
             };
-            let stages = stage_rows(&c, &reached);
+            let vision = reg
+                .list::<Vision>(ListOptions::all())
+                .await?
+                .into_iter()
+                .next()
+                .map(|v| (v.id, v.data.agreed_on.map(|d| d.to_string())));
+            let counts = StageCounts {
+                bodies: table.len(),
+                facts: facts.len(),
+                vision,
+                objectives: reg.count::<Objective>(false).await?,
+                activities: reg.count::<Activity>(false).await?,
+            };
+            let stages = stage_checklist(&c, slug, &reached, &counts);
             let bodies = table
                 .into_iter()
                 .map(|(b, t)| {

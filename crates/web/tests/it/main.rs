@@ -14,3 +14,4 @@ mod pages;
 mod registry;
 mod schema;
 mod validation;
+mod work_plans;

@@ -344,13 +344,15 @@ async fn idea_to_objective(
     Ok(Redirect::to(&format!("/i/{slug}/objectives/{}/edit", rec.id)).into_response())
 }
 
+/// One version in a history: when, who, and the fields it changed (label, value).
+type Version = (String, String, Vec<(String, String)>);
+
 #[derive(Template)]
 #[template(path = "agenda_history.html")]
 struct HistoryPage {
     c: Chrome,
     heading: String,
-    /// (when, who, what it said then)
-    rows: Vec<(String, String, Vec<(String, String)>)>,
+    rows: Vec<Version>,
 }
 
 async fn history<T: crate::kinds::Kind>(
@@ -605,7 +607,7 @@ async fn results(
         .cloned()
         .zip(data.votes.iter().copied())
         .collect();
-    tally.sort_by(|a, b| b.1.cmp(&a.1));
+    tally.sort_by_key(|t| std::cmp::Reverse(t.1));
     let has_map = !data.answers.is_empty() || data.round.data.follows_round_id.is_some();
     let priorities = if has_map && !data.ideas.is_empty() {
         Some(reg.priorities(&data).await?)
@@ -838,6 +840,9 @@ async fn answer(
 /// How many ideas one address may send to one portal per throttling window.
 const PORTAL_IDEAS_PER_WINDOW: i64 = 5;
 
+/// A published round: the round, its ideas with their votes, the number of ballots.
+type PublishedRound = (Record<Round>, Vec<(Record<Idea>, i64)>, i64);
+
 #[derive(Template)]
 #[template(path = "portal_ideas.html")]
 struct PortalIdeas {
@@ -849,7 +854,7 @@ struct PortalIdeas {
     error: String,
     sent: bool,
     /// Published rounds: (round, ideas with votes, most first).
-    rounds: Vec<(Record<Round>, Vec<(Record<Idea>, i64)>, i64)>,
+    rounds: Vec<PublishedRound>,
 }
 
 fn portal_chrome(
@@ -910,7 +915,7 @@ async fn show_portal_ideas(
                 .cloned()
                 .zip(d.votes.iter().copied())
                 .collect();
-            t.sort_by(|a, b| b.1.cmp(&a.1));
+            t.sort_by_key(|x| std::cmp::Reverse(x.1));
             (d.round, t, d.ballots)
         })
         .collect();

@@ -95,6 +95,7 @@ async fn seed(app: &TestApp, slug: &str) -> Ids {
         )
         .await
         .unwrap();
+    seed_agenda(store, i.id).await;
     let mut by_path = vec![];
     for k in web::kinds::KINDS {
         let id = match k.path {
@@ -113,6 +114,135 @@ async fn seed(app: &TestApp, slug: &str) -> Ids {
         by_path.push((k.path, id));
     }
     Ids { by_path }
+}
+
+/// One record of each agenda kind (where the demo has none), and a round
+/// holding an accepted idea, so that every agenda route names a real record.
+async fn seed_agenda(store: &store::Store, i: i64) {
+    use domain::agenda::*;
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let has = |table: &'static str, label: &'static str| async move {
+        !store.names(table, label, Some(i)).await.unwrap().is_empty()
+    };
+    if !has("visions", "statement").await {
+        let v = Vision {
+            statement: "Matrix vision".into(),
+            agreed_on: None,
+            public: true,
+        };
+        store.create(None, Some(i), &v).await.unwrap();
+    }
+    let sphere = store
+        .create(
+            None,
+            Some(i),
+            &Sphere {
+                name: "Matrix sphere".into(),
+                parent_id: None,
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let idea = store
+        .create(
+            None,
+            Some(i),
+            &Idea {
+                title: "Matrix idea".into(),
+                description: String::new(),
+                status: IdeaStatus::Accepted,
+                source: IdeaSource::Member,
+                submitted_by: None,
+                language: "en".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let objective = store
+        .create(
+            None,
+            Some(i),
+            &Objective {
+                title: "Matrix objective".into(),
+                description: String::new(),
+                sphere_id: Some(sphere.id),
+                status: ObjectiveStatus::Agreed,
+                status_on: d("2026-01-01"),
+                body_id: None,
+                idea_id: Some(idea.id),
+                sdg: "4.2".into(),
+                public: true,
+            },
+        )
+        .await
+        .unwrap();
+    let today = store::now().get().date_naive();
+    let round = store
+        .create(
+            None,
+            Some(i),
+            &Round {
+                title: "Matrix round".into(),
+                description: String::new(),
+                picks: 1,
+                opens_on: today,
+                closes_on: today,
+                follows_round_id: None,
+                public: true,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .set_round_ideas(None, i, round.id, &[idea.id])
+        .await
+        .unwrap();
+    let activity = store
+        .create(
+            None,
+            Some(i),
+            &Activity {
+                title: "Matrix activity".into(),
+                description: String::new(),
+                sphere_id: Some(sphere.id),
+                objective_id: Some(objective.id),
+                body_id: None,
+                lead_organization_id: None,
+                start_on: d("2026-01-01"),
+                end_on: None,
+                status: ActivityStatus::Active,
+                public: true,
+            },
+        )
+        .await
+        .unwrap();
+    let org = store.names("organizations", "name", Some(i)).await.unwrap()[0].0;
+    store
+        .create(
+            None,
+            Some(i),
+            &Contribution {
+                activity_id: activity.id,
+                organization_id: org,
+                note: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .create(
+            None,
+            Some(i),
+            &Milestone {
+                activity_id: activity.id,
+                title: "Matrix milestone".into(),
+                due_on: d("2026-02-01"),
+                done_on: None,
+            },
+        )
+        .await
+        .unwrap();
 }
 
 /// What a route must answer, and whether the caller may see personal data there.

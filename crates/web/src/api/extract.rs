@@ -277,7 +277,9 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for ArchiveJson {
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|_| AppError::TooLarge)?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        // No body at all means "no version check"; anything sent must be the
+        // JSON object (a blank line is not JSON, and is refused like any other).
+        if bytes.is_empty() {
             return Ok(ArchiveJson(None));
         }
         let body: ArchiveBody = serde_json::from_slice(&bytes).map_err(|e| {

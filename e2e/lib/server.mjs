@@ -131,7 +131,7 @@ async function waitForHealth(base, child, timeoutMs) {
 
 /**
  * Fresh database + demo data + a coordinator of kiryat-malachi + a running server.
- * Returns { base, email, password, engine, log(), stop() }.
+ * Returns { base, email, password, engine, log(), createUser(), stop() }.
  */
 export async function startBackbone() {
   const bin = process.env.BACKBONE_BIN || DEFAULT_BIN;
@@ -185,7 +185,18 @@ export async function startBackbone() {
       }
       await db.cleanup();
     };
-    return { base, email, password, engine: db.engine, databaseUrl: db.url, log: () => logText, stop };
+    /**
+     * Another account with one role in kiryat-malachi, made with
+     * `backbone user create` like the coordinator's. Returns { email, password, name }.
+     */
+    const createUser = async ({ name, role }) => {
+      const userEmail = `${role.replace(/_/g, '-')}-${randomToken(4)}@example.org`;
+      const userPassword = `E2e-${randomToken(12)}-pw!`;
+      await runBin(bin, ['--database', db.url, 'user', 'create', '--email', userEmail, '--name', name,
+        '--role', `${INITIATIVE}:${role}`], { input: `${userPassword}\n` });
+      return { email: userEmail, password: userPassword, name };
+    };
+    return { base, email, password, engine: db.engine, databaseUrl: db.url, log: () => logText, createUser, stop };
   } catch (e) {
     if (child && child.exitCode === null) child.kill('SIGTERM');
     await db.cleanup().catch(() => {});

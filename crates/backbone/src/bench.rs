@@ -6,7 +6,8 @@
 //! p99 latency with N keep-alive connections for D seconds each, plus cold start
 //! (process start until `/healthz` answers) and resident memory after the load.
 //! The load generator is a minimal HTTP/1.1 client in this process, so the only
-//! moving parts are the server and the loopback interface.
+//! moving parts are the server and the loopback interface. Last, the systems
+//! map's figures: questions asked and the time of its analysis.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -232,7 +233,69 @@ pub async fn run(args: BenchArgs) -> super::AnyResult {
     println!(
         "targets: portal and initiative home ≥ 50% of healthz throughput, p99 < 10 ms; every other page ≥ 30%, p99 < 20 ms"
     );
+    systems_map();
     Ok(())
+}
+
+/// The systems map, measured in this process after the server has stopped:
+/// how many questions inference asks members on random sparse structures
+/// (`random_structure`, seeds 0–2) beside asking every ordered pair, and how
+/// long the closure and the level partition take at 500 ideas (median of five).
+fn systems_map() {
+    use domain::agenda::systems_map::{SystemsMap, random_structure, simulate};
+    const SEEDS: u64 = 3;
+    println!();
+    println!(
+        "systems map: questions asked (random_structure, seeds 0–{})",
+        SEEDS - 1
+    );
+    println!(
+        "{:>6} {:>22} {:>10} {:>16}",
+        "ideas", "asked (min–max)", "n(n−1)", "ratio (mean)"
+    );
+    for n in [50usize, 100, 200] {
+        let asked: Vec<usize> = (0..SEEDS)
+            .map(|seed| {
+                let edges = random_structure(n, seed);
+                let mut truth = vec![false; n * n];
+                for (from, to) in edges {
+                    truth[from * n + to] = true;
+                }
+                simulate(n, &|from: usize, to: usize| truth[from * n + to])
+            })
+            .collect();
+        let all = n * (n - 1);
+        let mean = asked.iter().sum::<usize>() as f64 / asked.len() as f64;
+        let (lo, hi) = (
+            asked.iter().min().copied().unwrap_or(0),
+            asked.iter().max().copied().unwrap_or(0),
+        );
+        println!(
+            "{:>6} {:>22} {:>10} {:>15.1}%",
+            n,
+            format!("{mean:.0} ({lo}–{hi})"),
+            all,
+            100.0 * mean / all as f64
+        );
+    }
+    let n = 500;
+    let edges = random_structure(n, 7);
+    let mut times: Vec<Duration> = (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            let map = SystemsMap::from_edges(n, &edges);
+            let took = start.elapsed();
+            std::hint::black_box(map.level_count());
+            took
+        })
+        .collect();
+    times.sort();
+    println!(
+        "closure + levels at {n} ideas (all of SystemsMap::from_edges): {:.2} ms (median of {})",
+        times[times.len() / 2].as_secs_f64() * 1000.0,
+        times.len()
+    );
+    println!("targets: under half the questions at 100 ideas; closure + levels under 50 ms at 500");
 }
 
 fn request(path: &str, cookie: Option<&str>) -> Vec<u8> {

@@ -190,6 +190,18 @@ enum ExportCommand {
         #[arg(long)]
         initiative: String,
     },
+    /// A round's systems map (nodes with level, driving power, dependence,
+    /// quadrant and votes; the answers members gave), to standard output.
+    SystemsMap {
+        #[arg(long)]
+        initiative: String,
+        /// The round's id (as in its page's address).
+        #[arg(long)]
+        round: i64,
+        /// Output format: json.
+        #[arg(long, default_value = "json")]
+        format: String,
+    },
 }
 
 fn init_logs(json: bool) {
@@ -491,6 +503,42 @@ async fn run(cli: Cli) -> AnyResult {
                 .map_err(describe)?;
             let doc = interop::hsds::export(i.id, &orgs, &locations, &services);
             println!("{}", serde_json::to_string_pretty(&doc)?);
+            Ok(())
+        }
+        Command::Export {
+            command:
+                ExportCommand::SystemsMap {
+                    initiative,
+                    round,
+                    format,
+                },
+        } => {
+            if format != "json" {
+                return Err(format!("--format {format}: the only format is json").into());
+            }
+            let store = open_existing(&cli.db).await?;
+            let i = store
+                .initiative_by_slug(&initiative)
+                .await
+                .map_err(|_| format!("no initiative {initiative}"))?;
+            // Name a round of another initiative as such rather than as missing.
+            match store.get::<domain::agenda::Round>(None, round).await {
+                Ok(r) if r.initiative_id == Some(i.id) => {}
+                Ok(_) => {
+                    return Err(format!(
+                        "--round {round}: the round belongs to another initiative, not {initiative}"
+                    )
+                    .into());
+                }
+                Err(store::StoreError::NotFound) => {
+                    return Err(format!("--round {round}: no such round in {initiative}").into());
+                }
+                Err(e) => return Err(describe(e).into()),
+            }
+            let data = web::agenda::RoundData::load(&store, i.id, round)
+                .await
+                .map_err(|e| e.message())?;
+            println!("{}", serde_json::to_string_pretty(&data.export())?);
             Ok(())
         }
         Command::Bench(args) => bench::run(args).await,

@@ -764,3 +764,190 @@ both_engines!(
     backup_is_sqlite_only_and_restorable,
     serve_answers_and_stops_on_sigterm
 );
+
+/// `backbone export systems-map` on the demo: the first round's map is complete,
+/// its answers are exactly the questions inference asked, and the idea most
+/// members voted for is not the one that drives the most others. The second
+/// round, after the map, gathers fewer votes on fewer ideas. Wrong arguments are
+/// named.
+async fn the_demo_systems_map_exports_as_json(e: Engine) {
+    use domain::agenda::systems_map::Inference;
+    use domain::agenda::{Idea, IdeaSource, IdeaStatus, Milestone, Objective, Round};
+    use store::records::ListOptions;
+
+    let db = TestDb::new(e).await;
+    let url = db.url.clone();
+    ok(&backbone(&url, &["demo"], None));
+    let s = &db.store;
+    let km = s.initiative_by_slug("kiryat-malachi").await.unwrap();
+    let rounds = s
+        .list::<Round>(Some(km.id), ListOptions::default())
+        .await
+        .unwrap();
+    let first = rounds
+        .iter()
+        .find(|r| r.data.follows_round_id.is_none())
+        .expect("a first round");
+    let second = rounds
+        .iter()
+        .find(|r| r.data.follows_round_id == Some(first.id))
+        .expect("a round that follows it");
+    let today = chrono::Utc::now().date_naive();
+    assert!(first.data.closes_on < today && second.data.opens_on > first.data.closes_on);
+    let export = |round: i64| -> serde_json::Value {
+        let out = ok(&backbone(
+            &url,
+            &[
+                "export",
+                "systems-map",
+                "--initiative",
+                "kiryat-malachi",
+                "--round",
+                &round.to_string(),
+                "--format",
+                "json",
+            ],
+            None,
+        ));
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+    };
+    let doc = export(first.id);
+    let nodes = doc["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 12);
+    for n in nodes {
+        assert!(
+            n["id"].as_i64().is_some() && n["title"].as_str().is_some(),
+            "{n}"
+        );
+        assert!(n["level"].as_u64().unwrap() >= 1, "{n}");
+        assert!(n["driving_power"].as_u64().unwrap() >= 1, "{n}");
+        assert!(n["dependence"].as_u64().unwrap() >= 1, "{n}");
+        let q = n["quadrant"].as_str().unwrap();
+        assert!(
+            ["autonomous", "dependent", "linkage", "driver"].contains(&q),
+            "{n}"
+        );
+    }
+    assert!(
+        nodes
+            .iter()
+            .any(|n| n["title"] == "Huertos escolares con jóvenes voluntarios")
+    );
+    // The most-voted idea (one, clearly ahead) is not the strongest driver.
+    let votes = |n: &serde_json::Value| n["votes"].as_i64().unwrap();
+    let driving = |n: &serde_json::Value| n["driving_power"].as_u64().unwrap();
+    let top_votes = nodes.iter().map(votes).max().unwrap();
+    let most_voted: Vec<_> = nodes.iter().filter(|n| votes(n) == top_votes).collect();
+    assert_eq!(most_voted.len(), 1, "{doc}");
+    let top_driving = nodes.iter().map(driving).max().unwrap();
+    assert!(driving(most_voted[0]) < top_driving, "{doc}");
+    // The answers: exactly the questions inference asked, in order, until
+    // every pair was known; far fewer than the 132 pairs.
+    let answers = doc["answers"].as_array().unwrap();
+    assert!(!answers.is_empty());
+    let ids: Vec<i64> = nodes.iter().map(|n| n["id"].as_i64().unwrap()).collect();
+    let index = |v: &serde_json::Value| ids.iter().position(|i| v.as_i64() == Some(*i)).unwrap();
+    let mut inference = Inference::new(ids.len());
+    for a in answers {
+        let (from, to) = (index(&a["from"]), index(&a["to"]));
+        assert_eq!(inference.next_question(), Some((from, to)), "{a}");
+        inference
+            .answer(from, to, a["influences"].as_bool().unwrap())
+            .unwrap();
+    }
+    assert_eq!(inference.next_question(), None, "the map is complete");
+    assert!(answers.len() < 132 / 2, "{} questions", answers.len());
+    // After the map: fewer ballots' worth of votes, on fewer ideas.
+    let after = export(second.id);
+    let spread = |d: &serde_json::Value| {
+        d["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| votes(n) > 0)
+            .count()
+    };
+    let total = |d: &serde_json::Value| {
+        d["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(votes)
+            .sum::<i64>()
+    };
+    assert!(spread(&after) < spread(&doc), "{after}");
+    assert!(total(&after) < total(&doc), "{after}");
+    assert!(after["answers"].as_array().unwrap().is_empty());
+
+    // The rest of the agenda: two ideas in the moderation queue (one from the
+    // portal), tagged objectives and an overdue milestone.
+    let all = ListOptions {
+        include_archived: true,
+        limit: 1000,
+        offset: 0,
+    };
+    let ideas = s.list::<Idea>(Some(km.id), all).await.unwrap();
+    let queue: Vec<_> = ideas
+        .iter()
+        .filter(|i| i.data.status == IdeaStatus::Submitted)
+        .collect();
+    assert_eq!(queue.len(), 2);
+    assert!(queue.iter().any(|i| i.data.source == IdeaSource::Portal));
+    assert!(ideas.iter().any(|i| i.data.source == IdeaSource::Portal
+        && i.data.language == "es"
+        && i.data.status == IdeaStatus::Accepted));
+    let objectives = s.list::<Objective>(Some(km.id), all).await.unwrap();
+    assert_eq!(objectives.len(), 6);
+    for o in &objectives {
+        assert!(!o.data.sdg.is_empty(), "{}", o.data.title);
+        domain::sdg::parse_codes(&o.data.sdg).unwrap();
+    }
+    let milestones = s.list::<Milestone>(Some(km.id), all).await.unwrap();
+    assert_eq!(
+        milestones.iter().filter(|m| m.data.overdue(today)).count(),
+        1
+    );
+
+    // Wrong arguments are named, with a non-zero exit.
+    let run = |initiative: &str, round: &str, format: &str| {
+        backbone(
+            &url,
+            &[
+                "export",
+                "systems-map",
+                "--initiative",
+                initiative,
+                "--round",
+                round,
+                "--format",
+                format,
+            ],
+            None,
+        )
+    };
+    let first_id = first.id.to_string();
+    assert!(err(&run("kiryat-malachi", "999999", "json")).contains("--round 999999"));
+    assert!(err(&run("atlantis", &first_id, "json")).contains("no initiative atlantis"));
+    assert!(err(&run("kiryat-malachi", &first_id, "csv")).contains("--format csv"));
+    let rz = s.initiative_by_slug("riverside-zero").await.unwrap();
+    let elsewhere = s
+        .create(
+            None,
+            Some(rz.id),
+            &Round {
+                title: "Riverside priorities".into(),
+                description: String::new(),
+                picks: 2,
+                opens_on: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+                closes_on: chrono::NaiveDate::from_ymd_opt(2025, 1, 31).unwrap(),
+                follows_round_id: None,
+                public: false,
+            },
+        )
+        .await
+        .unwrap();
+    let message = err(&run("kiryat-malachi", &elsewhere.id.to_string(), "json"));
+    assert!(message.contains("another initiative"), "{message}");
+}
+
+both_engines!(the_demo_systems_map_exports_as_json);

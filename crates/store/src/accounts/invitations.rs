@@ -220,8 +220,9 @@ impl Store {
         Ok(())
     }
 
-    /// A setup link is void once any account exists; an invitation is void once
-    /// its author may no longer manage access to the initiative.
+    /// A setup link is void once any account that can sign in exists (see
+    /// [`Store::user_count`]); an invitation is void once its author may no
+    /// longer manage access to the initiative.
     async fn check_still_valid(&self, inv: &Invitation) -> Result<()> {
         if inv.email.is_empty() {
             return if self.user_count().await? == 0 {

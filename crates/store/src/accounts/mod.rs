@@ -21,6 +21,10 @@ mod users;
 pub use signing::SigningKey;
 pub use throttle::{LoginOutcome, client_key};
 
+/// For the demo, which creates its participants' accounts in its own transaction.
+pub(crate) use grants::grant_role_in;
+pub(crate) use users::insert_user_in;
+
 use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sea_orm::QueryResult;

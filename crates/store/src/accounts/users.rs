@@ -220,12 +220,18 @@ impl Store {
         Ok(())
     }
 
+    /// Accounts that can sign in: those with a password. The setup link, an
+    /// invitation and `backbone user create` always set one; the demo's
+    /// participants have none (they only carry its ballots and map answers),
+    /// so a fresh server with the demo still prints the link for the first
+    /// administrator, and that link stays valid until someone uses it.
     pub async fn user_count(&self) -> Result<i64> {
         count(
             &self.db,
             &Query::select()
                 .expr(Expr::cust("COUNT(*)"))
                 .from(a("users"))
+                .and_where(Expr::col(a("password_hash")).is_not_null())
                 .to_owned(),
         )
         .await

@@ -91,7 +91,7 @@ async fn portal_ideas_wait_for_a_coordinator(e: Engine) {
             "/p/kiryat-malachi/ideas",
             &v,
             &[
-                ("title", "Huertos escolares en cada barrio"),
+                ("title", "Bancos de semillas en la plaza"),
                 ("description", "Con las familias"),
             ],
         )
@@ -100,7 +100,7 @@ async fn portal_ideas_wait_for_a_coordinator(e: Engine) {
     let all = ideas(&app).await;
     let idea = all
         .iter()
-        .find(|i| i.data.title == "Huertos escolares en cada barrio")
+        .find(|i| i.data.title == "Bancos de semillas en la plaza")
         .expect("stored");
     assert_eq!(idea.data.status, IdeaStatus::Submitted);
     assert_eq!(idea.data.submitted_by, None);
@@ -111,7 +111,7 @@ async fn portal_ideas_wait_for_a_coordinator(e: Engine) {
     ] {
         let page = app.get(path, None).await;
         assert!(
-            !page.body.contains("Huertos escolares"),
+            !page.body.contains("Bancos de semillas"),
             "{path} shows an unreviewed idea"
         );
     }
@@ -119,7 +119,7 @@ async fn portal_ideas_wait_for_a_coordinator(e: Engine) {
     let c = coordinator(&app).await;
     let agenda = app.get("/i/kiryat-malachi/agenda", Some(&c)).await;
     assert_eq!(agenda.status, StatusCode::OK);
-    assert!(agenda.body.contains("Huertos escolares"), "in the queue");
+    assert!(agenda.body.contains("Bancos de semillas"), "in the queue");
     let p = app
         .user(
             "partner@example.org",

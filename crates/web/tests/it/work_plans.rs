@@ -33,6 +33,40 @@ async fn get_in(
     (r.status, r.body)
 }
 
+/// Archive the demo's agenda in Kiryat Malachi, so these tests start from a
+/// partnership that has written none of it yet.
+async fn clear_agenda(app: &TestApp) {
+    use domain::agenda::*;
+    use store::records::ListOptions;
+    async fn archive_all<T: domain::resource::Resource>(app: &TestApp, i: i64) {
+        for r in app
+            .store()
+            .list::<T>(Some(i), ListOptions::all())
+            .await
+            .unwrap()
+        {
+            app.store()
+                .set_archived::<T>(None, Some(i), r.id, None, true)
+                .await
+                .unwrap();
+        }
+    }
+    let i = app
+        .store()
+        .initiative_by_slug("kiryat-malachi")
+        .await
+        .unwrap()
+        .id;
+    archive_all::<Milestone>(app, i).await;
+    archive_all::<Contribution>(app, i).await;
+    archive_all::<Activity>(app, i).await;
+    archive_all::<Objective>(app, i).await;
+    archive_all::<Round>(app, i).await;
+    archive_all::<Idea>(app, i).await;
+    archive_all::<Sphere>(app, i).await;
+    archive_all::<Vision>(app, i).await;
+}
+
 struct Seeded {
     alpha: i64,
     beta: i64,
@@ -120,6 +154,7 @@ fn between<'a>(body: &'a str, from: &str, to: &str) -> &'a str {
 
 async fn the_work_plans_page_shows_activities_milestones_and_the_matrix(e: Engine) {
     let app = TestApp::new(e).await;
+    clear_agenda(&app).await;
     let c = coordinator(&app).await;
     let s = seed(&app, &c).await;
     let r = app.get("/i/kiryat-malachi/work-plans", Some(&c)).await;
@@ -240,6 +275,7 @@ async fn the_work_plans_page_shows_activities_milestones_and_the_matrix(e: Engin
 
 async fn the_home_checklist_counts_the_evidence(e: Engine) {
     let app = TestApp::new(e).await;
+    clear_agenda(&app).await;
     let c = coordinator(&app).await;
     let r = app.get("/i/kiryat-malachi", Some(&c)).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -270,6 +306,7 @@ async fn the_home_checklist_counts_the_evidence(e: Engine) {
 
 async fn the_portal_agenda_shows_only_what_is_public(e: Engine) {
     let app = TestApp::new(e).await;
+    clear_agenda(&app).await;
     let c = coordinator(&app).await;
     // Before anything is public: a page that says so, without empty headings.
     let (status, body) = get_in(&app, "/p/kiryat-malachi/agenda", "en", None).await;

@@ -154,33 +154,7 @@ impl Store {
                 }
             }
         }
-        txn.execute(
-            &Query::delete()
-                .from_table(a("round_ideas"))
-                .and_where(Expr::col(a("round_id")).eq(round))
-                .to_owned(),
-        )
-        .await?;
-        if !wanted.is_empty() {
-            let mut q = Query::insert();
-            q.into_table(a("round_ideas"))
-                .columns([a("round_id"), a("idea_id")]);
-            for id in &wanted {
-                q.values_panic([round.into(), (*id).into()]);
-            }
-            txn.execute(&q).await?;
-        }
-        audit::append(
-            &txn,
-            actor,
-            Some(initiative),
-            "round",
-            round,
-            "set_ideas",
-            Some(&serde_json::json!({ "idea_ids": before })),
-            Some(&serde_json::json!({ "idea_ids": wanted })),
-        )
-        .await?;
+        write_round_ideas(&txn, actor, initiative, round, &before, &wanted).await?;
         txn.commit().await?;
         Ok(wanted)
     }
@@ -211,88 +185,19 @@ impl Store {
             };
             return Err(refused("idea_ids", code, e.to_string()));
         }
-        let existing = txn
-            .query_one(
-                &Query::select()
-                    .column(a("id"))
-                    .from(a("ballots"))
-                    .and_where(Expr::col(a("round_id")).eq(round))
-                    .and_where(Expr::col(a("user_id")).eq(user))
-                    .to_owned(),
-            )
-            .await?
-            .map(|r| r.try_get_by_index::<i64>(0))
-            .transpose()?;
-        let now = crate::now();
-        let (ballot, before) = match existing {
-            Some(id) => {
-                let before = picks_of_ballot(&txn, id).await?;
-                txn.execute(
-                    &Query::delete()
-                        .from_table(a("ballot_picks"))
-                        .and_where(Expr::col(a("ballot_id")).eq(id))
-                        .to_owned(),
-                )
-                .await?;
-                txn.execute(
-                    &Query::update()
-                        .table(a("ballots"))
-                        .value(a("cast_at"), now)
-                        .and_where(Expr::col(a("id")).eq(id))
-                        .to_owned(),
-                )
-                .await?;
-                (id, Some(before))
-            }
-            None => {
-                let q = Query::insert()
-                    .into_table(a("ballots"))
-                    .columns([a("round_id"), a("user_id"), a("cast_at")])
-                    .values_panic([round.into(), user.into(), now.into()])
-                    .returning_col(a("id"))
-                    .to_owned();
-                (crate::records::insert_id(&txn, &q).await?, None)
-            }
+        let existing = match ballot_of(&txn, round, user).await? {
+            Some(id) => Some((id, picks_of_ballot(&txn, id).await?)),
+            None => None,
         };
-        let mut q = Query::insert();
-        q.into_table(a("ballot_picks"))
-            .columns([a("ballot_id"), a("idea_id")]);
-        for id in picks {
-            q.values_panic([ballot.into(), (*id).into()]);
-        }
-        txn.execute(&q).await?;
-        audit::append(
-            &txn,
-            Some(user),
-            Some(initiative),
-            "round",
-            round,
-            if before.is_some() { "revote" } else { "vote" },
-            before
-                .map(|b| serde_json::json!({ "idea_ids": b }))
-                .as_ref(),
-            Some(&serde_json::json!({ "idea_ids": picks })),
-        )
-        .await?;
+        write_ballot(&txn, user, initiative, round, existing, picks, crate::now()).await?;
         txn.commit().await?;
         Ok(())
     }
 
     /// The ideas `user` picked in a round (empty when they have not voted).
     pub async fn my_ballot(&self, round: i64, user: i64) -> Result<Vec<i64>> {
-        let row = self
-            .db
-            .query_one(
-                &Query::select()
-                    .column(a("id"))
-                    .from(a("ballots"))
-                    .and_where(Expr::col(a("round_id")).eq(round))
-                    .and_where(Expr::col(a("user_id")).eq(user))
-                    .to_owned(),
-            )
-            .await?;
-        match row {
-            Some(r) => picks_of_ballot(&self.db, r.try_get_by_index::<i64>(0)?).await,
+        match ballot_of(&self.db, round, user).await? {
+            Some(id) => picks_of_ballot(&self.db, id).await,
             None => Ok(vec![]),
         }
     }
@@ -380,60 +285,35 @@ impl Store {
         if let Err(e) = check(&ideas, &answers) {
             return Ok(Err(e));
         }
-        let pair = |q: &mut sea_orm::sea_query::DeleteStatement| {
-            q.and_where(Expr::col(a("round_id")).eq(round))
-                .and_where(Expr::col(a("from_idea")).eq(from))
-                .and_where(Expr::col(a("to_idea")).eq(to));
-        };
-        let mut del = Query::delete();
-        del.from_table(a("map_answers"));
-        pair(&mut del);
-        txn.execute(&del).await?;
-        if let Some(yes) = influences {
-            txn.execute(
-                &Query::insert()
-                    .into_table(a("map_answers"))
-                    .columns([
-                        a("round_id"),
-                        a("from_idea"),
-                        a("to_idea"),
-                        a("influences"),
-                        a("user_id"),
-                        a("answered_at"),
-                    ])
-                    .values_panic([
-                        round.into(),
-                        from.into(),
-                        to.into(),
-                        yes.into(),
-                        user.into(),
-                        now.into(),
-                    ])
-                    .to_owned(),
-            )
-            .await?;
-        }
-        let json = |v: Option<bool>| {
-            v.map(|b| serde_json::json!({ "from": from, "to": to, "influences": b }))
-        };
-        audit::append(
+        write_map_answer(
             &txn,
             user,
-            Some(initiative),
-            "round",
+            initiative,
             round,
-            match (before, influences) {
-                (None, _) => "map_answer",
-                (Some(_), Some(_)) => "map_revise",
-                (Some(_), None) => "map_withdraw",
-            },
-            json(before).as_ref(),
-            json(influences).as_ref(),
+            (from, to),
+            before,
+            influences,
+            now,
         )
         .await?;
         txn.commit().await?;
         Ok(Ok(()))
     }
+}
+
+/// The id of `user`'s ballot in a round, if they voted.
+async fn ballot_of(conn: &impl ConnectionTrait, round: i64, user: i64) -> Result<Option<i64>> {
+    let row = conn
+        .query_one(
+            &Query::select()
+                .column(a("id"))
+                .from(a("ballots"))
+                .and_where(Expr::col(a("round_id")).eq(round))
+                .and_where(Expr::col(a("user_id")).eq(user))
+                .to_owned(),
+        )
+        .await?;
+    Ok(row.map(|r| r.try_get_by_index::<i64>(0)).transpose()?)
 }
 
 async fn picks_of_ballot(conn: &impl ConnectionTrait, ballot: i64) -> Result<Vec<i64>> {
@@ -447,4 +327,171 @@ async fn picks_of_ballot(conn: &impl ConnectionTrait, ballot: i64) -> Result<Vec
     rows.iter()
         .map(|r| Ok(r.try_get_by_index::<i64>(0)?))
         .collect()
+}
+
+/// Replace the ideas of a round (`before` is what it held), with its audit entry.
+pub(crate) async fn write_round_ideas(
+    txn: &DatabaseTransaction,
+    actor: Option<i64>,
+    initiative: i64,
+    round: i64,
+    before: &[i64],
+    ideas: &[i64],
+) -> Result<()> {
+    txn.execute(
+        &Query::delete()
+            .from_table(a("round_ideas"))
+            .and_where(Expr::col(a("round_id")).eq(round))
+            .to_owned(),
+    )
+    .await?;
+    if !ideas.is_empty() {
+        let mut q = Query::insert();
+        q.into_table(a("round_ideas"))
+            .columns([a("round_id"), a("idea_id")]);
+        for id in ideas {
+            q.values_panic([round.into(), (*id).into()]);
+        }
+        txn.execute(&q).await?;
+    }
+    audit::append(
+        txn,
+        actor,
+        Some(initiative),
+        "round",
+        round,
+        "set_ideas",
+        Some(&serde_json::json!({ "idea_ids": before })),
+        Some(&serde_json::json!({ "idea_ids": ideas })),
+    )
+    .await
+}
+
+/// Write `user`'s ballot (already checked) cast at `at`: a new one, or in
+/// place of `existing` (its id and earlier picks), with its audit entry.
+pub(crate) async fn write_ballot(
+    txn: &DatabaseTransaction,
+    user: i64,
+    initiative: i64,
+    round: i64,
+    existing: Option<(i64, Vec<i64>)>,
+    picks: &[i64],
+    at: crate::Timestamp,
+) -> Result<()> {
+    let (ballot, before) = match existing {
+        Some((id, before)) => {
+            txn.execute(
+                &Query::delete()
+                    .from_table(a("ballot_picks"))
+                    .and_where(Expr::col(a("ballot_id")).eq(id))
+                    .to_owned(),
+            )
+            .await?;
+            txn.execute(
+                &Query::update()
+                    .table(a("ballots"))
+                    .value(a("cast_at"), at)
+                    .and_where(Expr::col(a("id")).eq(id))
+                    .to_owned(),
+            )
+            .await?;
+            (id, Some(before))
+        }
+        None => {
+            let q = Query::insert()
+                .into_table(a("ballots"))
+                .columns([a("round_id"), a("user_id"), a("cast_at")])
+                .values_panic([round.into(), user.into(), at.into()])
+                .returning_col(a("id"))
+                .to_owned();
+            (crate::records::insert_id(txn, &q).await?, None)
+        }
+    };
+    let mut q = Query::insert();
+    q.into_table(a("ballot_picks"))
+        .columns([a("ballot_id"), a("idea_id")]);
+    for id in picks {
+        q.values_panic([ballot.into(), (*id).into()]);
+    }
+    txn.execute(&q).await?;
+    audit::append(
+        txn,
+        Some(user),
+        Some(initiative),
+        "round",
+        round,
+        if before.is_some() { "revote" } else { "vote" },
+        before
+            .map(|b| serde_json::json!({ "idea_ids": b }))
+            .as_ref(),
+        Some(&serde_json::json!({ "idea_ids": picks })),
+    )
+    .await
+}
+
+/// Give, revise or withdraw (`influences` none) the answer for the pair
+/// `(from, to)`, which was `before`, with its audit entry.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn write_map_answer(
+    txn: &DatabaseTransaction,
+    user: Option<i64>,
+    initiative: i64,
+    round: i64,
+    (from, to): (i64, i64),
+    before: Option<bool>,
+    influences: Option<bool>,
+    at: crate::Timestamp,
+) -> Result<()> {
+    if before.is_some() {
+        txn.execute(
+            &Query::delete()
+                .from_table(a("map_answers"))
+                .and_where(Expr::col(a("round_id")).eq(round))
+                .and_where(Expr::col(a("from_idea")).eq(from))
+                .and_where(Expr::col(a("to_idea")).eq(to))
+                .to_owned(),
+        )
+        .await?;
+    }
+    if let Some(yes) = influences {
+        txn.execute(
+            &Query::insert()
+                .into_table(a("map_answers"))
+                .columns([
+                    a("round_id"),
+                    a("from_idea"),
+                    a("to_idea"),
+                    a("influences"),
+                    a("user_id"),
+                    a("answered_at"),
+                ])
+                .values_panic([
+                    round.into(),
+                    from.into(),
+                    to.into(),
+                    yes.into(),
+                    user.into(),
+                    at.into(),
+                ])
+                .to_owned(),
+        )
+        .await?;
+    }
+    let json =
+        |v: Option<bool>| v.map(|b| serde_json::json!({ "from": from, "to": to, "influences": b }));
+    audit::append(
+        txn,
+        user,
+        Some(initiative),
+        "round",
+        round,
+        match (before, influences) {
+            (None, _) => "map_answer",
+            (Some(_), Some(_)) => "map_revise",
+            (Some(_), None) => "map_withdraw",
+        },
+        json(before).as_ref(),
+        json(influences).as_ref(),
+    )
+    .await
 }

@@ -11,13 +11,13 @@
 //!
 //! Loaded in one transaction, only into a database with no initiative yet, so
 //! several processes starting together load it once. The rounds' ideas, ballots
-//! and map answers are written in that transaction too, checked by the same rules
-//! as the store's own path (`rounds::check_ballot`, `Inference`): through
-//! `Store::cast_ballot` and the like, each in a transaction of its own, a failure
-//! would leave a demo half loaded that no later start completes.
+//! and map answers are written in that transaction too, by the same row writers
+//! as the store's own path (`store::agenda::write_*`) and checked by the same
+//! rules (`rounds::check_ballot`, `Inference`): through `Store::cast_ballot` and
+//! the like, each in a transaction of its own, a failure would leave a demo half
+//! loaded that no later start completes.
 
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Alias, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction};
 
 use domain::access::Role;
@@ -32,8 +32,8 @@ use domain::resource::Record;
 use domain::validation::FieldErrors;
 
 use crate::accounts::{grant_role_in, insert_user_in};
-use crate::records::{create_in, insert_id};
-use crate::{Engine, Result, Store, StoreError, Timestamp, audit};
+use crate::records::create_in;
+use crate::{Engine, Result, Store, StoreError, Timestamp};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).expect("valid demo date")
@@ -1066,10 +1066,6 @@ fn sdg(codes: &str) -> Result<String> {
         .join(","))
 }
 
-fn a(s: &str) -> Alias {
-    Alias::new(s)
-}
-
 impl Loader<'_> {
     /// A participant's account (no password) with a role in the initiative.
     async fn participant(&self, name: &str, role: Role) -> Result<i64> {
@@ -1101,26 +1097,9 @@ impl Loader<'_> {
             .id)
     }
 
-    /// The ideas of a round, as `Store::set_round_ideas` writes them.
+    /// The ideas of a round, written as `Store::set_round_ideas` writes them.
     async fn round_ideas(&self, round: i64, ideas: &[i64]) -> Result<()> {
-        let mut q = Query::insert();
-        q.into_table(a("round_ideas"))
-            .columns([a("round_id"), a("idea_id")]);
-        for id in ideas {
-            q.values_panic([round.into(), (*id).into()]);
-        }
-        self.txn.execute(&q).await?;
-        audit::append(
-            self.txn,
-            None,
-            Some(self.initiative),
-            "round",
-            round,
-            "set_ideas",
-            Some(&serde_json::json!({ "idea_ids": [] })),
-            Some(&serde_json::json!({ "idea_ids": ideas })),
-        )
-        .await
+        crate::agenda::write_round_ideas(self.txn, None, self.initiative, round, &[], ideas).await
     }
 
     /// A ballot cast at `when`, checked and written as `Store::cast_ballot`
@@ -1135,34 +1114,11 @@ impl Loader<'_> {
     ) -> Result<()> {
         rounds::check_ballot(&round.data, ideas, picks, when.get().date_naive())
             .map_err(|e| refused(format!("ballot in {}: {e}", round.data.title)))?;
-        let q = Query::insert()
-            .into_table(a("ballots"))
-            .columns([a("round_id"), a("user_id"), a("cast_at")])
-            .values_panic([round.id.into(), user.into(), when.into()])
-            .returning_col(a("id"))
-            .to_owned();
-        let ballot = insert_id(self.txn, &q).await?;
-        let mut q = Query::insert();
-        q.into_table(a("ballot_picks"))
-            .columns([a("ballot_id"), a("idea_id")]);
-        for id in picks {
-            q.values_panic([ballot.into(), (*id).into()]);
-        }
-        self.txn.execute(&q).await?;
-        audit::append(
-            self.txn,
-            Some(user),
-            Some(self.initiative),
-            "round",
-            round.id,
-            "vote",
-            None::<&()>,
-            Some(&serde_json::json!({ "idea_ids": picks })),
-        )
-        .await
+        crate::agenda::write_ballot(self.txn, user, self.initiative, round.id, None, picks, when)
+            .await
     }
 
-    /// One answer of a round's systems map, as `Store::answer_map` writes it.
+    /// One answer of a round's systems map, written as `Store::answer_map` writes it.
     async fn map_answer(
         &self,
         round: i64,
@@ -1170,38 +1126,15 @@ impl Loader<'_> {
         (from, to, influences): (i64, i64, bool),
         when: Timestamp,
     ) -> Result<()> {
-        self.txn
-            .execute(
-                &Query::insert()
-                    .into_table(a("map_answers"))
-                    .columns([
-                        a("round_id"),
-                        a("from_idea"),
-                        a("to_idea"),
-                        a("influences"),
-                        a("user_id"),
-                        a("answered_at"),
-                    ])
-                    .values_panic([
-                        round.into(),
-                        from.into(),
-                        to.into(),
-                        influences.into(),
-                        user.into(),
-                        when.into(),
-                    ])
-                    .to_owned(),
-            )
-            .await?;
-        audit::append(
+        crate::agenda::write_map_answer(
             self.txn,
             Some(user),
-            Some(self.initiative),
-            "round",
+            self.initiative,
             round,
-            "map_answer",
-            None::<&()>,
-            Some(&serde_json::json!({ "from": from, "to": to, "influences": influences })),
+            (from, to),
+            None,
+            Some(influences),
+            when,
         )
         .await
     }

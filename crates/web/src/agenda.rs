@@ -38,6 +38,23 @@ pub struct Refusal {
     pub because: Vec<AnswerRef>,
 }
 
+impl Refusal {
+    /// A contradiction over node numbers, told in the round's idea ids.
+    fn of(ids: &[i64], c: &Contradiction) -> Refusal {
+        let r = |a: &Answer| AnswerRef {
+            from: ids[a.from],
+            to: ids[a.to],
+            influences: a.yes,
+        };
+        Refusal {
+            from: ids[c.from],
+            to: ids[c.to],
+            influences: c.yes,
+            because: c.because.iter().map(r).collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct AnswerRef {
     pub from: i64,
@@ -49,10 +66,23 @@ impl RoundData {
     pub async fn load(store: &Store, initiative: i64, round: i64) -> Result<RoundData, AppError> {
         let round = store.get::<Round>(Some(initiative), round).await?;
         let ids = store.round_ideas(round.id).await?;
-        let mut ideas = Vec::with_capacity(ids.len());
-        for id in &ids {
-            ideas.push(store.get::<Idea>(Some(initiative), *id).await?);
-        }
+        // One read of the initiative's ideas, not one per idea of the round.
+        let mut all: std::collections::HashMap<i64, Record<Idea>> = store
+            .list::<Idea>(
+                Some(initiative),
+                store::records::ListOptions {
+                    include_archived: true,
+                    ..store::records::ListOptions::all()
+                },
+            )
+            .await?
+            .into_iter()
+            .map(|i| (i.id, i))
+            .collect();
+        let ideas = ids
+            .iter()
+            .map(|id| all.remove(id).ok_or(AppError::NotFound))
+            .collect::<Result<Vec<_>, _>>()?;
         let b = store.ballots(round.id).await?;
         let votes = rounds::tally(&ids, &b.picks)
             .into_iter()
@@ -97,25 +127,6 @@ impl RoundData {
 
     pub fn map(&self) -> SystemsMap {
         SystemsMap::from_answers(self.ideas.len(), &self.domain_answers())
-    }
-
-    /// The explicit answer (from, to) as ideas.
-    pub fn refusal(&self, c: &Contradiction) -> Refusal {
-        let id = |i: usize| self.ideas[i].id;
-        Refusal {
-            from: id(c.from),
-            to: id(c.to),
-            influences: c.yes,
-            because: c
-                .because
-                .iter()
-                .map(|a| AnswerRef {
-                    from: id(a.from),
-                    to: id(a.to),
-                    influences: a.yes,
-                })
-                .collect(),
-        }
     }
 
     /// Only what may be published: a public round's accepted ideas.
@@ -216,23 +227,7 @@ impl Registry<'_> {
                     // The changed answer is last (a revision replaces the old one).
                     Inference::from_answers(n, &domain)
                         .map(|_| ())
-                        .map_err(|c| {
-                            let id = |i: usize| ids[i];
-                            Refusal {
-                                from: id(c.from),
-                                to: id(c.to),
-                                influences: c.yes,
-                                because: c
-                                    .because
-                                    .iter()
-                                    .map(|a| AnswerRef {
-                                        from: id(a.from),
-                                        to: id(a.to),
-                                        influences: a.yes,
-                                    })
-                                    .collect(),
-                            }
-                        })
+                        .map_err(|c| Refusal::of(ids, &c))
                 },
             )
             .await?;

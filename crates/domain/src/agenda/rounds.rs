@@ -18,6 +18,16 @@ pub enum Phase {
     Closed,
 }
 
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Upcoming => "upcoming",
+            Phase::Open => "open",
+            Phase::Closed => "closed",
+        }
+    }
+}
+
 pub fn phase(round: &Round, today: NaiveDate) -> Phase {
     if today < round.opens_on {
         Phase::Upcoming

@@ -309,13 +309,6 @@ async fn answer_map(
     Ok(Json(map_document(&d)).into_response())
 }
 
-/// A language tag exactly as an idea stores it ("es", "pt-br").
-fn is_language(s: &str) -> bool {
-    s.len() <= 20
-        && !s.contains(',')
-        && domain::partnership::normalize_languages(s).as_deref() == Some(s)
-}
-
 async fn suggest_idea(
     State(s): State<AppState>,
     auth: ApiAuthorized<Participate>,
@@ -333,16 +326,9 @@ async fn suggest_idea(
     if let Some(d) = b.text("description", true) {
         fields.insert("description".into(), d);
     }
+    // A language that is not one code is refused by the idea's own rules.
     let language = match b.text("language", true) {
-        Some(l) if is_language(&l) => l,
-        Some(_) => {
-            b.errors.add(
-                "language",
-                "invalid_languages",
-                "language must be one language code, such as es",
-            );
-            String::new()
-        }
+        Some(l) => l,
         // The initiative's first language.
         None => auth
             .initiative()

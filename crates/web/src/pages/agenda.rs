@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect};
 
 use domain::access::Action;
 use domain::agenda::rounds::{Phase, phase};
+use domain::agenda::systems_map::SystemsMap;
 use domain::agenda::{Idea, IdeaStatus, Objective, Round, Sphere, Vision};
 use domain::resource::Record;
 use store::records::ListOptions;
@@ -92,11 +93,12 @@ pub fn routes(r: Routes) -> Routes {
         .get("/p/{slug}/systems-map", Access::Public, portal_map)
 }
 
-fn phase_key(phase: &str) -> &'static str {
+/// The message naming a round's phase.
+fn phase_key(phase: Phase) -> &'static str {
     match phase {
-        "upcoming" => "round-phase-upcoming",
-        "open" => "round-phase-open",
-        _ => "round-phase-closed",
+        Phase::Upcoming => "round-phase-upcoming",
+        Phase::Open => "round-phase-open",
+        Phase::Closed => "round-phase-closed",
     }
 }
 
@@ -213,11 +215,7 @@ async fn agenda(State(s): State<AppState>, auth: Authorized<Read>) -> PageResult
         .await?
         .into_iter()
         .map(|r| {
-            let p = match phase(&r.data, today) {
-                Phase::Upcoming => "upcoming",
-                Phase::Open => "open",
-                Phase::Closed => "closed",
-            };
+            let p = phase(&r.data, today).as_str();
             (r, p)
         })
         .collect();
@@ -516,25 +514,22 @@ async fn ballot_form(
 ) -> PageResult {
     let reg = auth.registry(&s.store);
     let mine = reg.my_ballot(id).await?;
-    show_vote(&s, &auth, id, mine, String::new(), StatusCode::OK).await
+    let voted = !mine.is_empty();
+    show_vote(&s, &auth, id, (mine, voted), String::new(), StatusCode::OK).await
 }
 
 async fn show_vote(
     s: &AppState,
     auth: &Authorized<Participate>,
     id: i64,
-    mine: Vec<i64>,
+    // The ideas to show ticked, and whether a ballot is stored already.
+    (mine, voted): (Vec<i64>, bool),
     error: String,
     status: StatusCode,
 ) -> PageResult {
     let reg = auth.registry(&s.store);
     let data = reg.round(id).await?;
-    let voted = !reg.my_ballot(id).await?.is_empty();
-    let phase = match phase(&data.round.data, today()) {
-        Phase::Upcoming => "upcoming",
-        Phase::Open => "open",
-        Phase::Closed => "closed",
-    };
+    let phase = phase(&data.round.data, today());
     let choices = data
         .ideas
         .iter()
@@ -547,7 +542,7 @@ async fn show_vote(
             c,
             data,
             state_key: phase_key(phase),
-            open: phase == "open",
+            open: phase == Phase::Open,
             choices,
             error,
             voted,
@@ -574,7 +569,16 @@ async fn vote(
         }
         Err(AppError::Invalid(e)) => {
             let msg = crate::kinds::errors_text(&auth.ctx.tr, &e);
-            show_vote(&s, &auth, id, ideas, msg, StatusCode::UNPROCESSABLE_ENTITY).await
+            let voted = !auth.registry(&s.store).my_ballot(id).await?.is_empty();
+            show_vote(
+                &s,
+                &auth,
+                id,
+                (ideas, voted),
+                msg,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -614,11 +618,7 @@ async fn results(
     } else {
         None
     };
-    let phase = match phase(&data.round.data, today()) {
-        Phase::Upcoming => "upcoming",
-        Phase::Open => "open",
-        Phase::Closed => "closed",
-    };
+    let phase = phase(&data.round.data, today());
     let g = auth.grants();
     let c = round_chrome(&auth, &data, "round-results-title");
     render(&ResultsPage {
@@ -627,7 +627,7 @@ async fn results(
         c,
         data,
         state_key: phase_key(phase),
-        open: phase == "open",
+        open: phase == Phase::Open,
         tally,
         priorities,
     })
@@ -649,8 +649,7 @@ pub struct Drawing {
 pub const BOX_W: usize = 190;
 pub const BOX_H: usize = 44;
 
-pub fn drawing(data: &RoundData) -> Drawing {
-    let map = data.map();
+pub fn drawing(data: &RoundData, map: &SystemsMap) -> Drawing {
     let layout = map.layout();
     let (gap_x, gap_y, margin_x) = (24, 56, 70);
     let widest = layout.iter().map(|r| r.len()).max().unwrap_or(1).max(1);
@@ -780,7 +779,7 @@ fn show_map(
                 .collect(),
         )
     });
-    let drawing = drawing(&data);
+    let drawing = drawing(&data, &map);
     render_status(
         status,
         &MapPage {
@@ -1038,8 +1037,9 @@ async fn portal_map(
         None => rounds.into_iter().next(),
     };
     let shown = wanted.map(|d| {
-        let nodes = d.nodes(&d.map());
-        let drawing = drawing(&d);
+        let map = d.map();
+        let nodes = d.nodes(&map);
+        let drawing = drawing(&d, &map);
         (d, nodes, drawing)
     });
     let c = portal_chrome(&ctx, &i, "portal-map-title");

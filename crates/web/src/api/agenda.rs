@@ -309,6 +309,15 @@ async fn answer_map(
     Ok(Json(map_document(&d)).into_response())
 }
 
+/// A language tag exactly as an idea stores it ("es", "pt-br"). Stricter than
+/// the idea's own rule on one point: an empty string sent on purpose is refused,
+/// not read as "no language".
+fn is_language(s: &str) -> bool {
+    s.len() <= 20
+        && !s.contains(',')
+        && domain::partnership::normalize_languages(s).as_deref() == Some(s)
+}
+
 async fn suggest_idea(
     State(s): State<AppState>,
     auth: ApiAuthorized<Participate>,
@@ -326,9 +335,16 @@ async fn suggest_idea(
     if let Some(d) = b.text("description", true) {
         fields.insert("description".into(), d);
     }
-    // A language that is not one code is refused by the idea's own rules.
     let language = match b.text("language", true) {
-        Some(l) => l,
+        Some(l) if is_language(&l) => l,
+        Some(_) => {
+            b.errors.add(
+                "language",
+                "invalid_languages",
+                "language must be one language code, such as es",
+            );
+            String::new()
+        }
         // The initiative's first language.
         None => auth
             .initiative()

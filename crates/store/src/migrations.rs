@@ -24,6 +24,30 @@ enum Step {
     Table(Box<TableCreateStatement>),
     Index(Box<IndexCreateStatement>),
     Alter(Box<TableAlterStatement>),
+    /// A statement whose column types differ by engine, rendered for each.
+    PerEngine { sqlite: String, postgres: String },
+}
+
+/// Column type of an exact decimal kept in a registry record: text on SQLite
+/// (read back exactly), `NUMERIC` on PostgreSQL.
+const DECIMAL_TEXT: &str = "backbone_decimal_text";
+/// Column type of a measured value and its sums: an integer in millionths on
+/// SQLite (so sums stay exact in SQL), `NUMERIC` on PostgreSQL.
+const DECIMAL_MICROS: &str = "backbone_decimal_micros";
+
+/// A table with [`DECIMAL_TEXT`] or [`DECIMAL_MICROS`] columns.
+fn per_engine(t: TableCreateStatement) -> Step {
+    use sea_orm::sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+    let fix = |sql: String, text: &str, micros: &str| {
+        sql.replace(&format!("\"{DECIMAL_TEXT}\""), text)
+            .replace(DECIMAL_TEXT, text)
+            .replace(&format!("\"{DECIMAL_MICROS}\""), micros)
+            .replace(DECIMAL_MICROS, micros)
+    };
+    Step::PerEngine {
+        sqlite: fix(t.to_string(SqliteQueryBuilder), "text", "integer"),
+        postgres: fix(t.to_string(PostgresQueryBuilder), "numeric", "numeric"),
+    }
 }
 
 fn tbl(t: TableCreateStatement) -> Step {
@@ -55,6 +79,10 @@ const MIGRATIONS: &[Migration] = &[
     Migration {
         name: "0005_agenda",
         steps: agenda,
+    },
+    Migration {
+        name: "0006_measurement",
+        steps: measurement,
     },
 ];
 
@@ -222,6 +250,162 @@ fn agenda() -> Vec<Step> {
 /// every process shares), one counter row per throttled key so that reserving a
 /// login attempt is a single conditional UPDATE, and indexes for pruning.
 /// (`users.disabled_at` and `api_tokens.last_used_at` exist since 0001.)
+fn measurement() -> Vec<Step> {
+    let decimal = |name: &str| ColumnDef::new(a(name)).custom(a(DECIMAL_TEXT)).null().to_owned();
+    let micros = |name: &str| {
+        ColumnDef::new(a(name))
+            .custom(a(DECIMAL_MICROS))
+            .not_null()
+            .to_owned()
+    };
+    let mut s = vec![];
+    let mut indicators = record_table(
+        "indicators",
+        true,
+        vec![
+            text("code"),
+            text("name"),
+            text("definition"),
+            text("unit"),
+            text("kind"),
+            opt_text("question"),
+            text("polarity"),
+            text("aggregation"),
+            text("period_aggregation"),
+            text("frequency"),
+            opt_int("numerator_id"),
+            opt_int("denominator_id"),
+            decimal("factor"),
+            opt_int("owner_org_id"),
+            text("data_source"),
+            opt_text("baseline_period"),
+            decimal("baseline_value"),
+            text("targets"),
+            text("disaggregations"),
+            text("reporters"),
+            opt_int("objective_id"),
+            text("sdg"),
+            int("due_days"),
+            flag("public"),
+        ],
+        &[
+            ("numerator_id", "indicators"),
+            ("denominator_id", "indicators"),
+            ("owner_org_id", "organizations"),
+            ("objective_id", "objectives"),
+        ],
+    );
+    if let Step::Table(t) = indicators.remove(0) {
+        s.push(per_engine(*t));
+    }
+    s.extend(indicators);
+    let mut live = Index::create();
+    live.name("ux_indicators_code_live")
+        .table(a("indicators"))
+        .unique()
+        .col(a("initiative_id"))
+        .col(a("code"))
+        .and_where(Expr::col(a("archived_at")).is_null());
+    s.push(Step::Index(Box::new(live.to_owned())));
+    s.push(index("indicators", &["code"], false));
+    s.extend(record_table(
+        "validation_rules",
+        true,
+        vec![text("rule"), text("description")],
+        &[],
+    ));
+    // Volume data: append-only values with their history, batches, and the
+    // running sums every dashboard reads (docs/decisions/0009-measurement.md).
+    s.push(tbl(Table::create()
+        .table(a("value_batches"))
+        .col(id())
+        .col(int("initiative_id"))
+        .col(opt_int("actor_user_id"))
+        .col(text("source"))
+        .col(text("file_name"))
+        .col(text("file_hash"))
+        .col(int("added"))
+        .col(int("changed"))
+        .col(int("unchanged"))
+        .col(ts("created_at"))
+        .foreign_key(&mut fk("value_batches", "initiative_id", "initiatives"))
+        .foreign_key(&mut fk("value_batches", "actor_user_id", "users"))
+        .to_owned()));
+    s.push(index("value_batches", &["initiative_id"], false));
+    let value_columns = |t: &mut TableCreateStatement, name: &str| {
+        t.col(int("indicator_id"))
+            .col(int("initiative_id"))
+            .col(text("period"))
+            .col(text("subgroup"))
+            .col(int("partner_id"))
+            .col(micros("value"))
+            .col(text("comment"))
+            .col(opt_int("author_user_id"))
+            .col(ts("recorded_at"))
+            .col(int("batch_id"))
+            .foreign_key(&mut fk(name, "indicator_id", "indicators"))
+            .foreign_key(&mut fk(name, "initiative_id", "initiatives"))
+            .foreign_key(&mut fk(name, "batch_id", "value_batches"));
+    };
+    let mut values = Table::create();
+    values.table(a("indicator_values")).col(id());
+    value_columns(&mut values, "indicator_values");
+    s.push(per_engine(values.to_owned()));
+    s.push(index(
+        "indicator_values",
+        &["indicator_id", "period", "subgroup", "partner_id"],
+        true,
+    ));
+    s.push(index("indicator_values", &["initiative_id", "period"], false));
+    let mut history = Table::create();
+    history
+        .table(a("indicator_value_history"))
+        .col(id())
+        .col(int("value_id"))
+        .col(int("replaced_by_batch"));
+    value_columns(&mut history, "indicator_value_history");
+    history.foreign_key(&mut fk(
+        "indicator_value_history",
+        "replaced_by_batch",
+        "value_batches",
+    ));
+    s.push(per_engine(history.to_owned()));
+    s.push(index("indicator_value_history", &["value_id"], false));
+    s.push(index("indicator_value_history", &["replaced_by_batch"], false));
+    s.push(per_engine(
+        Table::create()
+            .table(a("measurement_cells"))
+            .col(int("indicator_id"))
+            .col(int("initiative_id"))
+            .col(text("slice"))
+            .col(text("period"))
+            .col(micros("total_sum"))
+            .col(int("total_count"))
+            .col(micros("sub_sum"))
+            .col(int("sub_count"))
+            .primary_key(
+                Index::create()
+                    .col(a("indicator_id"))
+                    .col(a("slice"))
+                    .col(a("period")),
+            )
+            .foreign_key(&mut fk("measurement_cells", "indicator_id", "indicators"))
+            .to_owned(),
+    ));
+    s.push(tbl(Table::create()
+        .table(a("period_locks"))
+        .col(id())
+        .col(int("initiative_id"))
+        .col(text("period"))
+        .col(opt_int("locked_by"))
+        .col(ts("locked_at"))
+        .foreign_key(&mut fk("period_locks", "initiative_id", "initiatives"))
+        .foreign_key(&mut fk("period_locks", "locked_by", "users"))
+        .to_owned()));
+    s.push(index("period_locks", &["initiative_id", "period"], true));
+    s
+}
+
 fn accounts() -> Vec<Step> {
     vec![
         Step::Alter(Box::new(
@@ -312,6 +496,7 @@ fn render(m: &Migration) -> String {
             Step::Table(t) => t.to_string(SqliteQueryBuilder),
             Step::Index(i) => i.to_string(SqliteQueryBuilder),
             Step::Alter(t) => t.to_string(SqliteQueryBuilder),
+            Step::PerEngine { sqlite, .. } => sqlite.clone(),
         })
         .collect::<Vec<_>>()
         .join(";\n")
@@ -451,6 +636,14 @@ pub async fn apply(db: &DatabaseConnection) -> Result<Vec<&'static str>, DbErr> 
                 Step::Table(t) => txn.execute(t.as_ref()).await?,
                 Step::Index(i) => txn.execute(i.as_ref()).await?,
                 Step::Alter(t) => txn.execute(t.as_ref()).await?,
+                Step::PerEngine { sqlite, postgres } => {
+                    let sql = if backend == DbBackend::Postgres {
+                        postgres
+                    } else {
+                        sqlite
+                    };
+                    txn.execute_unprepared(&sql).await?
+                }
             };
         }
         txn.execute(

@@ -614,7 +614,17 @@ impl Resource for ValidationRule {
     fn parse(input: &FieldMap) -> Result<Self, FieldErrors> {
         let mut p = Parser::new(input);
         let raw = p.name("rule", 200);
-        let rule = raw; // RULE-CHECK: parsed by rules::Rule once it lands
+        let rule = if raw.is_empty() {
+            raw
+        } else {
+            match super::rules::Rule::parse(&raw) {
+                Ok(r) => r.to_string(),
+                Err(e) => {
+                    p.errors.add("rule", "invalid_rule", e.to_string());
+                    String::new()
+                }
+            }
+        };
         let description = p
             .opt_text("description", MAX_TEXT, true)
             .unwrap_or_default();

@@ -25,7 +25,10 @@ enum Step {
     Index(Box<IndexCreateStatement>),
     Alter(Box<TableAlterStatement>),
     /// A statement whose column types differ by engine, rendered for each.
-    PerEngine { sqlite: String, postgres: String },
+    PerEngine {
+        sqlite: String,
+        postgres: String,
+    },
 }
 
 /// Column type of an exact decimal kept in a registry record: text on SQLite
@@ -251,7 +254,12 @@ fn agenda() -> Vec<Step> {
 /// login attempt is a single conditional UPDATE, and indexes for pruning.
 /// (`users.disabled_at` and `api_tokens.last_used_at` exist since 0001.)
 fn measurement() -> Vec<Step> {
-    let decimal = |name: &str| ColumnDef::new(a(name)).custom(a(DECIMAL_TEXT)).null().to_owned();
+    let decimal = |name: &str| {
+        ColumnDef::new(a(name))
+            .custom(a(DECIMAL_TEXT))
+            .null()
+            .to_owned()
+    };
     let micros = |name: &str| {
         ColumnDef::new(a(name))
             .custom(a(DECIMAL_MICROS))
@@ -356,7 +364,11 @@ fn measurement() -> Vec<Step> {
         &["indicator_id", "period", "subgroup", "partner_id"],
         true,
     ));
-    s.push(index("indicator_values", &["initiative_id", "period"], false));
+    s.push(index(
+        "indicator_values",
+        &["initiative_id", "period"],
+        false,
+    ));
     let mut history = Table::create();
     history
         .table(a("indicator_value_history"))
@@ -371,7 +383,11 @@ fn measurement() -> Vec<Step> {
     ));
     s.push(per_engine(history.to_owned()));
     s.push(index("indicator_value_history", &["value_id"], false));
-    s.push(index("indicator_value_history", &["replaced_by_batch"], false));
+    s.push(index(
+        "indicator_value_history",
+        &["replaced_by_batch"],
+        false,
+    ));
     s.push(per_engine(
         Table::create()
             .table(a("measurement_cells"))

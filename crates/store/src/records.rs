@@ -618,7 +618,12 @@ fn to_values<T: Resource>(
                     ColumnType::Timestamp => Option::<DateTime<Utc>>::None.into(),
                     _ => Value::String(None),
                 };
-                return Ok((c.name, null.into()));
+                let null: SimpleExpr = null.into();
+                // PostgreSQL does not turn a text NULL into a NUMERIC one by itself.
+                if pg && c.ty == ColumnType::Decimal {
+                    return Ok((c.name, null.cast_as(a("NUMERIC"))));
+                }
+                return Ok((c.name, null));
             }
             let mismatch = || encode_err(format!("{} is not a {:?}", c.name, c.ty));
             let v: SimpleExpr = match c.ty {

@@ -24,6 +24,7 @@ use serde::Serialize;
 use domain::measurement::Decimal;
 use domain::measurement::indicator::{Indicator, Subgroup, VALUE_SCALE};
 use domain::measurement::period::Period;
+use domain::measurement::series::{self, Totals};
 use domain::measurement::stats::Cell;
 use domain::resource::Record;
 use domain::validation::FieldErrors;
@@ -903,4 +904,194 @@ fn read_time(r: &QueryResult, col: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(&s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| StoreError::Database(sea_orm::DbErr::Type(e.to_string())))
+}
+
+/// A network's value of one indicator for one period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rollup {
+    /// Every live initiative of the network that has the indicator (matched by
+    /// code), by slug, with its total (none when it has no total).
+    pub sites: Vec<Site>,
+    pub total: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Site {
+    pub initiative: String,
+    pub name: String,
+    pub value: Option<Decimal>,
+}
+
+impl Store {
+    /// A live indicator of an initiative by its code.
+    pub async fn indicator_by_code(
+        &self,
+        initiative: i64,
+        code: &str,
+    ) -> Result<Record<Indicator>> {
+        let mut q = crate::records::select::<Indicator>();
+        q.and_where(Expr::col((a("indicators"), a("initiative_id"))).eq(initiative))
+            .and_where(Expr::col((a("indicators"), a("code"))).eq(code))
+            .and_where(Expr::col((a("indicators"), a("archived_at"))).is_null());
+        let row = self.db.query_one(&q).await?.ok_or(StoreError::NotFound)?;
+        crate::records::read_record::<Indicator>(&row)
+    }
+
+    /// The totals of each of these indicators by period, from the running sums
+    /// of the whole (formula indicators from their numerator and denominator,
+    /// which must be among `all`). One query.
+    pub async fn totals(
+        &self,
+        wanted: &[&Record<Indicator>],
+        all: &[Record<Indicator>],
+    ) -> Result<HashMap<i64, Totals>> {
+        let by_id: HashMap<i64, &Record<Indicator>> = all.iter().map(|r| (r.id, r)).collect();
+        let mut ids: BTreeSet<i64> = BTreeSet::new();
+        for w in wanted {
+            ids.insert(w.id);
+            ids.extend(w.data.numerator_id);
+            ids.extend(w.data.denominator_id);
+        }
+        let ids: Vec<i64> = ids.into_iter().collect();
+        let mut cells: HashMap<i64, Vec<(Period, Cell)>> = HashMap::new();
+        for c in self.cells(&ids, "", None, None).await? {
+            cells
+                .entry(c.indicator_id)
+                .or_default()
+                .push((c.period, c.cell));
+        }
+        let plain = |id: i64| -> Totals {
+            match (by_id.get(&id), cells.get(&id)) {
+                (Some(r), Some(c)) => series::site_totals(&r.data, c),
+                _ => Totals::new(),
+            }
+        };
+        let mut out = HashMap::new();
+        for w in wanted {
+            let t = match (w.data.numerator_id, w.data.denominator_id) {
+                (Some(n), Some(d)) => {
+                    series::formula_totals(&plain(n), &plain(d), w.data.factor_or_one())
+                }
+                _ => plain(w.id),
+            };
+            out.insert(w.id, t);
+        }
+        Ok(out)
+    }
+
+    /// One indicator's network rollup for one period (see the exact
+    /// rules): per site its total; for the network, the sites' totals aggregated
+    /// by the indicator's aggregation over the sites that have one — except a
+    /// formula indicator, whose network value is its formula over the network
+    /// values of its numerator and denominator. The definition (aggregation,
+    /// factor) is read from the first site by slug.
+    pub async fn rollup(&self, network: i64, code: &str, period: Period) -> Result<Rollup> {
+        let mut q = crate::records::select::<domain::partnership::Initiative>();
+        q.and_where(Expr::col((a("initiatives"), a("network_id"))).eq(network))
+            .and_where(Expr::col((a("initiatives"), a("archived_at"))).is_null());
+        let initiatives: Vec<Record<domain::partnership::Initiative>> = self
+            .db
+            .query_all(&q)
+            .await?
+            .iter()
+            .map(crate::records::read_record)
+            .collect::<Result<_>>()?;
+        let ids: Vec<i64> = initiatives.iter().map(|i| i.id).collect();
+        let mut q = crate::records::select::<Indicator>();
+        q.and_where(Expr::col((a("indicators"), a("code"))).eq(code))
+            .and_where(Expr::col((a("indicators"), a("initiative_id"))).is_in(ids))
+            .and_where(Expr::col((a("indicators"), a("archived_at"))).is_null());
+        let found: Vec<Record<Indicator>> = self
+            .db
+            .query_all(&q)
+            .await?
+            .iter()
+            .map(crate::records::read_record)
+            .collect::<Result<_>>()?;
+        // The numerators and denominators of formula indicators.
+        let parts: Vec<i64> = found
+            .iter()
+            .flat_map(|f| [f.data.numerator_id, f.data.denominator_id])
+            .flatten()
+            .collect();
+        let part_records: Vec<Record<Indicator>> = if parts.is_empty() {
+            Vec::new()
+        } else {
+            let mut q = crate::records::select::<Indicator>();
+            q.and_where(Expr::col((a("indicators"), a("id"))).is_in(parts));
+            self.db
+                .query_all(&q)
+                .await?
+                .iter()
+                .map(crate::records::read_record)
+                .collect::<Result<_>>()?
+        };
+        let defs: HashMap<i64, &Indicator> = found
+            .iter()
+            .chain(part_records.iter())
+            .map(|r| (r.id, &r.data))
+            .collect();
+        let cell_ids: Vec<i64> = defs.keys().copied().collect();
+        let cells: HashMap<i64, Cell> = self
+            .cells_in_period(&cell_ids, period)
+            .await?
+            .into_iter()
+            .map(|c| (c.indicator_id, c.cell))
+            .collect();
+        let total_of = |id: i64| -> Option<Decimal> {
+            cells
+                .get(&id)
+                .and_then(|c| c.total(defs.get(&id)?.aggregation))
+        };
+        let mut sites = Vec::new();
+        let (mut nums, mut dens) = (Vec::new(), Vec::new());
+        let mut num_agg = None;
+        let mut den_agg = None;
+        for f in &found {
+            let Some(init) = initiatives.iter().find(|i| Some(i.id) == f.initiative_id) else {
+                continue;
+            };
+            let value = match (f.data.numerator_id, f.data.denominator_id) {
+                (Some(n), Some(d)) => {
+                    let (nv, dv) = (total_of(n), total_of(d));
+                    nums.push(nv);
+                    dens.push(dv);
+                    num_agg = num_agg.or(defs.get(&n).map(|i| i.aggregation));
+                    den_agg = den_agg.or(defs.get(&d).map(|i| i.aggregation));
+                    domain::measurement::stats::formula(nv, dv, f.data.factor_or_one())
+                }
+                _ => total_of(f.id),
+            };
+            sites.push((
+                init.data.slug.clone(),
+                init.data.name.clone(),
+                value,
+                &f.data,
+            ));
+        }
+        sites.sort_by(|x, y| x.0.cmp(&y.0));
+        let total = match sites.first().map(|s| s.3) {
+            None => None,
+            Some(def) if def.is_formula() => domain::measurement::stats::formula(
+                series::network_value(num_agg.unwrap_or(def.aggregation), &nums),
+                series::network_value(den_agg.unwrap_or(def.aggregation), &dens),
+                def.factor_or_one(),
+            ),
+            Some(def) => series::network_value(
+                def.aggregation,
+                &sites.iter().map(|s| s.2).collect::<Vec<_>>(),
+            ),
+        };
+        Ok(Rollup {
+            sites: sites
+                .into_iter()
+                .map(|(initiative, name, value, _)| Site {
+                    initiative,
+                    name,
+                    value,
+                })
+                .collect(),
+            total,
+        })
+    }
 }

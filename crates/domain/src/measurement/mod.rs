@@ -13,6 +13,7 @@ pub use rust_decimal::Decimal;
 pub mod indicator;
 pub mod period;
 pub mod rules;
+pub mod series;
 pub mod stats;
 
 choices! {

@@ -66,6 +66,12 @@ pub enum Action {
     /// Take part in the agenda: suggest an idea, vote in a round, answer the
     /// questions of a systems map.
     Participate,
+    /// Report measured values (forms, files, the API): the partners who hold
+    /// the data and the coordinators.
+    Report,
+    /// See a measured cell that counts fewer people than the small-cell
+    /// minimum: coordinators only (everyone else sees it suppressed).
+    SeeSmallCells,
 }
 
 impl Action {
@@ -78,6 +84,8 @@ impl Action {
         Action::ReadAudit,
         Action::ManageAccess,
         Action::Participate,
+        Action::Report,
+        Action::SeeSmallCells,
     ];
     pub fn writes(self) -> bool {
         !matches!(self, Action::Read | Action::ReadAudit)
@@ -156,7 +164,10 @@ pub const PLATFORM_KINDS: &[&str] = &["network"];
 /// 4. Taking part in the agenda (ideas, votes, systems-map answers) is for every
 ///    role but `viewer`: partners, residents, funders and case workers are the
 ///    people whose priorities a round collects. A network lead watches.
-/// 5. Writing the registry, reading the audit log and managing access are for
+/// 5. Reporting measured values is for partners (who hold the data) and
+///    coordinators. Cells counting fewer people than the small-cell minimum are
+///    for coordinators; everyone else sees them suppressed.
+/// 6. Writing the registry, reading the audit log and managing access are for
 ///    coordinators. Creating, archiving and restoring initiatives and anything
 ///    about networks is for admins; so is a field of class `Placement` (which
 ///    network an initiative belongs to decides which network lead reads it).
@@ -168,7 +179,12 @@ pub fn decide(g: &Grants, action: Action, kind: &str, class: Class) -> Decision 
     // Networks, and initiatives as a whole, are the platform's to create and
     // archive: saying so reveals nothing about any one initiative.
     let platform_write = match action {
-        Action::Read | Action::ReadAudit | Action::ManageAccess | Action::Participate => false,
+        Action::Read
+        | Action::ReadAudit
+        | Action::ManageAccess
+        | Action::Participate
+        | Action::Report
+        | Action::SeeSmallCells => false,
         Action::Update | Action::Archive | Action::Restore => platform,
         Action::Create => platform || kind == "initiative",
     };
@@ -198,12 +214,20 @@ pub fn decide(g: &Grants, action: Action, kind: &str, class: Class) -> Decision 
                 Decision::Forbidden
             }
         }
+        Action::Report => {
+            if coordinator || g.has(Role::Partner) {
+                Decision::Allow
+            } else {
+                Decision::Forbidden
+            }
+        }
         Action::Create
         | Action::Update
         | Action::Archive
         | Action::Restore
         | Action::ReadAudit
-        | Action::ManageAccess => {
+        | Action::ManageAccess
+        | Action::SeeSmallCells => {
             if coordinator {
                 Decision::Allow
             } else {
@@ -326,6 +350,14 @@ mod tests {
             ("lead does not vote", lead(), Action::Participate, "initiative", Class::Ordinary, Forbidden),
             ("viewer does not vote", role(Role::Viewer), Action::Participate, "initiative", Class::Ordinary, Forbidden),
             ("nobody votes", nobody.clone(), Action::Participate, "initiative", Class::Ordinary, Hidden),
+            ("coordinator reports", coord.clone(), Action::Report, "indicator", Class::Ordinary, Allow),
+            ("partner reports", role(Role::Partner), Action::Report, "indicator", Class::Ordinary, Allow),
+            ("resident does not report", role(Role::Resident), Action::Report, "indicator", Class::Ordinary, Forbidden),
+            ("lead does not report", lead(), Action::Report, "indicator", Class::Ordinary, Forbidden),
+            ("coordinator sees small cells", coord.clone(), Action::SeeSmallCells, "indicator", Class::Ordinary, Allow),
+            ("partner does not", role(Role::Partner), Action::SeeSmallCells, "indicator", Class::Ordinary, Forbidden),
+            ("lead does not", lead(), Action::SeeSmallCells, "indicator", Class::Ordinary, Forbidden),
+            ("nobody reports", nobody.clone(), Action::Report, "indicator", Class::Ordinary, Hidden),
         ];
         let mut rows = cases;
         for r in [Role::Partner, Role::Resident, Role::Funder, Role::CaseWorker, Role::Viewer] {

@@ -60,6 +60,12 @@ impl Need for Participate {
     const ACTION: Action = Action::Participate;
 }
 
+/// Report measured values.
+pub struct Report;
+impl Need for Report {
+    const ACTION: Action = Action::Report;
+}
+
 /// The error a refused decision becomes.
 pub fn refusal(d: Decision) -> Result<(), AppError> {
     match d {

@@ -11,6 +11,10 @@ use domain::agenda::{
     Activity, ActivityStatus, Contribution, Idea, IdeaSource, IdeaStatus, Milestone, Objective,
     ObjectiveStatus, Round, Sphere, Vision,
 };
+use domain::measurement::indicator::{Indicator, ValidationRule};
+use domain::measurement::{
+    Aggregation, Frequency, IndicatorKind, PerformanceQuestion, PeriodAggregation, Polarity,
+};
 use domain::partnership::{
     Body, BodyKind, Fact, Location, Membership, Organization, Person, Position, Sector, Service,
     ServiceStatus, Stage, StageReached,
@@ -302,6 +306,81 @@ impl Kind for Sphere {
     }
 }
 
+fn indicator_kinds() -> Vec<&'static str> {
+    IndicatorKind::ALL.iter().map(|s| s.as_str()).collect()
+}
+fn questions() -> Vec<&'static str> {
+    PerformanceQuestion::ALL.iter().map(|s| s.as_str()).collect()
+}
+fn polarities() -> Vec<&'static str> {
+    Polarity::ALL.iter().map(|s| s.as_str()).collect()
+}
+fn aggregations() -> Vec<&'static str> {
+    Aggregation::ALL.iter().map(|s| s.as_str()).collect()
+}
+fn period_aggregations() -> Vec<&'static str> {
+    PeriodAggregation::ALL.iter().map(|s| s.as_str()).collect()
+}
+fn frequencies() -> Vec<&'static str> {
+    Frequency::ALL.iter().map(|s| s.as_str()).collect()
+}
+
+impl Kind for Indicator {
+    const SCHEMA: &'static str = "Indicator";
+    const PATH: &'static str = "indicators";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("code", Widget::Text, true),
+            f("name", Widget::Text, true),
+            f("definition", Widget::TextArea, false),
+            f("unit", Widget::Text, false),
+            f("kind", Widget::Choice(indicator_kinds, "indicator-kind"), true),
+            f("question", Widget::Choice(questions, "indicator-question"), false),
+            f("polarity", Widget::Choice(polarities, "polarity"), true),
+            f("aggregation", Widget::Choice(aggregations, "aggregation"), true),
+            f(
+                "period_aggregation",
+                Widget::Choice(period_aggregations, "period-aggregation"),
+                true,
+            ),
+            f("frequency", Widget::Choice(frequencies, "frequency"), true),
+            f("numerator_id", Widget::Ref("indicators"), false),
+            f("denominator_id", Widget::Ref("indicators"), false),
+            f("factor", Widget::Text, false),
+            f("owner_org_id", Widget::Ref("organizations"), false),
+            f("data_source", Widget::Text, false),
+            f("baseline_period", Widget::Text, false),
+            f("baseline_value", Widget::Text, false),
+            f("targets", Widget::Text, false),
+            f("disaggregations", Widget::Text, false),
+            f("reporters", Widget::Text, false),
+            f("objective_id", Widget::Ref("objectives"), false),
+            f("sdg", Widget::Text, false),
+            f("due_days", Widget::Number, false),
+            f("public", Widget::Check, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["code", "name", "unit", "frequency", "aggregation"]
+    }
+}
+
+impl Kind for ValidationRule {
+    const SCHEMA: &'static str = "ValidationRule";
+    const PATH: &'static str = "validation-rules";
+    const LABEL: &'static str = "rule";
+    const NAV: bool = false;
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("rule", Widget::Text, true),
+            f("description", Widget::TextArea, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["rule", "description"]
+    }
+}
+
 impl Kind for Objective {
     const SCHEMA: &'static str = "Objective";
     const LABEL: &'static str = "title";
@@ -494,6 +573,8 @@ pub const KINDS: &[KindEntry] = &[
     entry::<Activity>(),
     entry::<Contribution>(),
     entry::<Milestone>(),
+    entry::<Indicator>(),
+    entry::<ValidationRule>(),
 ];
 
 /// The kinds the audit log of an initiative can hold: every registry kind, the

@@ -103,6 +103,44 @@ pub fn rolled(indicator: &Indicator, totals: &Totals, into: Frequency) -> Totals
         .collect()
 }
 
+/// A decimal as a JSON number (what scripts compare); `null` for none.
+pub fn number(d: Option<Decimal>) -> serde_json::Value {
+    use std::str::FromStr;
+    match d {
+        None => serde_json::Value::Null,
+        Some(d) => {
+            let d = d.normalize();
+            if d.scale() == 0
+                && let Ok(i) = i64::from_str(&d.to_string())
+            {
+                return serde_json::Value::from(i);
+            }
+            f64::from_str(&d.to_string())
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map(serde_json::Value::Number)
+                .unwrap_or(serde_json::Value::Null)
+        }
+    }
+}
+
+/// The contract form of a report: one object per period with `period`,
+/// `value`, `target`, `variance_to_target` (numbers or null) and `outlier`.
+pub fn report_json(points: &[Point]) -> serde_json::Value {
+    points
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "period": p.period.to_string(),
+                "value": number(p.value),
+                "target": number(p.target),
+                "variance_to_target": number(p.variance_to_target),
+                "outlier": p.outlier,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,5 +221,8 @@ mod tests {
             Some(d("1.5"))
         );
         assert_eq!(network_value(Aggregation::Average, &[None]), None);
+        assert_eq!(number(Some(d("75.000"))), serde_json::json!(75));
+        assert_eq!(number(Some(d("-0.6"))), serde_json::json!(-0.6));
+        assert_eq!(number(None), serde_json::Value::Null);
     }
 }

@@ -8,7 +8,10 @@
 //!
 //! - [`hsds`]: the services directory as Open Referral HSDS 3.0 (organizations,
 //!   services and where each service is offered).
+//! - [`tabular`]: uploaded spreadsheets (CSV or XLSX) read into rows of text for
+//!   the imports, and CSV written for exports and templates.
 //!
 //! Next: HMIS CSV, OCDS, 360Giving and iCalendar.
 
 pub mod hsds;
+pub mod tabular;

@@ -24,6 +24,7 @@ pub mod migrations;
 pub mod partnership;
 pub mod records;
 pub mod schema;
+pub mod survey;
 
 use std::time::Duration;
 

@@ -22,6 +22,9 @@ const SOURCES: &[(&str, &[&str])] = &[
             include_str!("../locales/en.ftl"),
             include_str!("../locales/agenda/en.ftl"),
             include_str!("../locales/agenda/work_plans.en.ftl"),
+            include_str!("../locales/measurement/en.ftl"),
+            include_str!("../locales/measurement/pages.en.ftl"),
+            include_str!("../locales/measurement/surveys.en.ftl"),
         ],
     ),
     (
@@ -30,6 +33,9 @@ const SOURCES: &[(&str, &[&str])] = &[
             include_str!("../locales/es.ftl"),
             include_str!("../locales/agenda/es.ftl"),
             include_str!("../locales/agenda/work_plans.es.ftl"),
+            include_str!("../locales/measurement/es.ftl"),
+            include_str!("../locales/measurement/pages.es.ftl"),
+            include_str!("../locales/measurement/surveys.es.ftl"),
         ],
     ),
     (
@@ -38,6 +44,9 @@ const SOURCES: &[(&str, &[&str])] = &[
             include_str!("../locales/he.ftl"),
             include_str!("../locales/agenda/he.ftl"),
             include_str!("../locales/agenda/work_plans.he.ftl"),
+            include_str!("../locales/measurement/he.ftl"),
+            include_str!("../locales/measurement/pages.he.ftl"),
+            include_str!("../locales/measurement/surveys.he.ftl"),
         ],
     ),
 ];

@@ -310,7 +310,10 @@ fn indicator_kinds() -> Vec<&'static str> {
     IndicatorKind::ALL.iter().map(|s| s.as_str()).collect()
 }
 fn questions() -> Vec<&'static str> {
-    PerformanceQuestion::ALL.iter().map(|s| s.as_str()).collect()
+    PerformanceQuestion::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect()
 }
 fn polarities() -> Vec<&'static str> {
     Polarity::ALL.iter().map(|s| s.as_str()).collect()
@@ -334,10 +337,22 @@ impl Kind for Indicator {
             f("name", Widget::Text, true),
             f("definition", Widget::TextArea, false),
             f("unit", Widget::Text, false),
-            f("kind", Widget::Choice(indicator_kinds, "indicator-kind"), true),
-            f("question", Widget::Choice(questions, "indicator-question"), false),
+            f(
+                "kind",
+                Widget::Choice(indicator_kinds, "indicator-kind"),
+                true,
+            ),
+            f(
+                "question",
+                Widget::Choice(questions, "indicator-question"),
+                false,
+            ),
             f("polarity", Widget::Choice(polarities, "polarity"), true),
-            f("aggregation", Widget::Choice(aggregations, "aggregation"), true),
+            f(
+                "aggregation",
+                Widget::Choice(aggregations, "aggregation"),
+                true,
+            ),
             f(
                 "period_aggregation",
                 Widget::Choice(period_aggregations, "period-aggregation"),

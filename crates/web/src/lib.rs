@@ -17,8 +17,10 @@ pub mod api;
 pub mod cache;
 pub mod error;
 pub mod i18n;
+pub mod imports;
 pub mod input;
 pub mod kinds;
+pub mod measurement;
 pub mod ops;
 pub mod pages;
 pub mod routes;
@@ -168,6 +170,8 @@ fn all_routes() -> routes::Routes {
     let r = kinds::KINDS.iter().fold(r, |r, k| (k.pages)(r));
     let r = pages::agenda::routes(r);
     let r = pages::work_plans::routes(r);
+    let r = pages::measurement::routes(r);
+    let r = pages::surveys::routes(r);
     api::routes(r)
 }
 

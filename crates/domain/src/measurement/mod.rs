@@ -16,6 +16,7 @@ pub mod period;
 pub mod rules;
 pub mod series;
 pub mod stats;
+pub mod survey;
 
 choices! {
     /// How values combine across subgroups, partners and sites.

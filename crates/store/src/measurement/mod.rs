@@ -31,6 +31,9 @@ use domain::validation::FieldErrors;
 
 use crate::{Engine, Result, Store, StoreError, audit};
 
+pub mod demo;
+pub mod import;
+
 fn a(s: &str) -> Alias {
     Alias::new(s)
 }

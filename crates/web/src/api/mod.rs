@@ -7,9 +7,11 @@
 
 mod agenda;
 mod extract;
+mod measurement;
 pub mod openapi;
 mod platform;
 mod records;
+mod surveys;
 
 pub use extract::{
     ApiJson, ApiPath, ApiQuery, ArchiveJson, BodyField, JsonType, ListBody, Paging, body_fields_of,
@@ -70,7 +72,9 @@ pub fn routes(r: Routes) -> Routes {
         )
         .get("/api/v1/initiatives/{slug}/hsds", In(Action::Read), hsds);
     let r = crate::kinds::KINDS.iter().fold(r, |r, k| (k.api)(r));
-    agenda::routes(r)
+    let r = agenda::routes(r);
+    let r = measurement::routes(r);
+    surveys::routes(r)
 }
 
 /// The API routes of one kind of registry record (see [`crate::kinds::KINDS`]).

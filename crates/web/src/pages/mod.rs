@@ -6,9 +6,11 @@ pub mod agenda;
 pub mod audit;
 pub mod auth;
 pub mod initiative;
+pub mod measurement;
 pub mod networks;
 pub mod portal;
 pub mod records;
+pub mod surveys;
 pub mod work_plans;
 
 use askama::Template;

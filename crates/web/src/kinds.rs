@@ -12,6 +12,7 @@ use domain::agenda::{
     ObjectiveStatus, Round, Sphere, Vision,
 };
 use domain::measurement::indicator::{Indicator, ValidationRule};
+use domain::measurement::survey::{Audience, Survey, SurveyStatus};
 use domain::measurement::{
     Aggregation, Frequency, IndicatorKind, PerformanceQuestion, PeriodAggregation, Polarity,
 };
@@ -541,6 +542,41 @@ impl Kind for Milestone {
     }
 }
 
+fn audiences() -> Vec<&'static str> {
+    Audience::ALL.iter().map(|s| s.as_str()).collect()
+}
+fn survey_statuses() -> Vec<&'static str> {
+    SurveyStatus::ALL.iter().map(|s| s.as_str()).collect()
+}
+
+impl Kind for Survey {
+    const SCHEMA: &'static str = "Survey";
+    const PATH: &'static str = "surveys";
+    const LABEL: &'static str = "title";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("title", Widget::Text, true),
+            f("description", Widget::TextArea, false),
+            f(
+                "audience",
+                Widget::Choice(audiences, "survey-audience"),
+                true,
+            ),
+            f(
+                "status",
+                Widget::Choice(survey_statuses, "survey-status"),
+                true,
+            ),
+            f("opens_on", Widget::Date, false),
+            f("closes_on", Widget::Date, false),
+            f("questions", Widget::TextArea, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["title", "audience", "status", "closes_on"]
+    }
+}
+
 /// A kind of registry record as the rest of the product sees it. Each kind is
 /// declared once, in [`KINDS`]; page routes, API routes, the OpenAPI document,
 /// the navigation and reference lookups all read that one list.
@@ -590,6 +626,7 @@ pub const KINDS: &[KindEntry] = &[
     entry::<Milestone>(),
     entry::<Indicator>(),
     entry::<ValidationRule>(),
+    entry::<Survey>(),
 ];
 
 /// The kinds the audit log of an initiative can hold: every registry kind, the

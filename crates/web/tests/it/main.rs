@@ -14,5 +14,6 @@ mod ops;
 mod pages;
 mod registry;
 mod schema;
+mod surveys;
 mod validation;
 mod work_plans;

@@ -133,9 +133,18 @@ async fn values_sum_and_replace(engine: Engine) {
         })
         .await
         .unwrap();
-    let batches: Vec<_> = audit.iter().filter(|e| e.kind == "value_batch").collect();
+    let mine = [batch1, r2.batch_id.unwrap()];
+    let batches: Vec<_> = audit
+        .iter()
+        .filter(|e| e.kind == "value_batch" && mine.contains(&e.record_id))
+        .collect();
     assert_eq!(batches.len(), 2, "one audit entry per batch");
-    assert_eq!(s.batches(km, 10).await.unwrap().len(), 2);
+    let listed = s.batches(km, 100).await.unwrap();
+    assert!(mine.iter().all(|b| {
+        listed
+            .iter()
+            .any(|l| l.id == *b && l.file_name == "values.csv")
+    }));
 }
 
 async fn a_bad_batch_writes_nothing(engine: Engine) {
@@ -162,12 +171,21 @@ async fn a_bad_batch_writes_nothing(engine: Engine) {
         value(ind, "2025-03", &[], None, "1"),
         value(ind, "2025-04", &[], None, "2"),
     ];
+    // A locked year locks its months.
+    s.set_period_locked(km, Period::parse("2024").unwrap(), true, None)
+        .await
+        .unwrap();
+    let e = s
+        .write_values(km, None, &file(), &[value(ind, "2024-07", &[], None, "1")])
+        .await
+        .unwrap_err();
+    assert!(format!("{e:?}").contains("2024-07"), "{e:?}");
     let e = s
         .write_values(km, None, &file(), &locked)
         .await
         .unwrap_err();
     assert!(format!("{e:?}").contains("locked"), "{e:?}");
-    assert!(s.values(km, None, 0, 10).await.unwrap().is_empty());
+    assert!(s.values(km, Some(ind), 0, 10).await.unwrap().is_empty());
     assert!(s.cells(&[ind], "", None, None).await.unwrap().is_empty());
     // An indicator of another initiative is refused.
     let other = s.initiative_by_slug("kiryat-malachi").await.unwrap().id;

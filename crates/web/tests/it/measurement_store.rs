@@ -334,7 +334,9 @@ async fn running_sums_equal_a_naive_recount(engine: Engine) {
                 agg(&totals, average)
             }
         };
-    let mut per_month: BTreeMap<&str, Vec<(Option<Decimal>, Option<Decimal>)>> = BTreeMap::new();
+    // Per month, each site's (sum, average) totals.
+    type SiteTotals = Vec<(Option<Decimal>, Option<Decimal>)>;
+    let mut per_month: BTreeMap<&str, SiteTotals> = BTreeMap::new();
     for (site, sum, avg) in &ids {
         let stored = s.values(*site, None, 0, 100_000).await.unwrap();
         let all = s.indicators(*site).await.unwrap();

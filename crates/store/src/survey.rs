@@ -32,7 +32,7 @@ use serde::Serialize;
 use domain::measurement::survey::{
     self, Audience, Phase, RawAnswers, Survey, answers_json, check_answers,
 };
-use domain::resource::Record;
+use domain::resource::{Record, Resource};
 use domain::validation::FieldErrors;
 
 use crate::records::{count, get_in};
@@ -292,20 +292,15 @@ async fn write_response(
     crate::records::insert_id(txn, &q).await
 }
 
-/// The demo's survey for one initiative: the partnership-health check in
-/// English, open to members, with `answers` responses already in (each a
-/// made-up responder), for the demo loader to call inside its transaction.
-pub async fn demo(
+/// Write a demo survey with `answers` already in (each from a made-up
+/// responder), inside the demo loader's transaction.
+async fn demo_survey(
     txn: &DatabaseTransaction,
     initiative: i64,
+    s: &Survey,
     answers: &[RawAnswers],
 ) -> Result<i64> {
-    let s = survey::partnership_health(demo_text);
-    let s = Survey {
-        status: survey::SurveyStatus::Open,
-        ..s
-    };
-    let rec = crate::records::create_in(txn, None, Some(initiative), &s).await?;
+    let rec = crate::records::create_in(txn, None, Some(initiative), s).await?;
     let today = crate::now().get().date_naive();
     let questions = s.question_list();
     for (n, raw) in answers.iter().enumerate() {
@@ -324,9 +319,67 @@ pub async fn demo(
     Ok(rec.id)
 }
 
+/// The demo's surveys for one initiative: the partnership-health check in
+/// English, open to members, with `members` responses in; and an open public
+/// survey of residents with `residents` responses.
+pub async fn demo(
+    txn: &DatabaseTransaction,
+    initiative: i64,
+    members: usize,
+    residents: usize,
+    seed: u64,
+) -> Result<()> {
+    let health = Survey {
+        status: survey::SurveyStatus::Open,
+        ..survey::partnership_health(demo_text)
+    };
+    demo_survey(txn, initiative, &health, &demo_answers(members, seed)).await?;
+    let voice = residents_voice();
+    let mut state = seed ^ 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |m: u64| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) % m
+    };
+    let heard = [
+        "A neighbour or friend",
+        "The school or kindergarten",
+        "The municipality",
+        "Social media",
+        "Other",
+    ];
+    let answers: Vec<RawAnswers> = (0..residents)
+        .map(|_| {
+            let mut raw = RawAnswers::new();
+            raw.insert(1, vec![(2 + next(4)).to_string()]);
+            raw.insert(2, vec![heard[next(5) as usize].to_string()]);
+            raw
+        })
+        .collect();
+    demo_survey(txn, initiative, &voice, &answers).await?;
+    Ok(())
+}
+
+/// The demo's public survey of residents.
+fn residents_voice() -> Survey {
+    Survey {
+        title: "Residents' voice: services for young families".into(),
+        description: "Tell the partners how the services for families with young children work for you. No account needed; your answers are saved without your name.".into(),
+        audience: Audience::Public,
+        status: survey::SurveyStatus::Open,
+        opens_on: None,
+        closes_on: None,
+        questions: "scale 1-5: I know where to turn when my family needs help. | Strongly disagree | Disagree | Neither agree nor disagree | Agree | Strongly agree\n\
+            single: How did you hear about the services? | A neighbour or friend | The school or kindergarten | The municipality | Social media | Other\n\
+            text optional: What would make the services better for your family?"
+            .into(),
+    }
+}
+
 /// Plausible answers for the demo's health check: `n` responses where trust
 /// runs a little ahead of communication (seeded by `seed`, the same every time).
-pub fn demo_answers(n: usize, seed: u64) -> Vec<RawAnswers> {
+fn demo_answers(n: usize, seed: u64) -> Vec<RawAnswers> {
     let mut state = seed
         .wrapping_mul(6364136223846793005)
         .wrapping_add(1442695040888963407);
@@ -432,5 +485,8 @@ mod tests {
             check_answers(&q, &raw).unwrap();
         }
         assert_eq!(demo_answers(3, 1), demo_answers(3, 1));
+        let voice = Survey::parse(&residents_voice().stored_values()).unwrap();
+        assert_eq!(voice.question_list().len(), 3);
+        assert_eq!(voice.questions, residents_voice().questions);
     }
 }

@@ -71,8 +71,10 @@ pub fn routes(r: Routes) -> Routes {
 pub const BROWSER_COOKIE: &str = "bb_survey";
 /// A year: a browser stays the same respondent for the life of a survey.
 const BROWSER_COOKIE_AGE: i64 = 365 * 24 * 3600;
-/// How many answers one address may send to one portal per throttling window.
-const PORTAL_ANSWERS_PER_WINDOW: i64 = 30;
+/// How many answers (and attempts) one address may send to one portal per
+/// throttling window: enough for a room of residents sharing one network at a
+/// meeting, few enough that a flood from one address stops quickly.
+const PORTAL_ANSWERS_PER_WINDOW: i64 = 150;
 
 pub(crate) fn today() -> chrono::NaiveDate {
     store::now().get().date_naive()

@@ -32,7 +32,7 @@ use serde::Serialize;
 use domain::measurement::survey::{
     self, Audience, Phase, RawAnswers, Survey, answers_json, check_answers,
 };
-use domain::resource::{Record, Resource};
+use domain::resource::Record;
 use domain::validation::FieldErrors;
 
 use crate::records::{count, get_in};
@@ -475,6 +475,7 @@ fn demo_text(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::resource::Resource;
 
     #[test]
     fn the_demo_answers_fit_the_demo_survey() {

@@ -546,7 +546,7 @@ fn surveys(d: &mut Doc) {
     d.schemas.insert(
         "SurveyTemplateInput".into(),
         json!({"type": "object", "properties": {
-        "language": {"type": "string", "enum": ["en", "es", "he"], "nullable": true}
+        "language": {"type": "string", "enum": ["en", "es", "he"], "description": "the language of its texts; English when left out"}
     }, "additionalProperties": false}),
     );
     let base = "/api/v1/initiatives/{slug}/surveys";

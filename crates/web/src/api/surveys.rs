@@ -120,7 +120,10 @@ fn raw_answers(body: Value) -> Result<RawAnswers, AppError> {
         };
         let values = match v {
             Value::Null => Some(vec![]),
-            Value::Array(items) => items.iter().map(one).collect(),
+            Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().map(str::to_string))
+                .collect(),
             other => one(other).map(|s| vec![s]),
         };
         match values {
@@ -130,7 +133,7 @@ fn raw_answers(body: Value) -> Result<RawAnswers, AppError> {
             None => errors.add(
                 &survey::field_of(n),
                 "invalid_type",
-                "an answer is a string, a number, a list of strings, or null",
+                "an answer is a string, a number, a list of strings (a multiple choice), or null",
             ),
         }
     }
@@ -271,7 +274,7 @@ async fn feed(
     })))
 }
 
-/// `{"language": "es"}` (English when left out): the partnership-health
+/// `{"language": "es"}` (English when left out; not null): the partnership-health
 /// survey, created as a members-only draft.
 async fn template(
     State(s): State<AppState>,
@@ -280,7 +283,7 @@ async fn template(
 ) -> ApiResult<Response> {
     let obj = object(body, &["language"])?;
     let lang = match obj.get("language") {
-        None | Some(Value::Null) => "en",
+        None => "en",
         Some(Value::String(l)) => crate::i18n::supported(l)
             .filter(|s| *s == l.as_str())
             .ok_or_else(|| {

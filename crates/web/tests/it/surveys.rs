@@ -517,6 +517,21 @@ async fn the_template_creates_a_valid_survey(e: Engine) {
     assert_eq!(r.json()["title"], "בדיקת בריאות השותפות");
     assert_eq!(r.json()["status"], "draft");
     assert_eq!(r.json()["audience"], "members");
+    for bad in [
+        json!({"language": null}),
+        json!({"language": "fr"}),
+        json!({"lang": "en"}),
+    ] {
+        let r = app
+            .api(
+                Method::POST,
+                &format!("{API}/surveys/templates/partnership-health"),
+                Some(&c),
+                Some(bad.clone()),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
     let r = app
         .api(
             Method::POST,

@@ -32,9 +32,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::NaiveDate;
 use domain::access::{Action, Decision, Grants, decide_record};
 use domain::measurement::chart::{Scale, nice_scale, spread};
-use domain::measurement::indicator::{
-    Category, Indicator, Subgroup, ValidationRule, parse_value,
-};
+use domain::measurement::indicator::{Category, Indicator, Subgroup, ValidationRule, parse_value};
 use domain::measurement::period::Period;
 use domain::measurement::rules::Rule;
 use domain::measurement::series::{self, Totals};
@@ -159,8 +157,9 @@ impl<'a> Measures<'a> {
 
     /// Whether this viewer sees cells under the minimum.
     pub fn may_see_small(&self) -> bool {
-        self.grants
-            .is_some_and(|g| decide_record(g, Action::SeeSmallCells, "indicator") == Decision::Allow)
+        self.grants.is_some_and(|g| {
+            decide_record(g, Action::SeeSmallCells, "indicator") == Decision::Allow
+        })
     }
 
     pub fn may_report(&self) -> bool {
@@ -221,7 +220,10 @@ impl<'a> Measures<'a> {
     }
 
     /// Who reported what for these periods.
-    pub async fn reports(&self, periods: &[Period]) -> Result<Vec<store::measurement::Report>, AppError> {
+    pub async fn reports(
+        &self,
+        periods: &[Period],
+    ) -> Result<Vec<store::measurement::Report>, AppError> {
         self.allow(Action::Read, "indicator")?;
         Ok(self.store.reports(self.initiative, periods).await?)
     }
@@ -281,7 +283,10 @@ impl<'a> Measures<'a> {
     }
 
     /// Recent batches, each with who wrote it and the values it replaced.
-    pub async fn batches(&self, limit: u64) -> Result<Vec<(Batch, Option<String>, Vec<StoredValue>)>, AppError> {
+    pub async fn batches(
+        &self,
+        limit: u64,
+    ) -> Result<Vec<(Batch, Option<String>, Vec<StoredValue>)>, AppError> {
         self.allow(Action::ReadAudit, "initiative")?;
         let batches = self.store.batches(self.initiative, limit).await?;
         let names: HashMap<i64, Option<String>> = self
@@ -332,7 +337,9 @@ impl<'a> Measures<'a> {
                 let mut values = HashMap::new();
                 let mut counts = HashMap::new();
                 for (slice, nval) in &nv {
-                    if let Some(v) = stats::formula(Some(*nval), dv.get(slice).copied(), d.factor_or_one()) {
+                    if let Some(v) =
+                        stats::formula(Some(*nval), dv.get(slice).copied(), d.factor_or_one())
+                    {
                         values.insert(slice.clone(), v);
                     }
                 }
@@ -559,8 +566,7 @@ pub fn dashboard_rows(
             let s = Series::new(ind, totals, r, r.data.frequency, may_see_small);
             let latest = s.latest();
             let target = s.target();
-            let variance =
-                stats::variance_to_target(latest.and_then(|l| l.1), target.map(|t| t.1));
+            let variance = stats::variance_to_target(latest.and_then(|l| l.1), target.map(|t| t.1));
             let trend = s.trend().map(|t| trend_text(tr, &t, r.data.polarity));
             let chart = if full_charts {
                 indicator_chart(tr, &s, Some(DASHBOARD_CHART_PERIODS), &[])
@@ -734,7 +740,10 @@ impl Quality {
             .join(", ")
     }
     pub fn not_reported(&self) -> Vec<&PartnerQuality> {
-        self.partners.iter().filter(|p| !p.missing.is_empty()).collect()
+        self.partners
+            .iter()
+            .filter(|p| !p.missing.is_empty())
+            .collect()
     }
 }
 
@@ -851,7 +860,11 @@ pub async fn quality(
         let s = totals.get(&r.id)?;
         let v = *s.get(p)?;
         // A suppressed figure is not shown here either.
-        let count = if counts_people(&r.data) { Some(v) } else { None };
+        let count = if counts_people(&r.data) {
+            Some(v)
+        } else {
+            None
+        };
         (!stats::suppress(count, MIN_CELL, may_see_small)).then_some(v)
     };
     let mut failures = Vec::new();
@@ -1246,7 +1259,11 @@ fn path(points: &[(f64, f64)]) -> String {
 
 impl Chart {
     pub fn draw(tr: &Tr, input: ChartInput, compact: bool) -> Chart {
-        let (width, height) = if compact { (160.0, 40.0) } else { (640.0, 300.0) };
+        let (width, height) = if compact {
+            (160.0, 40.0)
+        } else {
+            (640.0, 300.0)
+        };
         let (left, right, top, bottom) = if compact {
             (4.0, width - 4.0, 4.0, height - 4.0)
         } else {
@@ -1382,9 +1399,12 @@ impl Chart {
             dots,
             target_line: path(&target_points),
             targets: target_points,
-            baseline: input
-                .baseline
-                .map(|(p, b)| (y_of(b), tr.t1("meas-chart-baseline-label", "period", &p.to_string()))),
+            baseline: input.baseline.map(|(p, b)| {
+                (
+                    y_of(b),
+                    tr.t1("meas-chart-baseline-label", "period", &p.to_string()),
+                )
+            }),
             forecast_line: path(&forecast_points),
             forecast: forecast_points.into_iter().skip(1).collect(),
             y_label: if input.unit.is_empty() {
@@ -1505,10 +1525,8 @@ mod tests {
             vec![("n".into(), "North".into()), ("sex".into(), "M".into())]
         );
         assert!(combinations(&[]).is_empty());
-        let many = parse_categories(
-            "a=1|2|3|4|5|6|7|8;b=1|2|3|4|5|6|7|8;c=1|2|3|4|5|6|7|8",
-        )
-        .unwrap();
+        let many =
+            parse_categories("a=1|2|3|4|5|6|7|8;b=1|2|3|4|5|6|7|8;c=1|2|3|4|5|6|7|8").unwrap();
         assert!(combinations(&many).is_empty(), "over the grid's limit");
     }
 

@@ -70,7 +70,9 @@ pub fn nice_scale(values: &[f64], count: usize) -> Option<Scale> {
     } else {
         (-step.log10().floor()) as usize
     };
-    let ticks = (0..=n).map(|i| round_to(min + step * i as f64, decimals)).collect();
+    let ticks = (0..=n)
+        .map(|i| round_to(min + step * i as f64, decimals))
+        .collect();
     Some(Scale {
         min,
         max,

@@ -250,7 +250,10 @@ async fn indicator(
     let d = &r.data;
     let c = Chrome::new(ctx, format!("{} · {}", d.name, ctx.tr.t("meas-title")))
         .in_initiative(i, g, "measurement")
-        .crumb(format!("/i/{}/measurement", i.data.slug), ctx.tr.t("meas-title"))
+        .crumb(
+            format!("/i/{}/measurement", i.data.slug),
+            ctx.tr.t("meas-title"),
+        )
         .crumb("", d.name.clone());
 
     let into = parse_by(d, q.by.as_deref());
@@ -277,13 +280,7 @@ async fn indicator(
     ]
     .into_iter()
     .filter(|f| coarser_or_same(*f, d.frequency))
-    .map(|f| {
-        (
-            by_value(f).to_string(),
-            frequency_label(&c, f),
-            f == into,
-        )
-    })
+    .map(|f| (by_value(f).to_string(), frequency_label(&c, f), f == into))
     .collect();
 
     // Equity gaps, from the slices of one period at the indicator's own frequency.
@@ -340,9 +337,12 @@ async fn indicator(
         (Some(p), Some(v)) => Some((p.to_string(), num(v))),
         _ => None,
     };
-    let latest = series
-        .latest()
-        .map(|(p, v)| (p.to_string(), v.map(num).unwrap_or_else(|| c.t("meas-suppressed"))));
+    let latest = series.latest().map(|(p, v)| {
+        (
+            p.to_string(),
+            v.map(num).unwrap_or_else(|| c.t("meas-suppressed")),
+        )
+    });
     let name_of = |id: i64| orgs.iter().find(|o| o.0 == id).map(|o| (id, o.1.clone()));
     let objective = match d.objective_id {
         Some(id) => reg.get::<Objective>(id).await.ok(),
@@ -359,10 +359,7 @@ async fn indicator(
             acts.sort_by(|a, b| (a.data.start_on, a.id).cmp(&(b.data.start_on, b.id)));
             acts.into_iter()
                 .map(|a| {
-                    let status = c.t(&format!(
-                        "plans-activity-status-{}",
-                        a.data.status.as_str()
-                    ));
+                    let status = c.t(&format!("plans-activity-status-{}", a.data.status.as_str()));
                     (a.id, a.data.title, status)
                 })
                 .collect()
@@ -378,7 +375,10 @@ async fn indicator(
             c.t("meas-about-polarity"),
             c.t(&format!("meas-polarity-{}", d.polarity.as_str())),
         ),
-        (c.t("meas-about-frequency"), frequency_label(&c, d.frequency)),
+        (
+            c.t("meas-about-frequency"),
+            frequency_label(&c, d.frequency),
+        ),
         (
             c.t("meas-about-aggregation"),
             c.t(&format!("meas-aggregation-{}", d.aggregation.as_str())),
@@ -397,7 +397,12 @@ async fn indicator(
         let code = |id: i64| ind.get(id).map(|r| r.data.code.clone()).unwrap_or_default();
         about.push((
             c.t("meas-about-formula"),
-            format!("{} ÷ {} × {}", code(n), code(den), d.factor_or_one().normalize()),
+            format!(
+                "{} ÷ {} × {}",
+                code(n),
+                code(den),
+                d.factor_or_one().normalize()
+            ),
         ));
     }
     if !d.data_source.is_empty() {
@@ -495,12 +500,7 @@ struct Choice {
     partner_error: String,
 }
 
-fn choose(
-    c: &Ctx,
-    period: Option<&str>,
-    partner: Option<&str>,
-    orgs: &[(i64, String)],
-) -> Choice {
+fn choose(c: &Ctx, period: Option<&str>, partner: Option<&str>, orgs: &[(i64, String)]) -> Choice {
     let (period_text, period, period_error) = match period.map(str::trim) {
         None | Some("") => {
             let p = default_period();
@@ -517,7 +517,11 @@ fn choose(
     };
     let (partner, partner_error) = match partner.map(str::trim) {
         None | Some("") => (None, String::new()),
-        Some(text) => match text.parse::<i64>().ok().filter(|id| orgs.iter().any(|o| o.0 == *id)) {
+        Some(text) => match text
+            .parse::<i64>()
+            .ok()
+            .filter(|id| orgs.iter().any(|o| o.0 == *id))
+        {
             Some(id) => (Some(id), String::new()),
             None => (None, c.tr.t("meas-entry-error-partner")),
         },
@@ -590,18 +594,24 @@ async fn show_entry(
     let summary = blocks
         .iter()
         .flat_map(|b| {
-            b.cells.iter().filter(|c| !c.error.is_empty()).map(move |cell| {
-                (
-                    cell.dom.clone(),
-                    format!("{} — {}", b.name, cell.label),
-                    cell.error.clone(),
-                )
-            })
+            b.cells
+                .iter()
+                .filter(|c| !c.error.is_empty())
+                .map(move |cell| {
+                    (
+                        cell.dom.clone(),
+                        format!("{} — {}", b.name, cell.label),
+                        cell.error.clone(),
+                    )
+                })
         })
         .collect();
     let c = Chrome::new(ctx, ctx.tr.t("meas-entry-title"))
         .in_initiative(i, g, "measurement")
-        .crumb(format!("/i/{}/measurement", i.data.slug), ctx.tr.t("meas-title"))
+        .crumb(
+            format!("/i/{}/measurement", i.data.slug),
+            ctx.tr.t("meas-title"),
+        )
         .crumb("", ctx.tr.t("meas-entry-title"));
     render_status(
         status,
@@ -666,10 +676,10 @@ async fn entry_save(
     let rows = match read_grid(&auth.ctx.tr, &wanted, p, choice.partner, &pairs) {
         Ok(rows) => rows,
         Err(errors) => {
-            let message = auth
-                .ctx
-                .tr
-                .t1("meas-entry-error-cells", "count", &errors.len().to_string());
+            let message =
+                auth.ctx
+                    .tr
+                    .t1("meas-entry-error-cells", "count", &errors.len().to_string());
             return show_entry(
                 &s,
                 &auth,
@@ -696,7 +706,9 @@ async fn entry_save(
         }
         Err(AppError::Invalid(e)) => {
             let message = if e.get("period").is_some() {
-                auth.ctx.tr.t1("meas-entry-locked-refused", "period", &p.to_string())
+                auth.ctx
+                    .tr
+                    .t1("meas-entry-locked-refused", "period", &p.to_string())
             } else {
                 crate::kinds::errors_text(&auth.ctx.tr, &e)
             };
@@ -825,7 +837,10 @@ async fn batches(State(s): State<AppState>, auth: Authorized<Audit>) -> PageResu
     let locked = m.locked().await?;
     let c = Chrome::new(ctx, ctx.tr.t("meas-batches-title"))
         .in_initiative(i, g, "measurement")
-        .crumb(format!("/i/{}/measurement", i.data.slug), ctx.tr.t("meas-title"))
+        .crumb(
+            format!("/i/{}/measurement", i.data.slug),
+            ctx.tr.t("meas-title"),
+        )
         .crumb("", ctx.tr.t("meas-batches-title"));
     render(&BatchesPage { c, batches, locked })
 }

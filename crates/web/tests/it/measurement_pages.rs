@@ -94,12 +94,38 @@ fn value(
     }
 }
 
+/// Archive the demo's indicators and validation rules in Kiryat Malachi, so
+/// that these tests count only what they write.
+async fn clear_measurement(app: &TestApp, initiative: i64) {
+    let store = app.store();
+    for r in store
+        .list::<ValidationRule>(Some(initiative), ListOptions::all())
+        .await
+        .unwrap()
+    {
+        store
+            .set_archived::<ValidationRule>(None, Some(initiative), r.id, None, true)
+            .await
+            .unwrap();
+    }
+    // Formulas first: nothing live may point at an archived indicator.
+    let mut all = store.indicators(initiative).await.unwrap();
+    all.sort_by_key(|r| !r.data.is_formula());
+    for r in all {
+        store
+            .set_archived::<Indicator>(None, Some(initiative), r.id, None, true)
+            .await
+            .unwrap();
+    }
+}
+
 /// Indicators of Kiryat Malachi with values over the last three months (the
 /// periods the data-quality block checks), a formula, an indicator with an
 /// outlier, one with small totals, and a validation rule.
 async fn seed(app: &TestApp) -> Seed {
     let store = app.store();
     let initiative = store.initiative_by_slug("kiryat-malachi").await.unwrap().id;
+    clear_measurement(app, initiative).await;
     let mut orgs: Vec<Record<Organization>> = store
         .list::<Organization>(Some(initiative), ListOptions::all())
         .await
@@ -860,7 +886,78 @@ async fn the_portal_dashboard_shows_only_public_indicators(e: Engine) {
     let _ = (s.eligible, s.rate);
 }
 
+/// The demo's ten years of indicators render on every page, in every
+/// language, for a coordinator and a partner.
+async fn the_demo_renders(e: Engine) {
+    let app = TestApp::new(e).await;
+    let i = app
+        .store()
+        .initiative_by_slug("kiryat-malachi")
+        .await
+        .unwrap();
+    let codes: Vec<(String, bool, bool)> = app
+        .store()
+        .indicators(i.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            (
+                r.data.code,
+                r.data.public,
+                r.data.disaggregations.is_empty(),
+            )
+        })
+        .collect();
+    assert!(!codes.is_empty(), "the demo has indicators");
+    let coordinator = user(&app, "c@example.org", Role::Coordinator).await;
+    let partner = user(&app, "p@example.org", Role::Partner).await;
+    for auth in [&coordinator, &partner] {
+        for lang in ["en", "es", "he"] {
+            let (status, body) = get_in(&app, &format!("{I}/measurement"), lang, Some(auth)).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert!(!body.contains("meas-"));
+            for (code, _, _) in &codes {
+                for by in ["", "?by=year"] {
+                    let path = format!("{I}/measurement/{code}{by}");
+                    let (status, body) = get_in(&app, &path, lang, Some(auth)).await;
+                    assert_eq!(status, StatusCode::OK, "{path}: {body}");
+                    assert!(!body.contains("meas-"), "{path}");
+                }
+            }
+            let (status, body) = get_in(&app, "/p/kiryat-malachi/dashboard", lang, None).await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(!body.contains("meas-"));
+        }
+    }
+    // The data-quality block finds what the demo put there on purpose.
+    let r = app
+        .get(&format!("{I}/measurement"), Some(&coordinator))
+        .await;
+    assert!(
+        r.body.contains("<table class=\"outliers\""),
+        "the demo's outliers"
+    );
+    assert!(
+        r.body.contains("<table class=\"rules\""),
+        "the demo's broken rule"
+    );
+    assert!(r.body.contains("<table class=\"completeness\""));
+    // A disaggregated indicator shows its equity gaps.
+    if let Some((code, _, _)) = codes.iter().find(|c| !c.2) {
+        let r = app
+            .get(&format!("{I}/measurement/{code}"), Some(&partner))
+            .await;
+        assert!(r.body.contains("<table class=\"equity\">"), "{code}");
+    }
+    // The public dashboard shows the public ones.
+    let (_, body) = get_in(&app, "/p/kiryat-malachi/dashboard", "en", None).await;
+    assert!(codes.iter().any(|c| c.1));
+    assert!(body.contains("<article class=\"public-indicator\""));
+}
+
 both_engines!(
+    the_demo_renders,
     pages_render_for_each_role_in_three_languages,
     dashboard_numbers_follow_the_rules,
     the_grid_writes_values_and_a_bad_cell_writes_nothing,

@@ -21,7 +21,8 @@
 //!   the page names the target's period, and the variance compares the latest
 //!   figure with that target.
 //! - **Data quality** looks at the last [`QUALITY_PERIODS`] periods of each
-//!   frequency that ended before today. Expected: each organization listed
+//!   frequency that ended before today — or, when the coordinator picks a
+//!   period to check through, that ended by that period's last day. Expected: each organization listed
 //!   as a reporter of an indicator, for each of those periods. Received: a
 //!   value from that organization for that indicator and period. On time: its
 //!   first value was recorded on or before the period's last day plus the
@@ -763,8 +764,11 @@ pub async fn quality(
     ind: &Indicators,
     totals: &HashMap<i64, Totals>,
     orgs: &[(i64, String)],
+    through: Option<Period>,
     today: NaiveDate,
 ) -> Result<Quality, AppError> {
+    // Periods that ended before `as_of` are checked.
+    let as_of = through.map_or(today, |p| p.end().succ_opt().unwrap_or(today));
     let may_see_small = m.may_see_small();
     // Completeness and timeliness.
     let reporting: Vec<&Record<Indicator>> = ind
@@ -776,7 +780,7 @@ pub async fn quality(
     for r in &reporting {
         by_frequency
             .entry(r.data.frequency.as_str())
-            .or_insert_with(|| ended_periods(r.data.frequency, today, QUALITY_PERIODS));
+            .or_insert_with(|| ended_periods(r.data.frequency, as_of, QUALITY_PERIODS));
     }
     let periods: Vec<Period> = by_frequency
         .values()
@@ -1199,6 +1203,10 @@ pub struct Dot {
     pub outlier: bool,
 }
 
+/// Above this many periods a chart draws the line without a dot per value
+/// (outliers keep their squares).
+pub const DOTS_UP_TO: usize = 60;
+
 /// A chart ready to draw (see `templates/measurement/chart.html`): every
 /// coordinate computed here, the template only writes them out.
 pub struct Chart {
@@ -1267,7 +1275,7 @@ impl Chart {
         let (left, right, top, bottom) = if compact {
             (4.0, width - 4.0, 4.0, height - 4.0)
         } else {
-            (64.0, width - 16.0, 16.0, height - 52.0)
+            (64.0, width - 36.0, 16.0, height - 52.0)
         };
         // The x axis: the points' periods, then the forecast's.
         let mut periods: Vec<Period> = input.points.iter().map(|p| p.0).collect();
@@ -1460,6 +1468,11 @@ impl Chart {
             tracing::error!(error = %e, "chart template failed");
             String::new()
         })
+    }
+
+    /// Whether every value gets a dot (few enough periods to tell them apart).
+    pub fn dotted(&self) -> bool {
+        !self.compact && self.dots.len() <= DOTS_UP_TO
     }
 
     pub fn class(&self) -> &'static str {

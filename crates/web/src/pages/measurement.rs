@@ -87,13 +87,26 @@ struct DashboardPage {
     c: Chrome,
     rows: Vec<DashboardRow>,
     quality: Quality,
+    /// What the "check through" field holds, and its error.
+    through: String,
+    through_error: String,
     may_report: bool,
     may_audit: bool,
 }
 
+#[derive(Deserialize, Default)]
+pub struct DashboardQuery {
+    through: Option<String>,
+}
+
 /// Every indicator with its latest figure, target, variance, change since
-/// baseline and trend; then data quality.
-async fn dashboard(State(s): State<AppState>, auth: Authorized<Read>) -> PageResult {
+/// baseline and trend; then data quality, for the periods that ended before
+/// today or by `?through=`.
+async fn dashboard(
+    State(s): State<AppState>,
+    auth: Authorized<Read>,
+    Query(q): Query<DashboardQuery>,
+) -> PageResult {
     let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
     let reg = auth.registry(&s.store);
     let m = Measures::of(&reg);
@@ -101,9 +114,22 @@ async fn dashboard(State(s): State<AppState>, auth: Authorized<Read>) -> PageRes
     let totals = m.totals(&ind).await?;
     let orgs = m.organizations().await?;
     let rows = dashboard_rows(&ctx.tr, &ind, &totals, m.may_see_small(), false);
-    let quality = quality(&m, &ind, &totals, &orgs, today()).await?;
+    let (through, through_error) = match q.through.as_deref().map(str::trim) {
+        None | Some("") => (None, String::new()),
+        Some(text) => match Period::parse(text) {
+            Ok(p) => (Some(p), String::new()),
+            Err(_) => (None, ctx.tr.t1("meas-entry-error-period", "value", text)),
+        },
+    };
+    let quality = quality(&m, &ind, &totals, &orgs, through, today()).await?;
     let c = Chrome::new(ctx, ctx.tr.t("meas-title")).in_initiative(i, g, "measurement");
     render(&DashboardPage {
+        through: match (through, &q.through) {
+            (Some(p), _) => p.to_string(),
+            (None, Some(text)) => text.clone(),
+            (None, None) => String::new(),
+        },
+        through_error,
         may_report: m.may_report(),
         may_audit: c.can_audit,
         c,

@@ -438,6 +438,24 @@ async fn dashboard_numbers_follow_the_rules(e: Engine) {
     assert!(missing.contains(&format!("eligible {m2}")));
     assert!(!missing.contains(&format!("eligible {m1}")));
 
+    // Another window: the three months up to 2024-12, when nothing was reported.
+    let r = app
+        .get(&format!("{I}/measurement?through=2024-12"), Some(&c))
+        .await;
+    let table = between(&r.body, "<table class=\"completeness\"", "</table>");
+    assert!(
+        r.body
+            .contains("for the periods 2024-10, 2024-11, 2024-12.")
+    );
+    let a_row = between(table, &format!(">{}</th>", s.a.1), "</tr>");
+    assert!(a_row.contains(">0%</span>"), "{a_row}");
+    let r = app
+        .get(&format!("{I}/measurement?through=2024-13"), Some(&c))
+        .await;
+    assert!(
+        r.body.contains("“2024-13” is not a period") && r.body.contains("aria-invalid=\"true\"")
+    );
+
     // The outlier of home visits.
     let outliers = between(body, "<table class=\"outliers\"", "</table>");
     assert!(

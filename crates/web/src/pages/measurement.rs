@@ -382,7 +382,7 @@ async fn indicator(
                 .into_iter()
                 .filter(|a| a.data.objective_id == Some(o.id))
                 .collect();
-            acts.sort_by(|a, b| (a.data.start_on, a.id).cmp(&(b.data.start_on, b.id)));
+            acts.sort_by_key(|a| (a.data.start_on, a.id));
             acts.into_iter()
                 .map(|a| {
                     let status = c.t(&format!("plans-activity-status-{}", a.data.status.as_str()));

@@ -615,7 +615,7 @@ async fn the_grid_writes_values_and_a_bad_cell_writes_nothing(e: Engine) {
         r.body
             .contains("Nothing was saved: 1 cell(s) need correcting.")
     );
-    let cell = between(&r.body, &format!("<tr class=\" invalid\">"), "</tr>");
+    let cell = between(&r.body, "<tr class=\" invalid\">", "</tr>");
     assert!(
         cell.contains("“4,5” is not a number such as 12 or 12.5."),
         "{cell}"

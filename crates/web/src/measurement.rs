@@ -220,6 +220,17 @@ impl<'a> Measures<'a> {
         Ok(self.store.locked_periods(self.initiative).await?)
     }
 
+    /// The locked period that locks `p`: `p` itself, or a quarter or year
+    /// it falls in (the store refuses values for either).
+    pub async fn locked_by(&self, p: Period) -> Result<Option<Period>, AppError> {
+        Ok(self
+            .locked()
+            .await?
+            .iter()
+            .filter_map(|l| Period::parse(l).ok())
+            .find(|l| *l == p || p.within(l.frequency()) == Some(*l)))
+    }
+
     /// Who reported what for these periods.
     pub async fn reports(
         &self,

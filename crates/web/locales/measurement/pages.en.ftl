@@ -171,3 +171,4 @@ meas-portal-back = Back to the portal
 meas-direction = Direction
 meas-through = Check reports up to
 meas-through-hint = A period such as 2025-12: the three periods of each frequency that ended by its last day are checked. Blank: those that ended before today.
+meas-entry-locked-within = { $period } falls in { $locked }, which is locked after approval: its values cannot change.

@@ -171,3 +171,4 @@ meas-portal-back = Volver al portal
 meas-direction = Dirección
 meas-through = Revisar informes hasta
 meas-through-hint = Un periodo como 2025-12: se revisan los tres periodos de cada frecuencia que terminaron a más tardar su último día. En blanco: los que terminaron antes de hoy.
+meas-entry-locked-within = { $period } está dentro de { $locked }, bloqueado tras su aprobación: sus valores no pueden cambiar.

@@ -171,3 +171,4 @@ meas-portal-back = חזרה לפורטל
 meas-direction = כיוון
 meas-through = בדיקת דיווחים עד
 meas-through-hint = תקופה כמו 2025-12: נבדקות שלוש התקופות מכל תדירות שהסתיימו עד היום האחרון שלה. ריק: אלה שהסתיימו לפני היום.
+meas-entry-locked-within = { $period } נכללת ב-{ $locked }, שנעולה לאחר אישור: לא ניתן לשנות את ערכיה.

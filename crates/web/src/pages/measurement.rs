@@ -491,7 +491,9 @@ struct EntryPage {
     partner_error: String,
     orgs: Vec<(i64, String)>,
     blocks: Vec<GridBlock>,
-    locked: bool,
+    /// The locked period that makes this one read-only (itself, or the
+    /// quarter or year it falls in).
+    locked: Option<Period>,
     may_lock: bool,
     /// (added, changed)
     saved: Option<(usize, usize)>,
@@ -608,14 +610,14 @@ async fn show_entry(
             let wanted = grid_indicators(&ind, p);
             let ids: Vec<i64> = wanted.iter().map(|r| r.id).collect();
             let stored = m.values_for(&ids, p, choice.partner).await?;
-            let locked = m.locked().await?.contains(&p.to_string());
+            let locked = m.locked_by(p).await?;
             let (typed, errors) = match &refused {
                 Some(r) => (r.typed.clone(), r.errors.clone()),
                 None => Default::default(),
             };
             (grid(&ctx.tr, &wanted, &stored, &typed, &errors), locked)
         }
-        None => (Vec::new(), false),
+        None => (Vec::new(), None),
     };
     let summary = blocks
         .iter()
@@ -768,8 +770,14 @@ async fn lock(
     let locked = sub.fields.get("lock").is_some_and(|v| v == "1");
     let reg = auth.registry(&s.store);
     Measures::of(&reg).set_locked(period, locked).await?;
+    // Back to the grid the form was on (a month, when its year was unlocked).
+    let at = sub
+        .fields
+        .get("at")
+        .and_then(|p| Period::parse(p).ok())
+        .unwrap_or(period);
     let mut to = format!(
-        "/i/{}/measurement/entry?period={period}",
+        "/i/{}/measurement/entry?period={at}",
         auth.initiative().data.slug
     );
     if let Some(partner) = sub.fields.get("partner").filter(|p| !p.is_empty()) {

@@ -755,6 +755,30 @@ async fn the_grid_writes_values_and_a_bad_cell_writes_nothing(e: Engine) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // A locked year makes its months read-only; unlocking it returns to the month.
+    let r = app
+        .post_form(
+            &format!("{I}/measurement/locks"),
+            &coordinator,
+            &[("period", "2025"), ("lock", "1"), ("at", "2025-03")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().contains("period=2025-03"), "{}", r.location());
+    let r = app.get(r.location(), Some(&coordinator)).await;
+    assert!(
+        r.body
+            .contains("2025-03 falls in 2025, which is locked after approval")
+    );
+    assert!(r.body.contains("Unlock 2025</button>") && !r.body.contains("Save the values"));
+    let r = app
+        .post_form(
+            &format!("{I}/measurement/locks"),
+            &coordinator,
+            &[("period", "2025"), ("lock", "0"), ("at", "2025-03")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = app
         .post_form(
             &path,

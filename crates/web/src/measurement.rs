@@ -643,8 +643,12 @@ pub fn indicator_chart(
     } else {
         Vec::new()
     };
+    // A baseline is one reporting period's figure: it compares with sums of
+    // several periods only at the reporting frequency.
+    let comparable =
+        s.at_own_frequency() || d.period_aggregation != domain::measurement::PeriodAggregation::Sum;
     let baseline = match (d.baseline_period, d.baseline_value.and_then(to_f64)) {
-        (Some(p), Some(v)) => Some((p, v)),
+        (Some(p), Some(v)) if comparable => Some((p, v)),
         _ => None,
     };
     Chart::draw(
@@ -1284,7 +1288,7 @@ impl Chart {
             (640.0, 300.0)
         };
         let (left, right, top, bottom) = if compact {
-            (4.0, width - 4.0, 4.0, height - 4.0)
+            (6.0, width - 6.0, 5.0, height - 5.0)
         } else {
             (64.0, width - 36.0, 16.0, height - 52.0)
         };

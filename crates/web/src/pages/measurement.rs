@@ -363,7 +363,7 @@ async fn indicator(
         (Some(p), Some(v)) => Some((p.to_string(), num(v))),
         _ => None,
     };
-    let latest = series.latest().map(|(p, v)| {
+    let latest = own.latest().map(|(p, v)| {
         (
             p.to_string(),
             v.map(num).unwrap_or_else(|| c.t("meas-suppressed")),

@@ -497,6 +497,16 @@ async fn dashboard_numbers_follow_the_rules(e: Engine) {
             .contains(&format!(">40</span> (<span dir=\"ltr\">{m2}</span>)"))
     );
     assert!(r.body.contains("<table class=\"forecast\""));
+    assert!(r.body.contains("Baseline (dotted line)"));
+    // A monthly baseline is not drawn against sums of quarters.
+    let q = app
+        .get(&format!("{I}/measurement/enrolled?by=quarter"), Some(&c))
+        .await;
+    assert!(!q.body.contains("Baseline (dotted line)"));
+    assert!(
+        q.body
+            .contains(&format!(">40</span> (<span dir=\"ltr\">{m2}</span>)"))
+    );
     // Rolled into quarters or a year: sums of the months.
     let r = app
         .get(&format!("{I}/measurement/visits?by=year"), Some(&c))

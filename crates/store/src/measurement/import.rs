@@ -104,8 +104,10 @@ impl Store {
     ) -> Result<ImportReport> {
         let txn = self.write_txn().await?;
         let existing = live_indicators(&txn, initiative).await?;
-        let mut ids: HashMap<String, i64> =
-            existing.iter().map(|r| (r.data.code.clone(), r.id)).collect();
+        let mut ids: HashMap<String, i64> = existing
+            .iter()
+            .map(|r| (r.data.code.clone(), r.id))
+            .collect();
         let by_code: HashMap<String, Record<Indicator>> = existing
             .into_iter()
             .map(|r| (r.data.code.clone(), r))
@@ -144,10 +146,9 @@ impl Store {
                 let value = Indicator::parse(&fields).map_err(|e| located(row.row, e))?;
                 match by_code.get(&row.code) {
                     None => {
-                        let rec =
-                            crate::records::create_in(&txn, actor, Some(initiative), &value)
-                                .await
-                                .map_err(locate(row.row))?;
+                        let rec = crate::records::create_in(&txn, actor, Some(initiative), &value)
+                            .await
+                            .map_err(locate(row.row))?;
                         ids.insert(row.code.clone(), rec.id);
                         report.added += 1;
                     }

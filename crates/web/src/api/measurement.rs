@@ -5,9 +5,8 @@
 //! file is checked and written the same way everywhere.
 
 use axum::Json;
-use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -27,8 +26,8 @@ use crate::imports::{self, ImportError, ReportError};
 use crate::routes::{Access, Routes};
 use crate::session::ApiCaller;
 
-/// The largest file `POST …/values/import` takes.
-pub const MAX_FILE: usize = 50 * 1024 * 1024;
+/// The largest file `POST …/values/import` takes (as the upload page).
+pub const MAX_FILE: usize = 32 * 1024 * 1024;
 /// The most values one `GET …/values` answers.
 pub const MAX_PAGE: u64 = 1000;
 
@@ -45,10 +44,11 @@ pub fn routes(r: Routes) -> Routes {
         on(Action::Read, "indicator"),
         list_values,
     )
-    .post(
+    .post_with_limit(
         &format!("{base}/values/import"),
         on(Action::Report, "indicator"),
         import_file,
+        MAX_FILE,
     )
     .get(
         &format!("{base}/values/template.csv"),
@@ -139,14 +139,52 @@ const FILE_TYPES: &[&str] = &[
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 ];
 
+fn too_large() -> Response {
+    let body = json!({
+        "error": "too_large",
+        "message": format!("the file is larger than {} MiB", MAX_FILE / 1024 / 1024),
+    });
+    (StatusCode::PAYLOAD_TOO_LARGE, Json(body)).into_response()
+}
+
+/// The file of a `multipart/form-data` body: its `file` part.
+async fn file_part(req: Request) -> Result<(Vec<u8>, Option<String>), Response> {
+    let mut form = Multipart::from_request(req, &())
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()).into_response())?;
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => {
+                let name = field.file_name().map(str::to_string);
+                let bytes = field.bytes().await.map_err(|e| {
+                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        too_large()
+                    } else {
+                        AppError::BadRequest(e.body_text()).into_response()
+                    }
+                })?;
+                return Ok((bytes.to_vec(), name));
+            }
+            Ok(Some(_)) => continue,
+            Ok(None) => {
+                return Err(invalid("file", "send the file in a part named file").into_response());
+            }
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(e) => return Err(AppError::BadRequest(e.body_text()).into_response()),
+        }
+    }
+}
+
+/// A values file, sent as the body itself (CSV or XLSX) or as the `file`
+/// part of a form.
 async fn import_file(
     State(s): State<AppState>,
     auth: ApiAuthorized<Report>,
     ApiQuery(q): ApiQuery<FileQuery>,
-    headers: HeaderMap,
-    body: Body,
+    req: Request,
 ) -> Result<Json<BatchReport>, Response> {
-    let kind = headers
+    let kind = req
+        .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(|v| {
@@ -156,25 +194,30 @@ async fn import_file(
                 .trim()
                 .to_ascii_lowercase()
         });
-    if let Some(k) = &kind
-        && !FILE_TYPES.contains(&k.as_str())
-    {
-        let body = json!({
-            "error": "unsupported_media_type",
-            "message": format!("send the file itself as the body, as text/csv or as {}", FILE_TYPES[4]),
-        });
-        return Err((StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response());
-    }
-    let bytes = axum::body::to_bytes(body, MAX_FILE).await.map_err(|_| {
-        let body = json!({
-            "error": "too_large",
-            "message": format!("the file is larger than {} MiB", MAX_FILE / 1024 / 1024),
-        });
-        (StatusCode::PAYLOAD_TOO_LARGE, Json(body)).into_response()
-    })?;
+    let (bytes, part_name) = if kind.as_deref() == Some("multipart/form-data") {
+        file_part(req).await?
+    } else {
+        if let Some(k) = &kind
+            && !FILE_TYPES.contains(&k.as_str())
+        {
+            let body = json!({
+                "error": "unsupported_media_type",
+                "message": format!(
+                    "send the file as the body (text/csv or {}) or as the part file of multipart/form-data",
+                    FILE_TYPES[4]
+                ),
+            });
+            return Err((StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response());
+        }
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_FILE)
+            .await
+            .map_err(|_| too_large())?;
+        (bytes.to_vec(), None)
+    };
     let xlsx = kind.as_deref() == Some(FILE_TYPES[4]);
     let name = q
         .file_name
+        .or(part_name)
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| if xlsx { "upload.xlsx" } else { "upload.csv" }.into());
     if name.chars().count() > 255 || name.chars().any(char::is_control) {

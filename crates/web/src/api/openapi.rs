@@ -549,7 +549,7 @@ fn measurement(d: &mut Doc) {
         "post": post,
     }));
     let mut import = op(
-        "Import a values file (CSV or XLSX, sent as the body): every row checked, then all written in one batch, or none (partners and coordinators)",
+        "Import a values file (CSV or XLSX, sent as the body or as the part file of a form): every row checked, then all written in one batch, or none (partners and coordinators)",
         "values",
         json!([p_slug(), {"name": "file_name", "in": "query", "schema": {"type": "string", "maxLength": 255, "pattern": OPT_LINE}, "description": "the file's name, recorded with the batch"}]),
         None,
@@ -558,9 +558,12 @@ fn measurement(d: &mut Doc) {
     );
     import["requestBody"] = json!({"required": true, "content": {
         "text/csv": {"schema": {"type": "string"}},
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}},
+        "multipart/form-data": {"schema": {"type": "object", "properties": {
+            "file": {"type": "string", "format": "binary", "description": "the CSV or XLSX file (its name is recorded unless file_name is given)"}
+        }, "required": ["file"]}}
     }});
-    import["responses"]["413"] = json!({"description": "the file is larger than 50 MiB", "content": {"application/json": {"schema": reference("Error")}}});
+    import["responses"]["413"] = json!({"description": format!("the file is larger than {} MiB", super::measurement::MAX_FILE / 1024 / 1024), "content": {"application/json": {"schema": reference("Error")}}});
     import["responses"]["422"] = refused;
     d.paths
         .insert(format!("{base}/values/import"), json!({ "post": import }));

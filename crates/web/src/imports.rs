@@ -508,13 +508,14 @@ pub async fn import_items(
         rows.push(TableRow { number: n, cells });
     }
     if items.is_empty() {
-        errors.push(RowError::new(1, "values", "send at least one value"));
+        return Err(ImportError::Rows(vec![RowError::new(
+            1,
+            "values",
+            "send at least one value",
+        )]));
     }
-    if !errors.is_empty() {
-        errors.sort_by_key(|e| e.row);
-        errors.truncate(MAX_ERRORS);
-        return Err(ImportError::Rows(errors));
-    }
+    // The rest of each item is checked as a file's row would be, so that
+    // every error comes back at once.
     let table = Table { headers, rows };
     let locked: Vec<Period> = store
         .locked_periods(initiative)
@@ -522,8 +523,24 @@ pub async fn import_items(
         .iter()
         .filter_map(|p| Period::parse(p).ok())
         .collect();
-    let checked = parse::parse_values(&table, &pairs(&indicators), &tagged, &locked)
-        .map_err(ImportError::Rows)?;
+    let checked = parse::parse_values(&table, &pairs(&indicators), &tagged, &locked);
+    let checked = match checked {
+        Ok(rows) if errors.is_empty() => rows,
+        result => {
+            // A cell already refused above is not refused again as blank.
+            for e in result.err().unwrap_or_default() {
+                if !errors
+                    .iter()
+                    .any(|x| x.row == e.row && x.column == e.column)
+                {
+                    errors.push(e);
+                }
+            }
+            errors.sort_by_key(|e| e.row);
+            errors.truncate(MAX_ERRORS);
+            return Err(ImportError::Rows(errors));
+        }
+    };
     let source = BatchSource {
         source: "api".into(),
         ..Default::default()

@@ -165,7 +165,15 @@ async fn file_part(req: Request) -> Result<(Vec<u8>, Option<String>), Response> 
                 })?;
                 return Ok((bytes.to_vec(), name));
             }
-            Ok(Some(_)) => continue,
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_string();
+                return Err(AppError::Invalid(FieldErrors::single(
+                    &name,
+                    "unknown_field",
+                    format!("{name} is not a part of this request (only file)"),
+                ))
+                .into_response());
+            }
             Ok(None) => {
                 return Err(invalid("file", "send the file in a part named file").into_response());
             }

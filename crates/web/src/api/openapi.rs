@@ -531,7 +531,11 @@ fn measurement(d: &mut Doc) {
             }, "required": ["row", "column", "reason"]}}
         }, "required": ["error", "message"]}}}});
     let base = "/api/v1/initiatives/{slug}";
-    let code = json!({"name": "indicator", "in": "query", "schema": {"type": "string"}, "description": "an indicator's code"});
+    // Paths and queries with control characters are refused (400) before
+    // anything else.
+    let text = || json!({"type": "string", "pattern": OPT_LINE});
+    let word = || json!({"type": "string", "minLength": 1, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]+$"});
+    let code = json!({"name": "indicator", "in": "query", "schema": text(), "description": "an indicator's code"});
     let mut post = op(
         "Report values (partners and coordinators): all of them in one batch, or none",
         "values",
@@ -561,7 +565,7 @@ fn measurement(d: &mut Doc) {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}},
         "multipart/form-data": {"schema": {"type": "object", "properties": {
             "file": {"type": "string", "format": "binary", "description": "the CSV or XLSX file (its name is recorded unless file_name is given)"}
-        }, "required": ["file"]}}
+        }, "required": ["file"], "additionalProperties": false}}
     }});
     import["responses"]["413"] = json!({"description": format!("the file is larger than {} MiB", super::measurement::MAX_FILE / 1024 / 1024), "content": {"application/json": {"schema": reference("Error")}}});
     import["responses"]["422"] = refused;
@@ -580,10 +584,10 @@ fn measurement(d: &mut Doc) {
         format!("{base}/values/template.csv"),
         json!({ "get": template }),
     );
-    let period = |name: &str, what: &str| json!({"name": name, "in": "query", "schema": {"type": "string"}, "description": what});
+    let period = |name: &str, what: &str| json!({"name": name, "in": "query", "schema": text(), "description": what});
     d.paths.insert(format!("{base}/indicators/{{id}}/report"), json!({
         "get": op("An indicator's totals by period with target, variance to target and outlier flag (as `backbone report indicator`)", "values",
-            json!([p_slug(), {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}, "description": "the indicator's code (or id)"},
+            json!([p_slug(), {"name": "id", "in": "path", "required": true, "schema": word(), "description": "the indicator's code (or id)"},
                 period("from", "first period (default: the first with a total)"), period("to", "last period (default: the last with a total)")]),
             None, ("200", json!({"type": "array", "items": reference("ReportRow")})), &["401", "404", "422"]),
     }));
@@ -595,15 +599,15 @@ fn measurement(d: &mut Doc) {
         ("unlock", "Unlock a period (coordinators)"),
     ] {
         d.paths.insert(format!("{base}/periods/{{period}}/{action}"), json!({
-            "post": op(what, "values", json!([p_slug(), {"name": "period", "in": "path", "required": true, "schema": {"type": "string"}, "description": "2025-W07, 2025-02, 2025Q1 or 2025"}]),
+            "post": op(what, "values", json!([p_slug(), {"name": "period", "in": "path", "required": true, "schema": word(), "description": "2025-W07, 2025-02, 2025Q1 or 2025"}]),
                 None, ("200", reference("PeriodLock")), &["401", "403", "404", "422"]),
         }));
     }
     d.paths.insert("/api/v1/networks/{id}/rollup".into(), json!({
         "get": op("One indicator across a network's initiatives for one period: each site's total and the network's (as `backbone report rollup`); for those who may see every initiative it lists", "networks",
-            json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}, "description": "the network's slug or id"},
-                {"name": "indicator", "in": "query", "required": true, "schema": {"type": "string", "minLength": 1}, "description": "the indicator's code, matched across the initiatives"},
-                {"name": "period", "in": "query", "required": true, "schema": {"type": "string", "minLength": 1}}]),
+            json!([{"name": "id", "in": "path", "required": true, "schema": word(), "description": "the network's slug or id"},
+                {"name": "indicator", "in": "query", "required": true, "schema": word(), "description": "the indicator's code, matched across the initiatives"},
+                {"name": "period", "in": "query", "required": true, "schema": word()}]),
             None, ("200", reference("Rollup")), &["401", "403", "404", "422"]),
     }));
 }

@@ -12,8 +12,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use domain::access::Action;
+use domain::measurement::Aggregation;
 use domain::measurement::import::RowError;
 use domain::measurement::period::Period;
+use domain::measurement::stats::{DEFAULT_MIN_CELL, suppress};
 use domain::partnership::Network;
 use domain::validation::FieldErrors;
 use store::measurement::BatchReport;
@@ -257,6 +259,9 @@ struct ValuesQuery {
 
 /// Stored values in id order, after `after`: `{"items": […], "next_after"}`,
 /// where `next_after` is the `after` of the next page (null on the last).
+/// A subgroup cell of a sum indicator under the small-cell minimum is shown
+/// as `"value": null, "suppressed": true` to those who may not see small
+/// cells (everyone but coordinators; docs/decisions/0009-measurement.md).
 async fn list_values(
     State(s): State<AppState>,
     auth: ApiAuthorized<Read>,
@@ -289,6 +294,17 @@ async fn list_values(
         .iter()
         .map(|r| (r.id, r.data.code.clone()))
         .collect();
+    // Subgroup cells of a sum indicator count people: under the minimum they
+    // are shown only to those who may see small cells.
+    let mut sums: std::collections::HashSet<i64> = indicators
+        .iter()
+        .filter(|r| r.data.aggregation == Aggregation::Sum)
+        .map(|r| r.id)
+        .collect();
+    let may_see_small = auth
+        .view
+        .grants
+        .allows_on(Action::SeeSmallCells, "indicator");
     let page = s
         .store
         .values(initiative, indicator, after, limit as u64)
@@ -304,6 +320,9 @@ async fn list_values(
             .list::<domain::measurement::indicator::Indicator>(opts)
             .await?
         {
+            if r.data.aggregation == Aggregation::Sum {
+                sums.insert(r.id);
+            }
             codes.entry(r.id).or_insert(r.data.code);
         }
     }
@@ -314,6 +333,13 @@ async fn list_values(
         .iter()
         .map(|v| {
             let mut o = imports::value_json(v, &codes);
+            let small = !v.subgroup.is_empty()
+                && sums.contains(&v.indicator_id)
+                && suppress(Some(v.value), DEFAULT_MIN_CELL, may_see_small);
+            if small {
+                o["value"] = Value::Null;
+            }
+            o["suppressed"] = json!(small);
             o["id"] = json!(v.id);
             o["recorded_at"] = json!(v.recorded_at);
             o["batch_id"] = json!(v.batch_id);

@@ -497,8 +497,9 @@ fn measurement(d: &mut Doc) {
         "subgroup": {"type": "object", "additionalProperties": {"type": "string"}},
         "comment": {"type": "string"},
         "recorded_at": {"type": "string", "format": "date-time"},
-        "batch_id": int
-    }, "required": ["id", "indicator", "period", "value", "partner", "subgroup", "comment", "recorded_at", "batch_id"]}));
+        "batch_id": int,
+        "suppressed": {"type": "boolean", "description": "a subgroup cell of fewer than 10 people, hidden (value null) from those who may not see small cells"}
+    }, "required": ["id", "indicator", "period", "value", "partner", "subgroup", "comment", "recorded_at", "batch_id", "suppressed"]}));
     d.schemas.insert("ValuePage".into(), json!({"type": "object", "properties": {
         "items": {"type": "array", "items": reference("StoredValue")},
         "next_after": {"type": "integer", "format": "int64", "nullable": true, "description": "pass as `after` for the next page; null on the last page"}

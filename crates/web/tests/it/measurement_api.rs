@@ -214,6 +214,19 @@ async fn values_through_the_api(e: Engine) {
         "spelled as declared"
     );
     assert_eq!(items[1]["comment"], "estimated");
+    // 7.5 people is a small cell: hidden from a viewer, not from a coordinator.
+    assert_eq!(items[1]["value"], Value::Null);
+    assert_eq!(items[1]["suppressed"], json!(true));
+    assert_eq!(items[0]["suppressed"], json!(false));
+    let r = app
+        .api(
+            Method::GET,
+            &format!("{values}?indicator=api_visits&limit=2"),
+            Some(&coordinator),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["items"][1]["value"], json!(7.5));
     let r = app
         .api(
             Method::GET,

@@ -759,6 +759,30 @@ impl Store {
         rows.iter().map(|r| stored(codec, r, false)).collect()
     }
 
+    /// The values of these indicators for one period from one partner (none:
+    /// reported without a partner), as the entry grid shows them. Reads the
+    /// unique key's index (indicator, period, …), never a whole series.
+    pub async fn values_in_period(
+        &self,
+        indicators: &[i64],
+        period: Period,
+        partner: Option<i64>,
+    ) -> Result<Vec<StoredValue>> {
+        let codec = Codec::of(self.engine);
+        let mut out = Vec::new();
+        for chunk in indicators.chunks(CHUNK) {
+            let mut q = select_values(codec, "indicator_values");
+            q.and_where(Expr::col(a("indicator_id")).is_in(chunk.to_vec()))
+                .and_where(Expr::col(a("period")).eq(period.to_string()))
+                .and_where(Expr::col(a("partner_id")).eq(partner.unwrap_or(0)))
+                .order_by(a("id"), Order::Asc);
+            for r in self.db.query_all(&q).await? {
+                out.push(stored(codec, &r, false)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Every earlier version of one stored value, newest first.
     pub async fn value_history(&self, value: i64) -> Result<Vec<StoredValue>> {
         let codec = Codec::of(self.engine);

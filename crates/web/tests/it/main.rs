@@ -10,6 +10,7 @@ mod conflict;
 mod hostile;
 mod matrix;
 mod measurement_api;
+mod measurement_pages;
 mod measurement_store;
 mod ops;
 mod pages;

@@ -149,40 +149,35 @@ fn too_large() -> Response {
     (StatusCode::PAYLOAD_TOO_LARGE, Json(body)).into_response()
 }
 
-/// The file of a `multipart/form-data` body: its `file` part.
+/// The file of a `multipart/form-data` body: its `file` part (any other part
+/// is refused by name).
 async fn file_part(req: Request) -> Result<(Vec<u8>, Option<String>), Response> {
+    let failed = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            AppError::BadRequest(e.body_text()).into_response()
+        }
+    };
     let mut form = Multipart::from_request(req, &())
         .await
         .map_err(|e| AppError::BadRequest(e.body_text()).into_response())?;
-    loop {
-        match form.next_field().await {
-            Ok(Some(field)) if field.name() == Some("file") => {
-                let name = field.file_name().map(str::to_string);
-                let bytes = field.bytes().await.map_err(|e| {
-                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        too_large()
-                    } else {
-                        AppError::BadRequest(e.body_text()).into_response()
-                    }
-                })?;
-                return Ok((bytes.to_vec(), name));
-            }
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_string();
-                return Err(AppError::Invalid(FieldErrors::single(
-                    &name,
-                    "unknown_field",
-                    format!("{name} is not a part of this request (only file)"),
-                ))
-                .into_response());
-            }
-            Ok(None) => {
-                return Err(invalid("file", "send the file in a part named file").into_response());
-            }
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
-            Err(e) => return Err(AppError::BadRequest(e.body_text()).into_response()),
+    let mut file = None;
+    while let Some(field) = form.next_field().await.map_err(failed)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name != "file" || file.is_some() {
+            return Err(AppError::Invalid(FieldErrors::single(
+                &name,
+                "unknown_field",
+                format!("{name} is not a part of this request (only one file)"),
+            ))
+            .into_response());
         }
+        let file_name = field.file_name().map(str::to_string);
+        let bytes = field.bytes().await.map_err(failed)?;
+        file = Some((bytes.to_vec(), file_name));
     }
+    file.ok_or_else(|| invalid("file", "send the file in a part named file").into_response())
 }
 
 /// A values file, sent as the body itself (CSV or XLSX) or as the `file`

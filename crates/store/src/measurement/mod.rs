@@ -291,6 +291,21 @@ pub(crate) async fn write_values_in(
     source: &BatchSource,
     rows: &[NewValue],
 ) -> Result<BatchReport> {
+    write_values_reporting(txn, engine, initiative, actor, source, rows, &|_, _| {}).await
+}
+
+/// [`write_values_in`], calling `progress(written, to_write)` as the new and
+/// changed values are written (after each multi-row insert, and every
+/// [`CHUNK`] replaced values).
+pub(crate) async fn write_values_reporting(
+    txn: &DatabaseTransaction,
+    engine: Engine,
+    initiative: i64,
+    actor: Option<i64>,
+    source: &BatchSource,
+    rows: &[NewValue],
+    progress: &(dyn Fn(usize, usize) + Send + Sync),
+) -> Result<BatchReport> {
     let codec = Codec::of(engine);
     // The indicators must be live ones of this initiative, and take values.
     let ids: BTreeSet<i64> = rows.iter().map(|r| r.indicator_id).collect();
@@ -442,6 +457,9 @@ pub(crate) async fn write_values_in(
         .try_get_by_index(0)?;
     report.batch_id = Some(batch);
     let mut cells: HashMap<(i64, String, String), Cell> = HashMap::new();
+    let to_write = added.len() + changed.len();
+    let mut written = 0;
+    progress(written, to_write);
     // New values: multi-row inserts.
     for chunk in added.chunks(CHUNK) {
         let mut q = Query::insert();
@@ -470,6 +488,8 @@ pub(crate) async fn write_values_in(
             );
         }
         txn.execute(&q).await?;
+        written += chunk.len();
+        progress(written, to_write);
     }
     // Replaced values: the old row goes to the history, then is overwritten.
     for chunk in changed.chunks(CHUNK) {
@@ -528,6 +548,10 @@ pub(crate) async fn write_values_in(
             new.value,
             true,
         );
+        written += 1;
+        if written % CHUNK == 0 || written == to_write {
+            progress(written, to_write);
+        }
     }
     // The running sums, added to in SQL so that concurrent batches compose.
     let cells: Vec<_> = cells.into_iter().collect();

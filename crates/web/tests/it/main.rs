@@ -12,6 +12,7 @@ mod matrix;
 mod measurement_api;
 mod measurement_pages;
 mod measurement_store;
+mod measurement_upload;
 mod ops;
 mod pages;
 mod registry;

@@ -78,6 +78,14 @@ pub trait Kind: Resource {
     fn fields() -> Vec<FieldDef>;
     /// Fields a listing shows.
     fn list_fields() -> &'static [&'static str];
+    /// Pages of its own module a record links to: (message key, href).
+    fn links(&self, _slug: &str, _id: i64) -> Vec<(&'static str, String)> {
+        vec![]
+    }
+    /// Pages of its own module the list links to: (message key, href).
+    fn list_links(_slug: &str) -> Vec<(&'static str, String)> {
+        vec![]
+    }
 }
 
 fn sectors() -> Vec<&'static str> {
@@ -379,6 +387,21 @@ impl Kind for Indicator {
     fn list_fields() -> &'static [&'static str] {
         &["code", "name", "unit", "frequency", "aggregation"]
     }
+    fn links(&self, slug: &str, _id: i64) -> Vec<(&'static str, String)> {
+        vec![(
+            "meas-open-indicator",
+            format!("/i/{slug}/measurement/{}", self.code),
+        )]
+    }
+    fn list_links(slug: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("meas-title", format!("/i/{slug}/measurement")),
+            (
+                "measurement-import-title",
+                format!("/i/{slug}/measurement/import"),
+            ),
+        ]
+    }
 }
 
 impl Kind for ValidationRule {
@@ -574,6 +597,21 @@ impl Kind for Survey {
     }
     fn list_fields() -> &'static [&'static str] {
         &["title", "audience", "status", "closes_on"]
+    }
+    fn links(&self, slug: &str, id: i64) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "survey-respond-title",
+                format!("/i/{slug}/surveys/{id}/respond"),
+            ),
+            ("survey-results", format!("/i/{slug}/surveys/{id}/results")),
+        ]
+    }
+    fn list_links(slug: &str) -> Vec<(&'static str, String)> {
+        vec![(
+            "survey-template-title",
+            format!("/i/{slug}/surveys/templates/partnership-health"),
+        )]
     }
 }
 

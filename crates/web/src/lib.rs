@@ -175,6 +175,7 @@ fn all_routes() -> routes::Routes {
     let r = pages::work_plans::routes(r);
     let r = pages::measurement::routes(r);
     let r = pages::measurement_import::routes(r);
+    let r = pages::network_measurement::routes(r);
     let r = pages::surveys::routes(r);
     api::routes(r)
 }

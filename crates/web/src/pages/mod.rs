@@ -8,6 +8,7 @@ pub mod auth;
 pub mod initiative;
 pub mod measurement;
 pub mod measurement_import;
+pub mod network_measurement;
 pub mod networks;
 pub mod portal;
 pub mod records;

@@ -1016,3 +1016,77 @@ both_engines!(
     small_cells_are_suppressed_for_a_partner_and_shown_to_a_coordinator,
     the_portal_dashboard_shows_only_public_indicators,
 );
+
+/// A network's comparison page: each site's total and the network's, shown to
+/// whoever sees every site, refused to someone who sees only one.
+async fn a_network_compares_one_indicator_across_its_sites(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    let admin = app.user("admin@example.org", true, &[]).await;
+    let partner = app
+        .user(
+            "one-site@example.org",
+            false,
+            &[("kiryat-malachi", Role::Partner)],
+        )
+        .await;
+    let s = app.store();
+    let mut network = 0;
+    for (slug, v) in [("kiryat-malachi", "12"), ("riverside-zero", "30.5")] {
+        let i = s.initiative_by_slug(slug).await.unwrap();
+        network = i.data.network_id.unwrap();
+        let fields: FieldMap = [
+            ("code", "shared_visits"),
+            ("name", "Visits"),
+            ("kind", "population"),
+            ("polarity", "higher_is_better"),
+            ("aggregation", "sum"),
+            ("period_aggregation", "sum"),
+            ("frequency", "monthly"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let ind = s
+            .create(None, Some(i.id), &Indicator::parse(&fields).unwrap())
+            .await
+            .unwrap()
+            .id;
+        let value = NewValue {
+            indicator_id: ind,
+            period: Period::parse("2025-03").unwrap(),
+            subgroup: Subgroup::total(),
+            partner_id: None,
+            value: v.parse().unwrap(),
+            comment: String::new(),
+        };
+        s.write_values(i.id, None, &BatchSource::default(), &[value])
+            .await
+            .unwrap();
+    }
+    let url = format!("/networks/{network}/measurement?indicator=shared_visits&period=2025-03");
+    let page = app.get(&url, Some(&admin)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("Riverside Zero") && page.body.contains("30.5"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(">42.5<"),
+        "the network's sum: {}",
+        page.body
+    );
+    let refused = app.get(&url, Some(&partner)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let form = app
+        .get(&format!("/networks/{network}/measurement"), Some(&partner))
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
+    let list = app.get("/networks", Some(&partner)).await;
+    assert!(
+        list.body
+            .contains(&format!("/networks/{network}/measurement"))
+    );
+}
+
+both_engines!(a_network_compares_one_indicator_across_its_sites);

@@ -7,7 +7,8 @@
 //! over twelve ideas with a completed systems map between them. Nine Forum
 //! members took part; their accounts have no password, so no one can sign in as
 //! them. Riverside Zero has a smaller agenda: its aim, one objective with its
-//! work plan and a round of residents' ideas.
+//! work plan and a round of residents' ideas. Kiryat Malachi also measures:
+//! ten years of its education indicators (`measurement::demo`).
 //!
 //! Loaded in one transaction, only into a database with no initiative yet, so
 //! several processes starting together load it once. The rounds' ideas, ballots
@@ -635,6 +636,12 @@ async fn kiryat_malachi(txn: &DatabaseTransaction, network: &Record<Network>) ->
         "Weekly groups for parents of children from birth to three.",
     )
     .await?;
+    crate::measurement::demo::kiryat_malachi(
+        txn,
+        l.initiative,
+        &crate::measurement::demo::Reporters { edu, school, youth },
+    )
+    .await?;
     agenda(
         &l,
         &Partners {
@@ -849,6 +856,7 @@ async fn riverside_zero(txn: &DatabaseTransaction, network: &Record<Network>) ->
         "One front door to housing resources, with case conferencing every week.",
     )
     .await?;
+    crate::measurement::demo::riverside_zero(txn, l.initiative, coc).await?;
     riverside_agenda(&l, coc, outreach, lived, pat).await
 }
 

@@ -85,6 +85,25 @@ impl Routes {
         self.add(Method::POST, path, access, h)
     }
 
+    /// A POST route that reads a body of up to `limit` bytes (an upload),
+    /// instead of the product's default limit.
+    pub fn post_with_limit<H: Handler<T, AppState>, T: 'static>(
+        mut self,
+        path: &str,
+        access: Access,
+        h: H,
+        limit: usize,
+    ) -> Self {
+        let route = on(MethodFilter::POST, h).layer(axum::extract::DefaultBodyLimit::max(limit));
+        self.router = self.router.route(path, route);
+        self.table.push(RouteInfo {
+            method: Method::POST,
+            path: path.to_string(),
+            access,
+        });
+        self
+    }
+
     pub fn put<H: Handler<T, AppState>, T: 'static>(
         self,
         path: &str,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 pub use rust_decimal::Decimal;
 
+pub mod chart;
 pub mod import;
 pub mod indicator;
 pub mod period;

@@ -156,11 +156,7 @@ impl Codec {
     }
     fn column(self, table: &str, col: &str) -> SimpleExpr {
         let c = Expr::col((a(table), a(col)));
-        if self.pg {
-            c.cast_as(a("TEXT"))
-        } else {
-            c.into()
-        }
+        if self.pg { c.cast_as(a("TEXT")) } else { c }
     }
     fn read(self, row: &QueryResult, col: &str) -> Result<Decimal> {
         if self.pg {
@@ -331,11 +327,17 @@ pub(crate) async fn write_values_in(
             Some(false) => {}
         }
     }
-    let locked = locked_in(txn, initiative).await?;
-    if let Some(r) = rows
+    // A locked period locks the periods inside it too (a locked year, its months).
+    let locked: Vec<Period> = locked_in(txn, initiative)
+        .await?
         .iter()
-        .find(|r| locked.iter().any(|l| *l == r.period.to_string()))
-    {
+        .filter_map(|l| Period::parse(l).ok())
+        .collect();
+    if let Some(r) = rows.iter().find(|r| {
+        locked
+            .iter()
+            .any(|l| *l == r.period || r.period.within(l.frequency()) == Some(*l))
+    }) {
         return Err(refused(
             "period",
             "locked_period",

@@ -149,6 +149,11 @@ impl Chrome {
                 format!("/i/{slug}/work-plans"),
                 self.t("nav-work-plans"),
             ),
+            (
+                "measurement",
+                format!("/i/{slug}/measurement"),
+                self.t("meas-nav"),
+            ),
         ];
         v.extend(crate::kinds::KINDS.iter().filter(|k| k.nav).map(|k| {
             (

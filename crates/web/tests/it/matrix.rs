@@ -320,6 +320,15 @@ async fn fill(app: &TestApp, path: &str, slug: &str, ids: &Ids, who: &Caller) ->
         };
         out = out.replace("{id}", &id.to_string());
     }
+    if out.contains("{code}") {
+        // An indicator of the initiative, by its code (the measurement pages).
+        let i = app.store().initiative_by_slug(slug).await.unwrap();
+        let code = app.store().indicators(i.id).await.unwrap()[0]
+            .data
+            .code
+            .clone();
+        out = out.replace("{code}", &code);
+    }
     out.replace("{token}", "no-such-invitation-0000000000000000")
 }
 

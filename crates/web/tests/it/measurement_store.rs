@@ -133,9 +133,18 @@ async fn values_sum_and_replace(engine: Engine) {
         })
         .await
         .unwrap();
-    let batches: Vec<_> = audit.iter().filter(|e| e.kind == "value_batch").collect();
+    let mine = [batch1, r2.batch_id.unwrap()];
+    let batches: Vec<_> = audit
+        .iter()
+        .filter(|e| e.kind == "value_batch" && mine.contains(&e.record_id))
+        .collect();
     assert_eq!(batches.len(), 2, "one audit entry per batch");
-    assert_eq!(s.batches(km, 10).await.unwrap().len(), 2);
+    let listed = s.batches(km, 100).await.unwrap();
+    assert!(mine.iter().all(|b| {
+        listed
+            .iter()
+            .any(|l| l.id == *b && l.file_name == "values.csv")
+    }));
 }
 
 async fn a_bad_batch_writes_nothing(engine: Engine) {
@@ -162,12 +171,21 @@ async fn a_bad_batch_writes_nothing(engine: Engine) {
         value(ind, "2025-03", &[], None, "1"),
         value(ind, "2025-04", &[], None, "2"),
     ];
+    // A locked year locks its months.
+    s.set_period_locked(km, Period::parse("2024").unwrap(), true, None)
+        .await
+        .unwrap();
+    let e = s
+        .write_values(km, None, &file(), &[value(ind, "2024-07", &[], None, "1")])
+        .await
+        .unwrap_err();
+    assert!(format!("{e:?}").contains("2024-07"), "{e:?}");
     let e = s
         .write_values(km, None, &file(), &locked)
         .await
         .unwrap_err();
     assert!(format!("{e:?}").contains("locked"), "{e:?}");
-    assert!(s.values(km, None, 0, 10).await.unwrap().is_empty());
+    assert!(s.values(km, Some(ind), 0, 10).await.unwrap().is_empty());
     assert!(s.cells(&[ind], "", None, None).await.unwrap().is_empty());
     // An indicator of another initiative is refused.
     let other = s.initiative_by_slug("kiryat-malachi").await.unwrap().id;
@@ -261,3 +279,185 @@ both_engines!(
     a_bad_batch_writes_nothing,
     a_rollup_series_is_the_rollup_of_each_period
 );
+
+/// A tiny deterministic generator for the property test below.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+/// The running sums never drift from the values: after several batches that
+/// add, replace and mix total and subgroup rows from several partners, every
+/// total (and a network rollup, sum, average and formula) equals a naive
+/// recomputation from the stored values alone.
+async fn running_sums_equal_a_naive_recount(engine: Engine) {
+    use std::collections::BTreeMap;
+    let app = TestApp::new(engine).await;
+    let s = app.store();
+    let sites = [
+        s.initiative_by_slug("kiryat-malachi").await.unwrap().id,
+        s.initiative_by_slug("riverside-zero").await.unwrap().id,
+    ];
+    let network = s
+        .initiative_by_slug("kiryat-malachi")
+        .await
+        .unwrap()
+        .data
+        .network_id
+        .unwrap();
+    let mut rng = Lcg(7);
+    let mut ids = vec![];
+    for site in sites {
+        let sum = s
+            .create(None, Some(site), &indicator("prop_sum", "sum", "sex=F|M"))
+            .await
+            .unwrap()
+            .id;
+        let avg = s
+            .create(
+                None,
+                Some(site),
+                &indicator("prop_avg", "average", "sex=F|M"),
+            )
+            .await
+            .unwrap()
+            .id;
+        let mut ratio = indicator("prop_ratio", "sum", "");
+        ratio.numerator_id = Some(sum);
+        ratio.denominator_id = Some(avg);
+        ratio.factor = Some(dec("100"));
+        s.create(None, Some(site), &ratio).await.unwrap();
+        ids.push((site, sum, avg));
+    }
+    let months = ["2025-01", "2025-02", "2025-03"];
+    for _batch in 0..4 {
+        for (site, sum, avg) in &ids {
+            let mut rows: BTreeMap<(i64, String, String, i64), NewValue> = BTreeMap::new();
+            for _ in 0..20 {
+                let ind = if rng.next(2) == 0 { *sum } else { *avg };
+                let month = months[rng.next(3) as usize];
+                let sub: &[(&str, &str)] = match rng.next(3) {
+                    0 => &[],
+                    1 => &[("sex", "F")],
+                    _ => &[("sex", "M")],
+                };
+                let partner = [None, Some(1), Some(2)][rng.next(3) as usize];
+                let v = format!("{}.{}", rng.next(50), rng.next(100));
+                let nv = value(ind, month, sub, partner, &v);
+                rows.insert(
+                    (
+                        ind,
+                        month.to_string(),
+                        nv.subgroup.key(),
+                        partner.unwrap_or(0),
+                    ),
+                    nv,
+                );
+            }
+            let rows: Vec<NewValue> = rows.into_values().collect();
+            s.write_values(*site, None, &file(), &rows).await.unwrap();
+        }
+    }
+    // The naive recount: every stored value, grouped by hand.
+    let agg = |vals: &[Decimal], average: bool| -> Option<Decimal> {
+        if vals.is_empty() {
+            return None;
+        }
+        let total: Decimal = vals.iter().copied().sum();
+        Some(if average {
+            total / Decimal::from(vals.len() as i64)
+        } else {
+            total
+        })
+    };
+    let naive =
+        |stored: &[store::measurement::StoredValue], ind: i64, month: &str, average: bool| {
+            let of: Vec<_> = stored
+                .iter()
+                .filter(|v| v.indicator_id == ind && v.period == month)
+                .collect();
+            let totals: Vec<Decimal> = of
+                .iter()
+                .filter(|v| v.subgroup.is_empty())
+                .map(|v| v.value)
+                .collect();
+            let subs: Vec<Decimal> = of
+                .iter()
+                .filter(|v| !v.subgroup.is_empty())
+                .map(|v| v.value)
+                .collect();
+            if totals.is_empty() {
+                agg(&subs, average)
+            } else {
+                agg(&totals, average)
+            }
+        };
+    // Per month, each site's (sum, average) totals.
+    type SiteTotals = Vec<(Option<Decimal>, Option<Decimal>)>;
+    let mut per_month: BTreeMap<&str, SiteTotals> = BTreeMap::new();
+    for (site, sum, avg) in &ids {
+        let stored = s.values(*site, None, 0, 100_000).await.unwrap();
+        let all = s.indicators(*site).await.unwrap();
+        let wanted: Vec<_> = all
+            .iter()
+            .filter(|r| r.data.code.starts_with("prop_"))
+            .collect();
+        let totals = s.totals(&wanted, &all).await.unwrap();
+        let ratio = wanted
+            .iter()
+            .find(|r| r.data.code == "prop_ratio")
+            .unwrap()
+            .id;
+        for month in months {
+            let p = Period::parse(month).unwrap();
+            let (ns, na) = (
+                naive(&stored, *sum, month, false),
+                naive(&stored, *avg, month, true),
+            );
+            assert_eq!(totals[sum].get(&p).copied(), ns, "sum {site} {month}");
+            assert_eq!(totals[avg].get(&p).copied(), na, "average {site} {month}");
+            let want_ratio = match (ns, na) {
+                (Some(n), Some(d)) if !d.is_zero() => Some(n * dec("100") / d),
+                _ => None,
+            };
+            assert_eq!(
+                totals[&ratio].get(&p).copied(),
+                want_ratio,
+                "ratio {site} {month}"
+            );
+            per_month.entry(month).or_default().push((ns, na));
+        }
+    }
+    for month in months {
+        let p = Period::parse(month).unwrap();
+        let rows = &per_month[month];
+        let sums: Vec<Decimal> = rows.iter().filter_map(|r| r.0).collect();
+        let avgs: Vec<Decimal> = rows.iter().filter_map(|r| r.1).collect();
+        let r = s.rollup(network, "prop_sum", p).await.unwrap();
+        assert_eq!(r.sites.len(), 2);
+        assert_eq!(r.total, agg(&sums, false), "network sum {month}");
+        let r = s.rollup(network, "prop_avg", p).await.unwrap();
+        assert_eq!(r.total, agg(&avgs, true), "network average {month}");
+        // A ratio of the network's sums, not an average of the sites' ratios.
+        let r = s.rollup(network, "prop_ratio", p).await.unwrap();
+        let want = match (agg(&sums, false), agg(&avgs, true)) {
+            (Some(n), Some(d)) if !d.is_zero() => Some(n * dec("100") / d),
+            _ => None,
+        };
+        assert_eq!(r.total, want, "network ratio {month}");
+    }
+    // The series over every period is the rollup of each period, formulas too.
+    for code in ["prop_sum", "prop_avg", "prop_ratio"] {
+        for (p, r) in s.rollup_series(network, code, None, None).await.unwrap() {
+            assert_eq!(r, s.rollup(network, code, p).await.unwrap(), "{code} {p}");
+        }
+    }
+}
+
+both_engines!(running_sums_equal_a_naive_recount);

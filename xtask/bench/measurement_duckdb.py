@@ -58,8 +58,8 @@ def percentile(times, p):
 
 
 def month_index():
-    # 2015-01 -> 1; the Rust side computes the same from its Period.
-    return "((CAST(substr(period, 1, 4) AS INTEGER) - 2015) * 12 + CAST(substr(period, 6, 2) AS INTEGER))"
+    # year × 12 + month; the Rust side computes the same from its Period.
+    return "(CAST(substr(period, 1, 4) AS INTEGER) * 12 + CAST(substr(period, 6, 2) AS INTEGER))"
 
 
 def main():

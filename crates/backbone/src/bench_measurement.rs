@@ -320,7 +320,10 @@ async fn existing_network(store: &Store) -> super::AnyResult<Option<(i64, Vec<i6
         .map(|i| (i.data.slug, i.id))
         .collect();
     sites.sort();
-    Ok(Some((network.id, sites.into_iter().map(|(_, id)| id).collect())))
+    Ok(Some((
+        network.id,
+        sites.into_iter().map(|(_, id)| id).collect(),
+    )))
 }
 
 /// Write every site's values, one batch per site; with `csv`, also every
@@ -397,13 +400,7 @@ async fn dashboard(store: &Store, initiative: i64) -> super::AnyResult<(usize, D
         let Some(t) = totals.get(&ind.id) else {
             continue;
         };
-        let points = series::report(
-            &ind.data,
-            t,
-            None,
-            None,
-            stats::DEFAULT_OUTLIER_THRESHOLD,
-        );
+        let points = series::report(&ind.data, t, None, None, stats::DEFAULT_OUTLIER_THRESHOLD);
         let values: Vec<Decimal> = t.values().copied().collect();
         let trend = stats::trend(&values, ind.data.polarity);
         let latest = points.iter().rev().find(|p| p.value.is_some());
@@ -427,7 +424,8 @@ async fn rollup_all(
 }
 
 fn rollup_checksum(r: &[(Period, store::measurement::Rollup)]) -> String {
-    let (mut n, mut sum, mut weighted, mut network) = (0, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    let (mut n, mut sum, mut weighted, mut network) =
+        (0, Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
     for (p, roll) in r {
         for site in &roll.sites {
             if let Some(v) = site.value {
@@ -549,8 +547,12 @@ async fn import_site(store: &Store, network: i64, indicators: usize) -> super::A
     .await
     .map_err(err)?;
     for k in 0..indicators {
-        let ind = Indicator::parse(&indicator_fields(&format!("imp{k:04}"), k % INDICATORS + 1, &[]))
-            .map_err(|e| err(format!("{e:?}")))?;
+        let ind = Indicator::parse(&indicator_fields(
+            &format!("imp{k:04}"),
+            k % INDICATORS + 1,
+            &[],
+        ))
+        .map_err(|e| err(format!("{e:?}")))?;
         store::records::create_in(&txn, None, Some(i.id), &ind)
             .await
             .map_err(err)?;
@@ -570,7 +572,12 @@ async fn page_dashboards(store: &Store, samples: &[usize]) -> super::AnyResult<O
     use tower::ServiceExt;
     let email = format!("bench-coordinator-{}@example.org", std::process::id());
     let user = store
-        .create_user(&email, "Bench coordinator", Some("bench-password-123"), false)
+        .create_user(
+            &email,
+            "Bench coordinator",
+            Some("bench-password-123"),
+            false,
+        )
         .await
         .map_err(err)?;
     let mut slugs: Vec<String> = samples.iter().map(|s| format!("site-{s:03}")).collect();
@@ -920,7 +927,9 @@ pub async fn run(args: MeasurementArgs) -> super::AnyResult {
         }
         engines.push(result?);
     } else {
-        eprintln!("\nnote: PostgreSQL skipped (give --postgres postgres://postgres@127.0.0.1:5432/postgres to include it)");
+        eprintln!(
+            "\nnote: PostgreSQL skipped (give --postgres postgres://postgres@127.0.0.1:5432/postgres to include it)"
+        );
     }
     if engines.is_empty() {
         return Err("nothing to measure: --no-sqlite without --postgres".into());
@@ -1003,7 +1012,10 @@ fn report(
                 l.p50_ms,
                 l.p95_ms,
                 match reference {
-                    Some(r) => format!("; DuckDB's totals p95 {r:.2} ms; ratio p95 {:.2}×", l.p95_ms / r),
+                    Some(r) => format!(
+                        "; DuckDB's totals p95 {r:.2} ms; ratio p95 {:.2}×",
+                        l.p95_ms / r
+                    ),
                     None => String::new(),
                 },
                 met(l.p95_ms < 50.0)
@@ -1015,7 +1027,10 @@ fn report(
                 "  of which the store's reads and the figures (indicators, totals of {INDICATORS} × {MONTHS} periods, reports, trends): p50 {:.2} ms, p95 {:.2} ms{}",
                 l.p50_ms,
                 l.p95_ms,
-                match (reference, duck.and_then(|d| num(d, &["dashboard", "p50_ms"]))) {
+                match (
+                    reference,
+                    duck.and_then(|d| num(d, &["dashboard", "p50_ms"]))
+                ) {
                     (Some(p95), Some(p50)) => format!(
                         "; DuckDB p50 {p50:.2} ms, p95 {p95:.2} ms; ratio p95 {:.2}×",
                         l.p95_ms / p95
@@ -1028,7 +1043,11 @@ fn report(
                 let theirs = text(d, &["dashboard", "checksum"]);
                 println!(
                     "  DuckDB   {theirs}   {}",
-                    if theirs == f.dashboard_checksum { "agree" } else { "DIFFER" }
+                    if theirs == f.dashboard_checksum {
+                        "agree"
+                    } else {
+                        "DIFFER"
+                    }
                 );
             }
         }
@@ -1059,7 +1078,11 @@ fn report(
             let theirs = text(d, &["rollup", "checksum"]);
             println!(
                 "  DuckDB   {theirs}   {}",
-                if theirs == f.rollup_checksum { "agree" } else { "DIFFER" }
+                if theirs == f.rollup_checksum {
+                    "agree"
+                } else {
+                    "DIFFER"
+                }
             );
         }
         let rate = f.import_rows as f64 / f.import.as_secs_f64();
@@ -1101,7 +1124,10 @@ mod tests {
             assert_eq!(x, y);
             assert!(x.scale() <= 2 && x > Decimal::ZERO);
         }
-        assert_eq!(month_number(month(MONTHS - 1)) - month_number(month(0)), 119);
+        assert_eq!(
+            month_number(month(MONTHS - 1)) - month_number(month(0)),
+            119
+        );
         assert_eq!(subgroups().len(), 10);
         assert!(Indicator::parse(&indicator_fields("ind01", 1, &[3, 4])).is_ok());
     }

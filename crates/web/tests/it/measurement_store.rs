@@ -255,7 +255,10 @@ async fn a_rollup_series_is_the_rollup_of_each_period(engine: Engine) {
     )
     .await
     .unwrap();
-    let series = s.rollup_series(network, "housed", None, None).await.unwrap();
+    let series = s
+        .rollup_series(network, "housed", None, None)
+        .await
+        .unwrap();
     let periods: Vec<String> = series.iter().map(|(p, _)| p.to_string()).collect();
     assert_eq!(periods, ["2025-01", "2025-02", "2025-03"]);
     for (p, r) in &series {
@@ -264,7 +267,11 @@ async fn a_rollup_series_is_the_rollup_of_each_period(engine: Engine) {
     assert_eq!(series[0].1.total, Some(dec("15")));
     assert_eq!(series[2].1.total, Some(dec("7.5")));
     let sites: Vec<_> = series[1].1.sites.iter().map(|x| x.value).collect();
-    assert_eq!(sites, [Some(dec("4")), None], "kiryat-malachi, then riverside-zero");
+    assert_eq!(
+        sites,
+        [Some(dec("4")), None],
+        "kiryat-malachi, then riverside-zero"
+    );
     let from = Period::parse("2025-02").unwrap();
     let narrow = s
         .rollup_series(network, "housed", Some(from), Some(from))

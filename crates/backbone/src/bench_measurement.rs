@@ -185,14 +185,14 @@ fn value(rng: &mut Rng, site: usize, indicator: usize, m: i32, cell: usize) -> D
     let season = i64::from((m % 12 - 6).abs());
     let r = rng.next();
     let mut quarters = (level + season + (r % 10) as i64) * 4 + ((r >> 8) % 4) as i64;
-    if (r >> 16) % 997 == 0 {
+    if (r >> 16).is_multiple_of(997) {
         quarters *= 10;
     }
     Decimal::new(quarters * 25, 2).normalize()
 }
 
 fn indicator_fields(code: &str, n: usize, reporters: &[i64]) -> domain::validation::FieldMap {
-    let polarity = if n % 3 == 0 {
+    let polarity = if n.is_multiple_of(3) {
         "lower_is_better"
     } else {
         "higher_is_better"
@@ -303,7 +303,7 @@ async fn registry(store: &Store, sites: usize) -> super::AnyResult<(i64, Vec<i64
 async fn existing_network(store: &Store) -> super::AnyResult<Option<(i64, Vec<i64>)>> {
     let all = store::records::ListOptions::all();
     let Some(network) = store
-        .list::<Network>(None, all.clone())
+        .list::<Network>(None, all)
         .await
         .map_err(err)?
         .into_iter()

@@ -6,6 +6,7 @@
 
 mod bench;
 mod bench_measurement;
+mod measurement;
 mod server;
 
 use std::io::Read;
@@ -112,10 +113,20 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Import measurement files (CSV or XLSX).
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Export open data.
     Export {
         #[command(subcommand)]
         command: ExportCommand,
+    },
+    /// Measurement reports.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
     },
     /// Measure the server under load (see the README).
     Bench(bench::BenchArgs),
@@ -185,7 +196,77 @@ enum TokenCommand {
 }
 
 #[derive(Subcommand)]
+enum ImportCommand {
+    /// Define or update indicators from a file with the columns
+    /// code,name,unit,aggregation,polarity,frequency (and optionally
+    /// numerator,denominator,factor,disaggregations,targets, …); a row for an
+    /// existing code updates that indicator. All rows or none.
+    Indicators {
+        file: String,
+        #[arg(long)]
+        initiative: String,
+    },
+    /// Import values from a file with the columns indicator,period,value (and
+    /// optionally partner, comment and one column per disaggregation
+    /// category). Every row is checked first; then all are written, or none.
+    Values {
+        file: String,
+        #[arg(long)]
+        initiative: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// One indicator's totals by period with target, variance to target and
+    /// outlier flag, to standard output.
+    Indicator {
+        #[arg(long)]
+        initiative: String,
+        /// The indicator's code.
+        #[arg(long)]
+        indicator: String,
+        /// First period (default: the first with a total).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last period (default: the last with a total).
+        #[arg(long)]
+        to: Option<String>,
+        /// Output format: json or csv.
+        #[arg(long, default_value = "json")]
+        format: String,
+    },
+    /// One indicator's value at every initiative of a network, and the
+    /// network's total, for one period, to standard output.
+    Rollup {
+        /// The network's slug.
+        #[arg(long)]
+        network: String,
+        /// The indicator's code (matched across the network's initiatives).
+        #[arg(long)]
+        indicator: String,
+        #[arg(long)]
+        period: String,
+        /// Output format: json.
+        #[arg(long, default_value = "json")]
+        format: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum ExportCommand {
+    /// Stored values (one row per value), to standard output: CSV in the
+    /// import's own columns, or a JSON array.
+    Values {
+        #[arg(long)]
+        initiative: String,
+        /// Only this indicator's values (its code).
+        #[arg(long)]
+        indicator: Option<String>,
+        /// Output format: csv or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
     /// The services directory as Open Referral HSDS 3.0 JSON, to standard output.
     Hsds {
         #[arg(long)]
@@ -542,6 +623,16 @@ async fn run(cli: Cli) -> AnyResult {
             println!("{}", serde_json::to_string_pretty(&data.export())?);
             Ok(())
         }
+        Command::Import { command } => measurement::import(&cli.db, command).await,
+        Command::Export {
+            command:
+                ExportCommand::Values {
+                    initiative,
+                    indicator,
+                    format,
+                },
+        } => measurement::export_values(&cli.db, &initiative, indicator.as_deref(), &format).await,
+        Command::Report { command } => measurement::report(&cli.db, command).await,
         Command::Bench(args) => bench::run(args).await,
     }
 }

@@ -191,42 +191,7 @@ impl Store {
         value: &T,
     ) -> Result<Record<T>> {
         let txn = self.write_txn().await?;
-        let before = get_in::<T>(&txn, initiative, id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        if before.version != expected_version {
-            return Err(conflict(&before));
-        }
-        check_constraints(&txn, initiative, Some(&before.data), Some(id), value).await?;
-        let now = crate::now();
-        let mut q = Query::update();
-        q.table(a(T::TABLE));
-        for (col, v) in to_values::<T>(txn.get_database_backend(), value)? {
-            q.value(a(col), v);
-        }
-        q.value(a("version"), expected_version + 1)
-            .value(a("updated_at"), now)
-            .and_where(Expr::col(a("id")).eq(id))
-            .and_where(Expr::col(a("version")).eq(expected_version));
-        let res = txn.execute(&q).await.map_err(on_write::<T>)?;
-        if res.rows_affected() == 0 {
-            return Err(conflict(&before));
-        }
-        let after = get_in::<T>(&txn, initiative, id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        audit::append(
-            &txn,
-            actor,
-            audit_scope(&after),
-            T::KIND,
-            id,
-            "update",
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
-        touch(&txn, &after).await?;
+        let after = update_in(&txn, actor, initiative, id, expected_version, value).await?;
         txn.commit().await?;
         Ok(after)
     }
@@ -350,6 +315,55 @@ pub async fn create_in<T: Resource>(
         id,
         "create",
         None::<&()>,
+        Some(&after),
+    )
+    .await?;
+    touch(txn, &after).await?;
+    Ok(after)
+}
+
+/// Versioned update inside a caller's transaction (imports that must be
+/// all-or-nothing); see [`Store::update`].
+pub async fn update_in<T: Resource>(
+    txn: &DatabaseTransaction,
+    actor: Option<i64>,
+    initiative: Option<i64>,
+    id: i64,
+    expected_version: i64,
+    value: &T,
+) -> Result<Record<T>> {
+    let before = get_in::<T>(txn, initiative, id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if before.version != expected_version {
+        return Err(conflict(&before));
+    }
+    check_constraints(txn, initiative, Some(&before.data), Some(id), value).await?;
+    let now = crate::now();
+    let mut q = Query::update();
+    q.table(a(T::TABLE));
+    for (col, v) in to_values::<T>(txn.get_database_backend(), value)? {
+        q.value(a(col), v);
+    }
+    q.value(a("version"), expected_version + 1)
+        .value(a("updated_at"), now)
+        .and_where(Expr::col(a("id")).eq(id))
+        .and_where(Expr::col(a("version")).eq(expected_version));
+    let res = txn.execute(&q).await.map_err(on_write::<T>)?;
+    if res.rows_affected() == 0 {
+        return Err(conflict(&before));
+    }
+    let after = get_in::<T>(txn, initiative, id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    audit::append(
+        txn,
+        actor,
+        audit_scope(&after),
+        T::KIND,
+        id,
+        "update",
+        Some(&before),
         Some(&after),
     )
     .await?;

@@ -249,28 +249,13 @@ impl<'a> Measures<'a> {
         partner: Option<i64>,
     ) -> Result<HashMap<(i64, String), Decimal>, AppError> {
         self.allow(Action::Report, "indicator")?;
-        let text = period.to_string();
-        let mut out = HashMap::new();
-        for id in indicators {
-            let mut after = 0;
-            loop {
-                let page = self
-                    .store
-                    .values(self.initiative, Some(*id), after, 5000)
-                    .await?;
-                let Some(last) = page.last() else { break };
-                after = last.id;
-                for v in &page {
-                    if v.period == text && v.partner_id == partner {
-                        out.insert((v.indicator_id, v.subgroup.clone()), v.value);
-                    }
-                }
-                if page.len() < 5000 {
-                    break;
-                }
-            }
-        }
-        Ok(out)
+        Ok(self
+            .store
+            .values_in_period(indicators, period, partner)
+            .await?
+            .into_iter()
+            .map(|v| ((v.indicator_id, v.subgroup), v.value))
+            .collect())
     }
 
     /// Write the grid's values in one batch.

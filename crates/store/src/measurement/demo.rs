@@ -7,8 +7,9 @@
 //! two-thirds. Three things are there on purpose, for the coordinator's
 //! data-quality view to find: two values typed with an extra digit (outliers),
 //! a partner (the Young People's Center) that reports its recent months late,
-//! and a validation rule (`bagrut_eligible <= grade12_students`) that 2020's
-//! figures break.
+//! and a validation rule (`bagrut_eligible <= grade12_students`) that one
+//! year's figures break. The ten years end with the month before the demo is
+//! loaded, so that its latest figures are always recent.
 //!
 //! Values are written in one batch per indicator through the store's own row
 //! writer ([`super::write_values_in`]), inside the demo's one transaction. The
@@ -71,11 +72,22 @@ async fn indicator(
     Ok(create_in(txn, None, Some(initiative), &parsed).await?.id)
 }
 
-fn months(from: &str, to: &str) -> Vec<Period> {
-    Period::range(
-        Period::parse(from).expect("demo period"),
-        Period::parse(to).expect("demo period"),
-    )
+/// The last `n` months that ended before the demo was loaded, so that its
+/// latest figures are always last month's.
+fn last_months(n: i64) -> Vec<Period> {
+    let today = chrono::Utc::now().date_naive();
+    let last = Period::containing(today, Frequency::Monthly)
+        .prev()
+        .expect("a month before this one");
+    Period::range(last.offset(1 - n).expect("a demo month"), last)
+}
+
+/// The year the demo's last month falls in.
+fn last_year() -> i32 {
+    match last_months(1)[0] {
+        Period::Month(y, _) => y,
+        _ => unreachable!("a month"),
+    }
 }
 
 pub(crate) async fn kiryat_malachi(
@@ -90,6 +102,9 @@ pub(crate) async fn kiryat_malachi(
     let s = |v: &str| v.to_string();
     let id = |v: i64| v.to_string();
     let mut noise = Noise(2016);
+    let ten_years = last_months(120);
+    let first = ten_years[0];
+    let ly = last_year();
     let demo = BatchSource {
         source: "demo".into(),
         file_name: String::new(),
@@ -112,9 +127,12 @@ pub(crate) async fn kiryat_malachi(
             ("frequency", s("monthly")),
             ("owner_org_id", id(r.edu)),
             ("data_source", s("Municipal Education Division enrolment register")),
-            ("baseline_period", s("2016-01")),
+            ("baseline_period", first.to_string()),
             ("baseline_value", s("890")),
-            ("targets", s("2024-12=1150;2025-12=1200;2026-12=1250")),
+            (
+                "targets",
+                format!("{}-12=1150;{}-12=1200;{}-12=1250", ly - 1, ly, ly + 1),
+            ),
             ("disaggregations", s("neighbourhood=North|Center|South|East;sex=F|M")),
             ("reporters", id(r.edu)),
             ("sdg", s("4.2.2")),
@@ -131,17 +149,15 @@ pub(crate) async fn kiryat_malachi(
         ("East", 55.0),
     ];
     let mut rows = Vec::new();
-    for (k, p) in months("2016-01", "2025-12").into_iter().enumerate() {
+    for (k, p) in ten_years.iter().copied().enumerate() {
         let growth = 1.0 + 0.028 * (k as f64 / 12.0);
-        let Period::Month(y, m) = p else { continue };
+        let Period::Month(_, m) = p else { continue };
         let summer = if m == 7 || m == 8 { 0.9 } else { 1.0 };
         for (hood, b) in base {
             for sex in ["F", "M"] {
                 let mut v = b * growth * summer * noise.around(0.03);
                 // Two figures typed with an extra digit.
-                if (y, m, hood, sex) == (2019, 3, "North", "F")
-                    || (y, m, hood, sex) == (2023, 10, "Center", "M")
-                {
+                if (k, hood, sex) == (38, "North", "F") || (k, hood, sex) == (93, "Center", "M") {
                     v *= 10.0;
                 }
                 let sub = Subgroup::from_choices(&categories, |c| {
@@ -164,7 +180,7 @@ pub(crate) async fn kiryat_malachi(
         }
     }
     write_values_in(txn, engine, initiative, None, &demo, &rows).await?;
-    backdate(txn, early, "2024-01", "2025-12", 6).await?;
+    backdate(txn, early, &ten_years[96..], 6).await?;
 
     // Informal education: young people taking part, monthly, by age group, from
     // two partners — the Young People's Center reports late.
@@ -184,9 +200,9 @@ pub(crate) async fn kiryat_malachi(
             ("frequency", s("monthly")),
             ("owner_org_id", id(r.youth)),
             ("data_source", s("Attendance lists of the Young People's Center and the school's clubs")),
-            ("baseline_period", s("2016-01")),
+            ("baseline_period", first.to_string()),
             ("baseline_value", s("610")),
-            ("targets", s("2025-12=900")),
+            ("targets", format!("{ly}-12=900")),
             ("disaggregations", s("age_group=12-14|15-18")),
             ("reporters", format!("{},{}", r.youth, r.school)),
             ("public", s("true")),
@@ -195,7 +211,7 @@ pub(crate) async fn kiryat_malachi(
     .await?;
     let ages = parse_categories("age_group=12-14|15-18").expect("demo categories");
     let mut rows = Vec::new();
-    for (k, p) in months("2016-01", "2025-12").into_iter().enumerate() {
+    for (k, p) in ten_years.iter().copied().enumerate() {
         let Period::Month(_, m) = p else { continue };
         let school_year = if m == 7 || m == 8 { 0.55 } else { 1.0 };
         let growth = 1.0 + 0.04 * (k as f64 / 12.0);
@@ -215,9 +231,9 @@ pub(crate) async fn kiryat_malachi(
         }
     }
     write_values_in(txn, engine, initiative, None, &demo, &rows).await?;
-    backdate(txn, youth, "2024-01", "2025-12", 9).await?;
-    // The Young People's Center sends its recent months five to six weeks late.
-    late(txn, youth, r.youth, "2025-01", "2025-12", 40).await?;
+    backdate(txn, youth, &ten_years[96..], 9).await?;
+    // The Young People's Center sends its last year's months five to six weeks late.
+    late(txn, youth, r.youth, &ten_years[108..], 40).await?;
 
     // Excellence: matriculation eligibility, yearly, as a formula.
     let eligible = yearly(
@@ -256,9 +272,9 @@ pub(crate) async fn kiryat_malachi(
             ("factor", s("100")),
             ("owner_org_id", id(r.edu)),
             ("data_source", s("Ministry of Education matriculation data")),
-            ("baseline_period", s("2016")),
+            ("baseline_period", (ly - 9).to_string()),
             ("baseline_value", s("52.4")),
-            ("targets", s("2024=65;2025=68;2026=70")),
+            ("targets", format!("{}=65;{}=68;{}=70", ly - 1, ly, ly + 1)),
             ("sdg", s("4.1.1")),
             ("public", s("true")),
         ],
@@ -266,11 +282,11 @@ pub(crate) async fn kiryat_malachi(
     .await?;
     let _ = rate;
     let mut rows = Vec::new();
-    for (k, y) in (2016..=2025).enumerate() {
+    for (k, y) in (ly - 9..=ly).enumerate() {
         let total = 310.0 * noise.around(0.04);
         let mut share = 0.52 + 0.016 * k as f64 + 0.01 * (noise.around(1.0) - 1.0);
         // One year's eligible count was entered from the wrong column.
-        if y == 2020 {
+        if k == 4 {
             share = 1.08;
         }
         for (ind, v) in [(students, total), (eligible, total * share)] {
@@ -324,16 +340,15 @@ async fn yearly(
     .await
 }
 
-/// Set when the values of each period from `from` to `to` were recorded:
-/// `days` after the period's end.
+/// Set when the values of each of these periods were recorded: `days` after
+/// the period's end.
 async fn backdate(
     txn: &DatabaseTransaction,
     indicator: i64,
-    from: &str,
-    to: &str,
+    periods: &[Period],
     days: i64,
 ) -> Result<()> {
-    for p in months(from, to) {
+    for p in periods.iter().copied() {
         set_recorded(txn, indicator, None, p, p.end() + Duration::days(days)).await?;
     }
     Ok(())
@@ -343,11 +358,10 @@ async fn late(
     txn: &DatabaseTransaction,
     indicator: i64,
     partner: i64,
-    from: &str,
-    to: &str,
+    periods: &[Period],
     days: i64,
 ) -> Result<()> {
-    for p in months(from, to) {
+    for p in periods.iter().copied() {
         set_recorded(
             txn,
             indicator,
@@ -435,7 +449,8 @@ pub(crate) async fn riverside_zero(
     let categories = parse_categories("household=single_adults|families").expect("demo categories");
     let mut noise = Noise(2023);
     let mut rows = Vec::new();
-    for (k, p) in months("2023-01", "2025-12").into_iter().enumerate() {
+    let three_years = last_months(36);
+    for (k, p) in three_years.iter().copied().enumerate() {
         for (household, size) in [("single_adults", 140.0), ("families", 45.0)] {
             let sub = Subgroup::from_choices(&categories, |_| Some(household.to_string()))
                 .expect("demo subgroup");
@@ -459,8 +474,8 @@ pub(crate) async fn riverside_zero(
         file_hash: String::new(),
     };
     write_values_in(txn, engine, initiative, None, &demo, &rows).await?;
-    backdate(txn, homeless, "2025-01", "2025-12", 3).await?;
-    backdate(txn, housed, "2025-01", "2025-12", 3).await?;
+    backdate(txn, homeless, &three_years[24..], 3).await?;
+    backdate(txn, housed, &three_years[24..], 3).await?;
     create_in(
         txn,
         None,

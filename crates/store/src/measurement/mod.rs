@@ -291,6 +291,21 @@ pub(crate) async fn write_values_in(
     source: &BatchSource,
     rows: &[NewValue],
 ) -> Result<BatchReport> {
+    write_values_reporting(txn, engine, initiative, actor, source, rows, &|_, _| {}).await
+}
+
+/// [`write_values_in`], calling `progress(written, to_write)` as the new and
+/// changed values are written (after each multi-row insert, and every
+/// [`CHUNK`] replaced values).
+pub(crate) async fn write_values_reporting(
+    txn: &DatabaseTransaction,
+    engine: Engine,
+    initiative: i64,
+    actor: Option<i64>,
+    source: &BatchSource,
+    rows: &[NewValue],
+    progress: &(dyn Fn(usize, usize) + Send + Sync),
+) -> Result<BatchReport> {
     let codec = Codec::of(engine);
     // The indicators must be live ones of this initiative, and take values.
     let ids: BTreeSet<i64> = rows.iter().map(|r| r.indicator_id).collect();
@@ -442,6 +457,9 @@ pub(crate) async fn write_values_in(
         .try_get_by_index(0)?;
     report.batch_id = Some(batch);
     let mut cells: HashMap<(i64, String, String), Cell> = HashMap::new();
+    let to_write = added.len() + changed.len();
+    let mut written = 0;
+    progress(written, to_write);
     // New values: multi-row inserts.
     for chunk in added.chunks(CHUNK) {
         let mut q = Query::insert();
@@ -470,6 +488,8 @@ pub(crate) async fn write_values_in(
             );
         }
         txn.execute(&q).await?;
+        written += chunk.len();
+        progress(written, to_write);
     }
     // Replaced values: the old row goes to the history, then is overwritten.
     for chunk in changed.chunks(CHUNK) {
@@ -528,6 +548,10 @@ pub(crate) async fn write_values_in(
             new.value,
             true,
         );
+        written += 1;
+        if written % CHUNK == 0 || written == to_write {
+            progress(written, to_write);
+        }
     }
     // The running sums, added to in SQL so that concurrent batches compose.
     // In key order: a batch's new cells go into the primary key's B-tree in
@@ -738,6 +762,30 @@ impl Store {
         q.order_by(a("id"), Order::Asc).limit(limit);
         let rows = self.db.query_all(&q).await?;
         rows.iter().map(|r| stored(codec, r, false)).collect()
+    }
+
+    /// The values of these indicators for one period from one partner (none:
+    /// reported without a partner), as the entry grid shows them. Reads the
+    /// unique key's index (indicator, period, …), never a whole series.
+    pub async fn values_in_period(
+        &self,
+        indicators: &[i64],
+        period: Period,
+        partner: Option<i64>,
+    ) -> Result<Vec<StoredValue>> {
+        let codec = Codec::of(self.engine);
+        let mut out = Vec::new();
+        for chunk in indicators.chunks(CHUNK) {
+            let mut q = select_values(codec, "indicator_values");
+            q.and_where(Expr::col(a("indicator_id")).is_in(chunk.to_vec()))
+                .and_where(Expr::col(a("period")).eq(period.to_string()))
+                .and_where(Expr::col(a("partner_id")).eq(partner.unwrap_or(0)))
+                .order_by(a("id"), Order::Asc);
+            for r in self.db.query_all(&q).await? {
+                out.push(stored(codec, &r, false)?);
+            }
+        }
+        Ok(out)
     }
 
     /// Every earlier version of one stored value, newest first.

@@ -464,6 +464,155 @@ fn agenda(d: &mut Doc) {
     }));
 }
 
+/// Shared measurement: values in and out, the values template, an
+/// indicator's report, period locks and a network's rollup.
+fn measurement(d: &mut Doc) {
+    let int = json!({"type": "integer", "format": "int64"});
+    let number = json!({"type": "number", "nullable": true});
+    let subgroup = json!({"type": "object", "nullable": true, "additionalProperties": {"type": "string", "nullable": true},
+        "description": "one option of every category of the indicator (e.g. {\"sex\": \"F\"}); empty or null for the total"});
+    d.schemas.insert("ValueInput".into(), json!({"type": "object", "properties": {
+        "indicator": {"type": "string", "description": "the indicator's code"},
+        "period": {"type": "string", "description": "2025-W07, 2025-02, 2025Q1 or 2025, as the indicator's frequency"},
+        "value": {"oneOf": [{"type": "string"}, {"type": "number"}], "description": "a decimal with at most 6 decimals, as a string (\"12.5\", exact) or a number"},
+        "partner": {"type": "integer", "format": "int64", "nullable": true, "description": "id of the reporting organization of the initiative; null for none"},
+        "subgroup": subgroup,
+        "comment": {"type": "string", "nullable": true, "maxLength": domain::measurement::import::MAX_COMMENT}
+    }, "required": ["indicator", "period", "value"], "additionalProperties": false}));
+    d.schemas.insert(
+        "ValuesInput".into(),
+        json!({"type": "object", "properties": {
+        "values": {"type": "array", "minItems": 1, "items": reference("ValueInput")}
+    }, "required": ["values"], "additionalProperties": false}),
+    );
+    d.schemas.insert("BatchReport".into(), json!({"type": "object", "properties": {
+        "batch_id": {"type": "integer", "format": "int64", "nullable": true, "description": "null when nothing changed (no batch is recorded)"},
+        "added": {"type": "integer", "minimum": 0},
+        "changed": {"type": "integer", "minimum": 0, "description": "values replaced (the earlier value stays in the history)"},
+        "unchanged": {"type": "integer", "minimum": 0}
+    }, "required": ["batch_id", "added", "changed", "unchanged"]}));
+    d.schemas.insert("StoredValue".into(), json!({"type": "object", "properties": {
+        "id": int, "indicator": {"type": "string"}, "period": {"type": "string"},
+        "value": number, "partner": {"type": "integer", "format": "int64", "nullable": true},
+        "subgroup": {"type": "object", "additionalProperties": {"type": "string"}},
+        "comment": {"type": "string"},
+        "recorded_at": {"type": "string", "format": "date-time"},
+        "batch_id": int,
+        "suppressed": {"type": "boolean", "description": "a subgroup cell of fewer than 10 people, hidden (value null) from those who may not see small cells"}
+    }, "required": ["id", "indicator", "period", "value", "partner", "subgroup", "comment", "recorded_at", "batch_id", "suppressed"]}));
+    d.schemas.insert("ValuePage".into(), json!({"type": "object", "properties": {
+        "items": {"type": "array", "items": reference("StoredValue")},
+        "next_after": {"type": "integer", "format": "int64", "nullable": true, "description": "pass as `after` for the next page; null on the last page"}
+    }, "required": ["items", "next_after"]}));
+    d.schemas.insert(
+        "ReportRow".into(),
+        json!({"type": "object", "properties": {
+        "period": {"type": "string"}, "value": number, "target": number,
+        "variance_to_target": number, "outlier": {"type": "boolean"}
+    }, "required": ["period", "value", "target", "variance_to_target", "outlier"]}),
+    );
+    d.schemas.insert("Rollup".into(), json!({"type": "object", "properties": {
+        "sites": {"type": "array", "items": {"type": "object", "properties": {
+            "initiative": {"type": "string", "description": "the initiative's slug"}, "value": number
+        }, "required": ["initiative", "value"]}},
+        "total": number
+    }, "required": ["sites", "total"]}));
+    d.schemas.insert(
+        "PeriodLock".into(),
+        json!({"type": "object", "properties": {
+        "period": {"type": "string"}, "locked": {"type": "boolean"}
+    }, "required": ["period", "locked"]}),
+    );
+    let refused = json!({"description": "rows refused, each with its row (the item's position from 1, or the file's row; 1 is a file's header) and column; nothing was written. Other invalid input names its fields as usual", "content": {"application/json": {"schema": {
+        "type": "object", "properties": {
+            "error": {"type": "string"}, "message": {"type": "string"},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+            "errors": {"type": "array", "items": {"type": "object", "properties": {
+                "row": {"type": "integer"}, "column": {"type": "string"}, "reason": {"type": "string"}
+            }, "required": ["row", "column", "reason"]}}
+        }, "required": ["error", "message"]}}}});
+    let base = "/api/v1/initiatives/{slug}";
+    // Paths and queries with control characters are refused (400) before
+    // anything else.
+    let text = || json!({"type": "string", "pattern": OPT_LINE});
+    let word = || json!({"type": "string", "minLength": 1, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]+$"});
+    let code = json!({"name": "indicator", "in": "query", "schema": text(), "description": "an indicator's code"});
+    let mut post = op(
+        "Report values (partners and coordinators): all of them in one batch, or none",
+        "values",
+        json!([p_slug()]),
+        Some("ValuesInput"),
+        ("200", reference("BatchReport")),
+        &["400", "401", "403", "404", "422"],
+    );
+    post["responses"]["422"] = refused.clone();
+    d.paths.insert(format!("{base}/values"), json!({
+        "get": op("Stored values in id order, a page at a time (keyset: pass next_after as after)", "values", json!([p_slug(), code,
+            {"name": "after", "in": "query", "schema": {"type": "integer", "format": "int64", "minimum": 0}, "description": "the last id of the previous page"},
+            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": super::measurement::MAX_PAGE}}]),
+            None, ("200", reference("ValuePage")), &["401", "404", "422"]),
+        "post": post,
+    }));
+    let mut import = op(
+        "Import a values file (CSV or XLSX, sent as the body or as the part file of a form): every row checked, then all written in one batch, or none (partners and coordinators)",
+        "values",
+        json!([p_slug(), {"name": "file_name", "in": "query", "schema": {"type": "string", "maxLength": 255, "pattern": OPT_LINE}, "description": "the file's name, recorded with the batch"}]),
+        None,
+        ("200", reference("BatchReport")),
+        &["400", "401", "403", "404", "413", "415"],
+    );
+    import["requestBody"] = json!({"required": true, "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}},
+        "multipart/form-data": {"schema": {"type": "object", "properties": {
+            "file": {"type": "string", "format": "binary", "description": "the CSV or XLSX file (its name is recorded unless file_name is given)"}
+        }, "required": ["file"], "additionalProperties": false}}
+    }});
+    import["responses"]["413"] = json!({"description": format!("the file is larger than {} MiB", super::measurement::MAX_FILE / 1024 / 1024), "content": {"application/json": {"schema": reference("Error")}}});
+    import["responses"]["422"] = refused;
+    d.paths
+        .insert(format!("{base}/values/import"), json!({ "post": import }));
+    let mut template = op(
+        "The header of a values file: indicator,period,value,partner,comment and one column per disaggregation category",
+        "values",
+        json!([p_slug(), code]),
+        None,
+        ("200", json!({})),
+        &["401", "404"],
+    );
+    template["responses"]["200"] = json!({"description": "a CSV file", "content": {"text/csv": {"schema": {"type": "string"}}}});
+    d.paths.insert(
+        format!("{base}/values/template.csv"),
+        json!({ "get": template }),
+    );
+    let period = |name: &str, what: &str| json!({"name": name, "in": "query", "schema": text(), "description": what});
+    d.paths.insert(format!("{base}/indicators/{{id}}/report"), json!({
+        "get": op("An indicator's totals by period with target, variance to target and outlier flag (as `backbone report indicator`)", "values",
+            json!([p_slug(), {"name": "id", "in": "path", "required": true, "schema": word(), "description": "the indicator's code (or id)"},
+                period("from", "first period (default: the first with a total)"), period("to", "last period (default: the last with a total)")]),
+            None, ("200", json!({"type": "array", "items": reference("ReportRow")})), &["401", "404", "422"]),
+    }));
+    for (action, what) in [
+        (
+            "lock",
+            "Lock a period after approval: its values can no longer change (coordinators)",
+        ),
+        ("unlock", "Unlock a period (coordinators)"),
+    ] {
+        d.paths.insert(format!("{base}/periods/{{period}}/{action}"), json!({
+            "post": op(what, "values", json!([p_slug(), {"name": "period", "in": "path", "required": true, "schema": word(), "description": "2025-W07, 2025-02, 2025Q1 or 2025"}]),
+                None, ("200", reference("PeriodLock")), &["401", "403", "404", "422"]),
+        }));
+    }
+    d.paths.insert("/api/v1/networks/{id}/rollup".into(), json!({
+        "get": op("One indicator across a network's initiatives for one period: each site's total and the network's (as `backbone report rollup`); for those who may see every initiative it lists", "networks",
+            json!([{"name": "id", "in": "path", "required": true, "schema": word(), "description": "the network's slug or id"},
+                {"name": "indicator", "in": "query", "required": true, "schema": word(), "description": "the indicator's code, matched across the initiatives"},
+                {"name": "period", "in": "query", "required": true, "schema": word()}]),
+            None, ("200", reference("Rollup")), &["401", "403", "404", "422"]),
+    }));
+}
+
 pub fn build() -> Value {
     let mut d = Doc {
         paths: Map::new(),
@@ -518,6 +667,7 @@ pub fn build() -> Value {
         "get": op("Services directory as Open Referral HSDS 3.0 (organizations, services, service_at_locations)", "initiatives", json!([p_slug()]), None, ("200", any.clone()), &["401", "404"]),
     }));
     agenda(&mut d);
+    measurement(&mut d);
     d.paths.insert(
         "/api/v1/me".into(),
         json!({

@@ -9,6 +9,7 @@ mod api;
 mod conflict;
 mod hostile;
 mod matrix;
+mod measurement_api;
 mod measurement_pages;
 mod measurement_store;
 mod ops;

@@ -10,9 +10,9 @@
 //!   its indicators, their totals of every period from the running sums, and
 //!   each indicator's report (target, variance, outliers) and trend;
 //! - one indicator's network rollup over all sites and all 120 periods;
-//! - CSV import in rows per second: the file read, checked and written in one
-//!   transaction (`interop::tabular::read_table`, `import::parse_values`,
-//!   `Store::write_values`);
+//! - CSV import in rows per second through `backbone import values`'s own
+//!   pipeline (`web::imports::import_values`): the file read, every row
+//!   checked, and all written in one transaction;
 //! - the database's size.
 //!
 //! Beside each: DuckDB (`xtask/bench/measurement_duckdb.py`, Python package
@@ -26,10 +26,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
-use sha2::{Digest, Sha256};
 
 use domain::measurement::Decimal;
-use domain::measurement::import::Partner;
 use domain::measurement::indicator::{Indicator, Subgroup};
 use domain::measurement::period::Period;
 use domain::measurement::{series, stats};
@@ -469,62 +467,46 @@ fn write_import_file(path: &Path, indicators: usize) -> super::AnyResult<usize> 
     Ok(rows)
 }
 
-/// Import the file the way `backbone import values` does: read and hash it,
-/// read it as a table, check every row against the initiative's indicators,
-/// partners and locked periods, and write all rows in one transaction.
-/// Returns (read, check, write) times and the rows written.
+/// Import the file through `backbone import values`'s own pipeline,
+/// `web::imports::import_values`: the file read and hashed, read as a table,
+/// every row checked against the initiative's indicators, partners and locked
+/// periods, and all rows written in one transaction. Returns the (read,
+/// check, write) times, split where the pipeline reports its stages, and the
+/// rows written.
 async fn import(
     store: &Store,
     initiative: i64,
     path: &Path,
 ) -> super::AnyResult<(Duration, Duration, Duration, usize)> {
-    let t0 = Instant::now();
+    use std::sync::Mutex;
+    use web::imports::{Progress, Stage};
+    let started = Instant::now();
     let bytes = std::fs::read(path)?;
-    let hash = hex::encode(Sha256::digest(&bytes));
-    let table = interop::tabular::read_table(&bytes, "import.csv").map_err(err)?;
-    let read = t0.elapsed();
-    let t1 = Instant::now();
-    let indicators: Vec<(i64, Indicator)> = store
-        .indicators(initiative)
-        .await
-        .map_err(err)?
-        .into_iter()
-        .map(|r| (r.id, r.data))
-        .collect();
-    let partners: Vec<Partner> = Vec::new();
-    let locked: Vec<Period> = store
-        .locked_periods(initiative)
-        .await
-        .map_err(err)?
-        .iter()
-        .filter_map(|p| Period::parse(p).ok())
-        .collect();
-    let rows = domain::measurement::import::parse_values(&table, &indicators, &partners, &locked)
-        .map_err(|e| err(format!("the import file was refused: {:?}", e.first())))?;
-    drop(table);
-    let values: Vec<NewValue> = rows
-        .into_iter()
-        .map(|r| NewValue {
-            indicator_id: r.indicator_id,
-            period: r.period,
-            subgroup: r.subgroup,
-            partner_id: r.partner_id,
-            value: r.value,
-            comment: r.comment,
-        })
-        .collect();
-    let check = t1.elapsed();
-    let t2 = Instant::now();
-    let source = BatchSource {
-        source: "file".into(),
-        file_name: "import.csv".into(),
-        file_hash: hash,
+    // When checking and writing began.
+    let stages: Mutex<(Option<Instant>, Option<Instant>)> = Mutex::new((None, None));
+    let progress = |p: Progress| {
+        if let Ok(mut s) = stages.lock() {
+            match p.stage {
+                Stage::Checking if s.0.is_none() => s.0 = Some(Instant::now()),
+                Stage::Writing if s.1.is_none() => s.1 = Some(Instant::now()),
+                _ => {}
+            }
+        }
     };
-    let report = store
-        .write_values(initiative, None, &source, &values)
-        .await
-        .map_err(err)?;
-    Ok((read, check, t2.elapsed(), report.added))
+    let report =
+        web::imports::import_values(store, initiative, None, &bytes, "import.csv", &progress)
+            .await
+            .map_err(|e| err(format!("the import was refused: {e}")))?;
+    let done = Instant::now();
+    let (checking, writing) = stages.into_inner().map_err(err)?;
+    let checking = checking.unwrap_or(started);
+    let writing = writing.unwrap_or(done);
+    Ok((
+        checking - started,
+        writing - checking,
+        done - writing,
+        report.added,
+    ))
 }
 
 /// A fresh initiative in the network with the import file's indicators.

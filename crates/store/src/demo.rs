@@ -8,7 +8,9 @@
 //! members took part; their accounts have no password, so no one can sign in as
 //! them. Riverside Zero has a smaller agenda: its aim, one objective with its
 //! work plan and a round of residents' ideas. Kiryat Malachi also measures:
-//! ten years of its education indicators (`measurement::demo`).
+//! ten years of its education indicators (`measurement::demo`). Each initiative
+//! runs the partnership-health check among its members and a public survey of
+//! residents, with answers in (`survey::demo`).
 //!
 //! Loaded in one transaction, only into a database with no initiative yet, so
 //! several processes starting together load it once. The rounds' ideas, ballots
@@ -642,6 +644,7 @@ async fn kiryat_malachi(txn: &DatabaseTransaction, network: &Record<Network>) ->
         &crate::measurement::demo::Reporters { edu, school, youth },
     )
     .await?;
+    crate::survey::demo(txn, l.initiative, 14, 23, 1).await?;
     agenda(
         &l,
         &Partners {
@@ -857,6 +860,7 @@ async fn riverside_zero(txn: &DatabaseTransaction, network: &Record<Network>) ->
     )
     .await?;
     crate::measurement::demo::riverside_zero(txn, l.initiative, coc).await?;
+    crate::survey::demo(txn, l.initiative, 6, 4, 2).await?;
     riverside_agenda(&l, coc, outreach, lived, pat).await
 }
 

@@ -87,6 +87,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "0006_measurement",
         steps: measurement,
     },
+    Migration {
+        name: "0007_surveys",
+        steps: surveys,
+    },
 ];
 
 /// The common agenda. Vision, spheres, objectives, ideas, rounds, activities,
@@ -419,6 +423,44 @@ fn measurement() -> Vec<Step> {
         .foreign_key(&mut fk("period_locks", "locked_by", "users"))
         .to_owned()));
     s.push(index("period_locks", &["initiative_id", "period"], true));
+    s
+}
+
+/// Surveys. A survey is a registry record; its responses are volume data: an
+/// append-only table, one row per response with its answers as JSON text,
+/// written without a per-row audit entry. The unique index holds one response
+/// per responder and survey (the key is a keyed hash: it names no one).
+fn surveys() -> Vec<Step> {
+    let mut s = record_table(
+        "surveys",
+        true,
+        vec![
+            text("title"),
+            text("description"),
+            text("audience"),
+            text("status"),
+            opt_date("opens_on"),
+            opt_date("closes_on"),
+            text("questions"),
+        ],
+        &[],
+    );
+    s.push(tbl(Table::create()
+        .table(a("survey_responses"))
+        .col(id())
+        .col(int("survey_id"))
+        .col(int("initiative_id"))
+        .col(text("responder_key"))
+        .col(text("answers"))
+        .col(date("submitted_on"))
+        .foreign_key(&mut fk("survey_responses", "survey_id", "surveys"))
+        .foreign_key(&mut fk("survey_responses", "initiative_id", "initiatives"))
+        .to_owned()));
+    s.push(index(
+        "survey_responses",
+        &["survey_id", "responder_key"],
+        true,
+    ));
     s
 }
 

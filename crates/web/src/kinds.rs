@@ -12,6 +12,7 @@ use domain::agenda::{
     ObjectiveStatus, Round, Sphere, Vision,
 };
 use domain::measurement::indicator::{Indicator, ValidationRule};
+use domain::measurement::survey::{Audience, Survey, SurveyStatus};
 use domain::measurement::{
     Aggregation, Frequency, IndicatorKind, PerformanceQuestion, PeriodAggregation, Polarity,
 };
@@ -77,6 +78,14 @@ pub trait Kind: Resource {
     fn fields() -> Vec<FieldDef>;
     /// Fields a listing shows.
     fn list_fields() -> &'static [&'static str];
+    /// Pages of its own module a record links to: (message key, href).
+    fn links(&self, _slug: &str, _id: i64) -> Vec<(&'static str, String)> {
+        vec![]
+    }
+    /// Pages of its own module the list links to: (message key, href).
+    fn list_links(_slug: &str) -> Vec<(&'static str, String)> {
+        vec![]
+    }
 }
 
 fn sectors() -> Vec<&'static str> {
@@ -378,6 +387,21 @@ impl Kind for Indicator {
     fn list_fields() -> &'static [&'static str] {
         &["code", "name", "unit", "frequency", "aggregation"]
     }
+    fn links(&self, slug: &str, _id: i64) -> Vec<(&'static str, String)> {
+        vec![(
+            "meas-open-indicator",
+            format!("/i/{slug}/measurement/{}", self.code),
+        )]
+    }
+    fn list_links(slug: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("meas-title", format!("/i/{slug}/measurement")),
+            (
+                "measurement-import-title",
+                format!("/i/{slug}/measurement/import"),
+            ),
+        ]
+    }
 }
 
 impl Kind for ValidationRule {
@@ -541,6 +565,56 @@ impl Kind for Milestone {
     }
 }
 
+fn audiences() -> Vec<&'static str> {
+    Audience::ALL.iter().map(|s| s.as_str()).collect()
+}
+fn survey_statuses() -> Vec<&'static str> {
+    SurveyStatus::ALL.iter().map(|s| s.as_str()).collect()
+}
+
+impl Kind for Survey {
+    const SCHEMA: &'static str = "Survey";
+    const PATH: &'static str = "surveys";
+    const LABEL: &'static str = "title";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("title", Widget::Text, true),
+            f("description", Widget::TextArea, false),
+            f(
+                "audience",
+                Widget::Choice(audiences, "survey-audience"),
+                true,
+            ),
+            f(
+                "status",
+                Widget::Choice(survey_statuses, "survey-status"),
+                true,
+            ),
+            f("opens_on", Widget::Date, false),
+            f("closes_on", Widget::Date, false),
+            f("questions", Widget::TextArea, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["title", "audience", "status", "closes_on"]
+    }
+    fn links(&self, slug: &str, id: i64) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "survey-respond-title",
+                format!("/i/{slug}/surveys/{id}/respond"),
+            ),
+            ("survey-results", format!("/i/{slug}/surveys/{id}/results")),
+        ]
+    }
+    fn list_links(slug: &str) -> Vec<(&'static str, String)> {
+        vec![(
+            "survey-template-title",
+            format!("/i/{slug}/surveys/templates/partnership-health"),
+        )]
+    }
+}
+
 /// A kind of registry record as the rest of the product sees it. Each kind is
 /// declared once, in [`KINDS`]; page routes, API routes, the OpenAPI document,
 /// the navigation and reference lookups all read that one list.
@@ -590,6 +664,7 @@ pub const KINDS: &[KindEntry] = &[
     entry::<Milestone>(),
     entry::<Indicator>(),
     entry::<ValidationRule>(),
+    entry::<Survey>(),
 ];
 
 /// The kinds the audit log of an initiative can hold: every registry kind, the

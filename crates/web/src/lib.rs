@@ -55,6 +55,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub metrics: Arc<ops::Metrics>,
     pub pages: Arc<cache::PageCache>,
+    /// Spreadsheet imports started from the upload page.
+    pub imports: Arc<pages::measurement_import::Jobs>,
 }
 
 impl AppState {
@@ -64,6 +66,7 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(ops::Metrics::default()),
             pages: Arc::new(cache::PageCache::default()),
+            imports: pages::measurement_import::jobs(),
         }
     }
 }
@@ -171,6 +174,7 @@ fn all_routes() -> routes::Routes {
     let r = pages::agenda::routes(r);
     let r = pages::work_plans::routes(r);
     let r = pages::measurement::routes(r);
+    let r = pages::measurement_import::routes(r);
     let r = pages::surveys::routes(r);
     api::routes(r)
 }

@@ -46,3 +46,4 @@ frequency-weekly = Weekly
 frequency-monthly = Monthly
 frequency-quarterly = Quarterly
 frequency-yearly = Yearly
+meas-open-indicator = Chart, report and equity gaps

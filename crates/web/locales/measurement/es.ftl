@@ -46,3 +46,4 @@ frequency-weekly = Semanal
 frequency-monthly = Mensual
 frequency-quarterly = Trimestral
 frequency-yearly = Anual
+meas-open-indicator = Gráfico, informe y brechas de equidad

@@ -46,3 +46,4 @@ frequency-weekly = שבועי
 frequency-monthly = חודשי
 frequency-quarterly = רבעוני
 frequency-yearly = שנתי
+meas-open-indicator = תרשים, דוח ופערי שוויון

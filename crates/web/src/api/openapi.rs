@@ -59,6 +59,12 @@ fn limits(field: &str, ty: ColumnType) -> Value {
         ("languages", _) => json!({"maxLength": 100, "pattern": "^[a-z]{2}(,[a-z]{2})*$"}),
         ("description" | "purpose", _) => json!({"maxLength": 5000, "pattern": MULTI}),
         ("note", _) => json!({"maxLength": 1000, "pattern": MULTI}),
+        // A survey's questions, one per line (`domain::measurement::survey`).
+        ("questions", _) => json!({
+            "maxLength": domain::measurement::survey::MAX_QUESTIONS_TEXT,
+            "pattern": MULTI,
+            "description": "one question per line: KIND [RANGE] [optional]: PROMPT | ITEM | ITEM, e.g. scale 1-5: I trust the other partners | Strongly disagree | Strongly agree; kinds single, multiple, scale, number, text; a line starting with # heads the questions after it"
+        }),
         // A vision states something: at least one visible character.
         ("statement", _) => {
             json!({"minLength": 1, "maxLength": 5000, "pattern": "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"})
@@ -464,6 +470,106 @@ fn agenda(d: &mut Doc) {
     }));
 }
 
+/// Surveys' own routes: questions as data, answering, results, feeding an
+/// indicator, the partnership-health template.
+fn surveys(d: &mut Doc) {
+    use domain::measurement::survey::{QuestionKind, RuleKind};
+    let id = json!({"type": "integer", "format": "int64"});
+    let count = json!({"type": "integer", "minimum": 0});
+    let decimal = json!({"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$", "nullable": true});
+    let kinds: Vec<&str> = QuestionKind::ALL.iter().map(|k| k.as_str()).collect();
+    let question = json!({"type": "object", "properties": {
+        "number": {"type": "integer", "minimum": 1},
+        "kind": {"type": "string", "enum": kinds},
+        "prompt": {"type": "string"},
+        "required": {"type": "boolean"},
+        "items": {"type": "array", "items": {"type": "string"}, "description": "the choices; a scale's labels (none, its two ends, or one per point)"},
+        "min": {"type": "integer", "nullable": true},
+        "max": {"type": "integer", "nullable": true},
+        "section": {"type": "string"}
+    }, "required": ["number", "kind", "prompt", "required", "items", "min", "max"]});
+    d.schemas.insert("SurveyQuestions".into(), json!({"type": "object", "properties": {
+        "survey": id, "title": {"type": "string"},
+        "audience": {"type": "string", "enum": ["public", "members"]},
+        "status": {"type": "string", "enum": ["draft", "open", "closed"]},
+        "phase": {"type": "string", "enum": ["draft", "upcoming", "open", "closed"], "description": "whether it takes answers today"},
+        "archived": {"type": "boolean"},
+        "opens_on": {"type": "string", "format": "date", "nullable": true},
+        "closes_on": {"type": "string", "format": "date", "nullable": true},
+        "public_url": {"type": "string", "nullable": true, "description": "the form anyone answers without an account (public surveys)"},
+        "answered": {"type": "boolean", "nullable": true, "description": "whether you answered (members-only surveys)"},
+        "questions": {"type": "array", "items": question}
+    }, "required": ["survey", "title", "audience", "status", "phase", "archived", "opens_on", "closes_on", "public_url", "answered", "questions"]}));
+    d.schemas.insert("SurveyResponseInput".into(), json!({"type": "object", "properties": {
+        "answers": {"type": "object", "description": "question number → answer: a choice's text, a list of choices (multiple), a scale point, a number (or its decimal string), a text; null or absent for an optional question left out",
+            "additionalProperties": {"nullable": true, "oneOf": [
+                {"type": "string"}, {"type": "number"}, {"type": "array", "items": {"type": "string"}}
+            ]}}
+    }, "required": ["answers"], "additionalProperties": false}));
+    d.schemas.insert(
+        "SurveyResponseCreated".into(),
+        json!({"type": "object", "properties": {
+        "id": id, "survey": id
+    }, "required": ["id", "survey"]}),
+    );
+    d.schemas.insert("SurveyResults".into(), json!({"type": "object", "properties": {
+        "survey": id,
+        "responses": count,
+        "shown": {"type": "boolean", "description": "false while fewer than min_responses_shown responses arrived, for those who may not see small counts (everyone but coordinators)"},
+        "min_responses_shown": {"type": "integer"},
+        "questions": {"type": "array", "items": {"type": "object", "properties": {
+            "number": {"type": "integer"}, "kind": {"type": "string", "enum": kinds}, "prompt": {"type": "string"},
+            "answered": count,
+            "counts": {"type": "array", "items": {"type": "object", "properties": {
+                "answer": {"type": "string"}, "label": {"type": "string", "nullable": true}, "count": count,
+                "share": {"type": "string", "nullable": true, "description": "100 × count ÷ answered, six decimals at most"}
+            }, "required": ["answer", "label", "count", "share"]}},
+            "mean": decimal.clone(), "min": decimal.clone(), "max": decimal,
+            "stale": {"type": "integer", "description": "stored answers that no longer fit the question (edited since)"},
+            "texts": {"type": "array", "items": {"type": "string"}, "description": "text answers (coordinators only)"}
+        }, "required": ["number", "kind", "prompt", "answered", "counts", "mean", "min", "max", "stale"]}}
+    }, "required": ["survey", "responses", "shown", "min_responses_shown", "questions"]}));
+    let rules: Vec<&str> = RuleKind::ALL.iter().map(|r| r.as_str()).collect();
+    d.schemas.insert("SurveyFeedInput".into(), json!({"type": "object", "properties": {
+        "question": {"type": "integer", "minimum": 1},
+        "rule": {"type": "string", "enum": rules, "description": "share_at_least / share_at_most: % of answers to a scale at or above / below `point`; share_of: % choosing `choice`; mean: of a scale or number; count: answers"},
+        "point": {"type": "integer", "nullable": true},
+        "choice": {"type": "string", "nullable": true, "maxLength": 200},
+        "indicator_id": {"type": "integer", "format": "int64", "minimum": 1},
+        "period": {"type": "string", "maxLength": 20, "description": "a period of the indicator's frequency: 2025-W07, 2025-02, 2025Q1 or 2025"}
+    }, "required": ["question", "rule", "indicator_id", "period"], "additionalProperties": false}));
+    d.schemas.insert("SurveyFed".into(), json!({"type": "object", "properties": {
+        "value": {"type": "string"}, "indicator_id": id, "period": {"type": "string"},
+        "batch_id": {"type": "integer", "format": "int64", "nullable": true, "description": "null when the indicator held this value already"},
+        "added": count, "changed": count, "unchanged": count
+    }, "required": ["value", "indicator_id", "period", "batch_id", "added", "changed", "unchanged"]}));
+    d.schemas.insert(
+        "SurveyTemplateInput".into(),
+        json!({"type": "object", "properties": {
+        "language": {"type": "string", "enum": ["en", "es", "he"], "description": "the language of its texts; English when left out"}
+    }, "additionalProperties": false}),
+    );
+    let base = "/api/v1/initiatives/{slug}/surveys";
+    let at = || json!([p_slug(), p_id()]);
+    let read = &["401", "404"];
+    let write = &["400", "401", "403", "404", "422"];
+    d.paths.insert(format!("{base}/{{id}}/questions"), json!({
+        "get": op("A survey's questions as data, whether it takes answers today and whether you answered", "surveys", at(), None, ("200", reference("SurveyQuestions")), read),
+    }));
+    d.paths.insert(format!("{base}/{{id}}/responses"), json!({
+        "post": op("Answer a members-only survey, once (a second answer is refused: already_answered)", "surveys", at(), Some("SurveyResponseInput"), ("201", reference("SurveyResponseCreated")), write),
+    }));
+    d.paths.insert(format!("{base}/{{id}}/results"), json!({
+        "get": op("A survey's results: counts, shares and means; text answers for coordinators", "surveys", at(), None, ("200", reference("SurveyResults")), read),
+    }));
+    d.paths.insert(format!("{base}/{{id}}/feed"), json!({
+        "post": op("Write the value a question's results give into an indicator for a period (coordinators)", "surveys", at(), Some("SurveyFeedInput"), ("200", reference("SurveyFed")), write),
+    }));
+    d.paths.insert(format!("{base}/templates/partnership-health"), json!({
+        "post": op("Create the partnership-health survey (trust, communication, shared agenda) as a members-only draft (coordinators)", "surveys", json!([p_slug()]), Some("SurveyTemplateInput"), ("201", reference("Survey")), write),
+    }));
+}
+
 /// Shared measurement: values in and out, the values template, an
 /// indicator's report, period locks and a network's rollup.
 fn measurement(d: &mut Doc) {
@@ -667,6 +773,7 @@ pub fn build() -> Value {
         "get": op("Services directory as Open Referral HSDS 3.0 (organizations, services, service_at_locations)", "initiatives", json!([p_slug()]), None, ("200", any.clone()), &["401", "404"]),
     }));
     agenda(&mut d);
+    surveys(&mut d);
     measurement(&mut d);
     d.paths.insert(
         "/api/v1/me".into(),

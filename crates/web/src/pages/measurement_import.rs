@@ -58,8 +58,12 @@ pub fn routes(r: Routes) -> Routes {
 enum Status {
     Running(Option<Progress>),
     Done(String),
-    Refused { errors: Vec<RowError>, total: usize },
-    Failed(String),
+    Refused {
+        errors: Vec<RowError>,
+        total: usize,
+    },
+    /// The database failed (logged; the page says nothing was written).
+    Failed,
 }
 
 struct Job {
@@ -218,7 +222,7 @@ async fn upload(
             Ok(summary) => Status::Done(summary),
             Err(ImportError::Store(e)) => {
                 tracing::error!(error = %e, "an import failed in the database");
-                Status::Failed(String::new())
+                Status::Failed
             }
             Err(e) => {
                 let errors = e.errors();
@@ -239,12 +243,18 @@ async fn job_page(
     Path((slug, id)): Path<(String, String)>,
 ) -> PageResult {
     let (initiative, user) = (auth.initiative().id, auth.user.id);
-    let mut found = s.imports.get(&id, user, initiative).ok_or(AppError::NotFound)?;
+    let mut found = s
+        .imports
+        .get(&id, user, initiative)
+        .ok_or(AppError::NotFound)?;
     // A small file is done in well under this: show its result at once.
     let until = Instant::now() + Duration::from_secs(2);
     while matches!(found.1, Status::Running(_)) && Instant::now() < until {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        found = s.imports.get(&id, user, initiative).ok_or(AppError::NotFound)?;
+        found = s
+            .imports
+            .get(&id, user, initiative)
+            .ok_or(AppError::NotFound)?;
     }
     let tr = &auth.ctx.tr;
     let (file_name, status) = found;
@@ -278,7 +288,11 @@ async fn job_page(
         Status::Done(counts) => {
             let n: Vec<&str> = counts.split(' ').collect();
             page.summary = if n.first() == Some(&"0") && n.get(1) == Some(&"0") {
-                tr.t1("measurement-import-nothing", "unchanged", n.get(2).unwrap_or(&"0"))
+                tr.t1(
+                    "measurement-import-nothing",
+                    "unchanged",
+                    n.get(2).unwrap_or(&"0"),
+                )
             } else {
                 let at = |i: usize| n.get(i).copied().unwrap_or("0").to_string();
                 tr.tn(
@@ -291,7 +305,7 @@ async fn job_page(
             page.errors = errors;
             page.total_errors = total;
         }
-        Status::Failed(_) => page.failure = tr.t("measurement-import-failed"),
+        Status::Failed => page.failure = tr.t("measurement-import-failed"),
     }
     render(&page)
 }
@@ -314,7 +328,10 @@ fn csv(name: &str, body: String) -> PageResult {
 
 async fn values_template(State(s): State<AppState>, auth: Authorized<Read>) -> PageResult {
     let indicators = s.store.indicators(auth.initiative().id).await?;
-    csv("values-template.csv", imports::value_template_csv(&indicators))
+    csv(
+        "values-template.csv",
+        imports::value_template_csv(&indicators),
+    )
 }
 
 async fn indicators_template(_auth: Authorized<Read>) -> PageResult {

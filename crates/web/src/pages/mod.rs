@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod initiative;
 pub mod measurement;
+pub mod measurement_import;
 pub mod networks;
 pub mod portal;
 pub mod records;

@@ -84,6 +84,8 @@ struct ListContent<'a> {
     archived_shown: bool,
     toggle_href: String,
     pages: Pages,
+    /// Pages of the kind's own module: (label, href).
+    links: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -155,6 +157,10 @@ async fn list<T: Kind>(
             base.clone()
         };
         super::render_part(&ListContent {
+            links: T::list_links(&slug)
+                .into_iter()
+                .map(|(key, href)| (c.t(key), href))
+                .collect(),
             pages: pager.links(&c, &here, total),
             new_href: format!("{base}/new"),
             toggle_href: if show_archived {
@@ -436,6 +442,8 @@ struct ShowContent<'a> {
     is_body: bool,
     /// Link to erase contact details, for kinds that hold them.
     erase_href: Option<String>,
+    /// Pages of the kind's own module: (label, href).
+    links: Vec<(String, String)>,
 }
 
 async fn show<T: Kind>(
@@ -481,6 +489,12 @@ async fn show<T: Kind>(
             is_body,
             erase_href: (!crate::access::contact_fields::<T>().is_empty())
                 .then(|| format!("/i/{slug}/{}/{id}/erase", T::PATH)),
+            links: rec
+                .data
+                .links(&slug, id)
+                .into_iter()
+                .map(|(key, href)| (c.t(key), href))
+                .collect(),
         })?;
         Ok(format!("{heading}\u{0}{content}"))
     })

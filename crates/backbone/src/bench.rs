@@ -20,6 +20,9 @@ use store::Store;
 
 #[derive(Args)]
 pub struct BenchArgs {
+    /// A benchmark of its own instead of the server load test.
+    #[command(subcommand)]
+    what: Option<BenchWhat>,
     /// Concurrent connections per target.
     #[arg(long, default_value_t = 64)]
     connections: usize,
@@ -34,6 +37,12 @@ pub struct BenchArgs {
     database: Option<String>,
 }
 
+#[derive(clap::Subcommand)]
+enum BenchWhat {
+    /// Shared measurement at network scale beside DuckDB and sqlite3 (see the README).
+    Measurement(crate::bench_measurement::MeasurementArgs),
+}
+
 struct Figures {
     requests: u64,
     errors: u64,
@@ -43,6 +52,9 @@ struct Figures {
 }
 
 pub async fn run(args: BenchArgs) -> super::AnyResult {
+    if let Some(BenchWhat::Measurement(m)) = args.what {
+        return crate::bench_measurement::run(m).await;
+    }
     let dir = std::env::temp_dir().join(format!("backbone-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let url = args

@@ -5,6 +5,7 @@
 //! create the first administrator. See `backbone --help`.
 
 mod bench;
+mod bench_measurement;
 mod measurement;
 mod server;
 

@@ -14,7 +14,7 @@
 //! Values are exact: `NUMERIC` on PostgreSQL; on SQLite an integer count of
 //! millionths, which keeps sums exact in SQL on both engines.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query, SimpleExpr};
@@ -554,7 +554,12 @@ pub(crate) async fn write_values_reporting(
         }
     }
     // The running sums, added to in SQL so that concurrent batches compose.
-    let cells: Vec<_> = cells.into_iter().collect();
+    // In key order: a batch's new cells go into the primary key's B-tree in
+    // sequence, and on SQLite the rows of one indicator and slice then sit
+    // side by side in the table too, so that a series reads a few pages
+    // rather than one page per period (ten times faster for a rollup).
+    let mut cells: Vec<_> = cells.into_iter().collect();
+    cells.sort_unstable_by(|x, y| x.0.cmp(&y.0));
     for chunk in cells.chunks(CHUNK) {
         let mut q = Query::insert();
         q.into_table(a("measurement_cells")).columns(
@@ -1039,17 +1044,56 @@ impl Store {
     /// values of its numerator and denominator. The definition (aggregation,
     /// factor) is read from the first site by slug.
     pub async fn rollup(&self, network: i64, code: &str, period: Period) -> Result<Rollup> {
+        let parts = self.rollup_parts(network, code).await?;
+        let cells: HashMap<i64, Cell> = self
+            .cells_in_period(&parts.cell_ids(), period)
+            .await?
+            .into_iter()
+            .map(|c| (c.indicator_id, c.cell))
+            .collect();
+        Ok(parts.compose(&cells))
+    }
+
+    /// The same rollup for every period from `from` to `to` (both included;
+    /// `None` for no bound) in which any site has a value, oldest first: a
+    /// network's chart over the years. The running sums of all those periods
+    /// are read in one query, so ten years of a network cost one read of
+    /// sites × periods rows.
+    pub async fn rollup_series(
+        &self,
+        network: i64,
+        code: &str,
+        from: Option<Period>,
+        to: Option<Period>,
+    ) -> Result<Vec<(Period, Rollup)>> {
+        let parts = self.rollup_parts(network, code).await?;
+        let mut by_period: BTreeMap<Period, HashMap<i64, Cell>> = BTreeMap::new();
+        for c in self.cells(&parts.cell_ids(), "", from, to).await? {
+            by_period
+                .entry(c.period)
+                .or_default()
+                .insert(c.indicator_id, c.cell);
+        }
+        Ok(by_period
+            .into_iter()
+            .map(|(p, cells)| (p, parts.compose(&cells)))
+            .collect())
+    }
+
+    /// The sites of a network that have the indicator `code`, and the
+    /// definitions a rollup needs.
+    async fn rollup_parts(&self, network: i64, code: &str) -> Result<RollupParts> {
         let mut q = crate::records::select::<domain::partnership::Initiative>();
         q.and_where(Expr::col((a("initiatives"), a("network_id"))).eq(network))
             .and_where(Expr::col((a("initiatives"), a("archived_at"))).is_null());
-        let initiatives: Vec<Record<domain::partnership::Initiative>> = self
+        let initiatives: HashMap<i64, Record<domain::partnership::Initiative>> = self
             .db
             .query_all(&q)
             .await?
             .iter()
-            .map(crate::records::read_record)
+            .map(|r| crate::records::read_record(r).map(|i: Record<_>| (i.id, i)))
             .collect::<Result<_>>()?;
-        let ids: Vec<i64> = initiatives.iter().map(|i| i.id).collect();
+        let ids: Vec<i64> = initiatives.keys().copied().collect();
         let mut q = crate::records::select::<Indicator>();
         q.and_where(Expr::col((a("indicators"), a("code"))).eq(code))
             .and_where(Expr::col((a("indicators"), a("initiative_id"))).is_in(ids))
@@ -1079,51 +1123,65 @@ impl Store {
                 .map(crate::records::read_record)
                 .collect::<Result<_>>()?
         };
-        let defs: HashMap<i64, &Indicator> = found
+        let defs: HashMap<i64, Indicator> = found
             .iter()
             .chain(part_records.iter())
-            .map(|r| (r.id, &r.data))
+            .map(|r| (r.id, r.data.clone()))
             .collect();
-        let cell_ids: Vec<i64> = defs.keys().copied().collect();
-        let cells: HashMap<i64, Cell> = self
-            .cells_in_period(&cell_ids, period)
-            .await?
+        let mut sites: Vec<(String, String, Record<Indicator>)> = found
             .into_iter()
-            .map(|c| (c.indicator_id, c.cell))
+            .filter_map(|f| {
+                let init = initiatives.get(&f.initiative_id?)?;
+                Some((init.data.slug.clone(), init.data.name.clone(), f))
+            })
             .collect();
+        sites.sort_by(|x, y| x.0.cmp(&y.0));
+        Ok(RollupParts { sites, defs })
+    }
+}
+
+/// What a rollup needs besides the running sums: the sites (slug, name and
+/// their indicator, by slug) and every definition involved.
+struct RollupParts {
+    sites: Vec<(String, String, Record<Indicator>)>,
+    defs: HashMap<i64, Indicator>,
+}
+
+impl RollupParts {
+    fn cell_ids(&self) -> Vec<i64> {
+        self.defs.keys().copied().collect()
+    }
+
+    /// The rollup of one period from its running sums of the whole.
+    fn compose(&self, cells: &HashMap<i64, Cell>) -> Rollup {
         let total_of = |id: i64| -> Option<Decimal> {
             cells
                 .get(&id)
-                .and_then(|c| c.total(defs.get(&id)?.aggregation))
+                .and_then(|c| c.total(self.defs.get(&id)?.aggregation))
         };
-        let mut sites = Vec::new();
+        let mut sites = Vec::with_capacity(self.sites.len());
         let (mut nums, mut dens) = (Vec::new(), Vec::new());
         let mut num_agg = None;
         let mut den_agg = None;
-        for f in &found {
-            let Some(init) = initiatives.iter().find(|i| Some(i.id) == f.initiative_id) else {
-                continue;
-            };
+        for (slug, name, f) in &self.sites {
             let value = match (f.data.numerator_id, f.data.denominator_id) {
                 (Some(n), Some(d)) => {
                     let (nv, dv) = (total_of(n), total_of(d));
                     nums.push(nv);
                     dens.push(dv);
-                    num_agg = num_agg.or(defs.get(&n).map(|i| i.aggregation));
-                    den_agg = den_agg.or(defs.get(&d).map(|i| i.aggregation));
+                    num_agg = num_agg.or(self.defs.get(&n).map(|i| i.aggregation));
+                    den_agg = den_agg.or(self.defs.get(&d).map(|i| i.aggregation));
                     domain::measurement::stats::formula(nv, dv, f.data.factor_or_one())
                 }
                 _ => total_of(f.id),
             };
-            sites.push((
-                init.data.slug.clone(),
-                init.data.name.clone(),
+            sites.push(Site {
+                initiative: slug.clone(),
+                name: name.clone(),
                 value,
-                &f.data,
-            ));
+            });
         }
-        sites.sort_by(|x, y| x.0.cmp(&y.0));
-        let total = match sites.first().map(|s| s.3) {
+        let total = match self.sites.first().map(|s| &s.2.data) {
             None => None,
             Some(def) if def.is_formula() => domain::measurement::stats::formula(
                 series::network_value(num_agg.unwrap_or(def.aggregation), &nums),
@@ -1132,19 +1190,9 @@ impl Store {
             ),
             Some(def) => series::network_value(
                 def.aggregation,
-                &sites.iter().map(|s| s.2).collect::<Vec<_>>(),
+                &sites.iter().map(|s| s.value).collect::<Vec<_>>(),
             ),
         };
-        Ok(Rollup {
-            sites: sites
-                .into_iter()
-                .map(|(initiative, name, value, _)| Site {
-                    initiative,
-                    name,
-                    value,
-                })
-                .collect(),
-            total,
-        })
+        Rollup { sites, total }
     }
 }

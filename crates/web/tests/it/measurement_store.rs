@@ -214,7 +214,78 @@ async fn a_bad_batch_writes_nothing(engine: Engine) {
     assert_eq!(Indicator::KIND, "indicator");
 }
 
-both_engines!(values_sum_and_replace, a_bad_batch_writes_nothing);
+/// A network's rollup over many periods, read in one pass, is the rollup of
+/// each period: per site its total (total rows win), the network's sum.
+async fn a_rollup_series_is_the_rollup_of_each_period(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    let s = app.store();
+    let rz = s.initiative_by_slug("riverside-zero").await.unwrap();
+    let km = s.initiative_by_slug("kiryat-malachi").await.unwrap();
+    let network = rz.data.network_id.unwrap();
+    let mut ids = vec![];
+    for site in [&rz, &km] {
+        let ind = s
+            .create(None, Some(site.id), &indicator("housed", "sum", "sex=F|M"))
+            .await
+            .unwrap()
+            .id;
+        ids.push(ind);
+    }
+    s.write_values(
+        rz.id,
+        None,
+        &file(),
+        &[
+            value(ids[0], "2025-01", &[("sex", "F")], None, "2"),
+            value(ids[0], "2025-01", &[("sex", "M")], None, "3"),
+            value(ids[0], "2025-03", &[], None, "7.5"),
+            value(ids[0], "2025-03", &[("sex", "F")], None, "1"),
+        ],
+    )
+    .await
+    .unwrap();
+    s.write_values(
+        km.id,
+        None,
+        &file(),
+        &[
+            value(ids[1], "2025-01", &[], None, "10"),
+            value(ids[1], "2025-02", &[("sex", "M")], None, "4"),
+        ],
+    )
+    .await
+    .unwrap();
+    let series = s
+        .rollup_series(network, "housed", None, None)
+        .await
+        .unwrap();
+    let periods: Vec<String> = series.iter().map(|(p, _)| p.to_string()).collect();
+    assert_eq!(periods, ["2025-01", "2025-02", "2025-03"]);
+    for (p, r) in &series {
+        assert_eq!(*r, s.rollup(network, "housed", *p).await.unwrap(), "{p}");
+    }
+    assert_eq!(series[0].1.total, Some(dec("15")));
+    assert_eq!(series[2].1.total, Some(dec("7.5")));
+    let sites: Vec<_> = series[1].1.sites.iter().map(|x| x.value).collect();
+    assert_eq!(
+        sites,
+        [Some(dec("4")), None],
+        "kiryat-malachi, then riverside-zero"
+    );
+    let from = Period::parse("2025-02").unwrap();
+    let narrow = s
+        .rollup_series(network, "housed", Some(from), Some(from))
+        .await
+        .unwrap();
+    assert_eq!(narrow.len(), 1);
+    assert_eq!(narrow[0].1.total, Some(dec("4")));
+}
+
+both_engines!(
+    values_sum_and_replace,
+    a_bad_batch_writes_nothing,
+    a_rollup_series_is_the_rollup_of_each_period
+);
 
 /// A tiny deterministic generator for the property test below.
 struct Lcg(u64);
@@ -387,6 +458,12 @@ async fn running_sums_equal_a_naive_recount(engine: Engine) {
             _ => None,
         };
         assert_eq!(r.total, want, "network ratio {month}");
+    }
+    // The series over every period is the rollup of each period, formulas too.
+    for code in ["prop_sum", "prop_avg", "prop_ratio"] {
+        for (p, r) in s.rollup_series(network, code, None, None).await.unwrap() {
+            assert_eq!(r, s.rollup(network, code, p).await.unwrap(), "{code} {p}");
+        }
     }
 }
 

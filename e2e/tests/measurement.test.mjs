@@ -226,3 +226,30 @@ for (const lang of ['en', 'he']) {
     });
   });
 }
+
+test('the coordinator uploads a spreadsheet: a wrong row is named and nothing is saved; the network compares the figure', async () => {
+  needs('the saved figure', state.saved);
+  const v = await visitor('en', 'Upload and network');
+  await withDiagnostics(v, async () => {
+    await login(v, coordinator());
+    await v.goto(`${I}/measurement/import`);
+    const csv = `indicator,period,value\n${INDICATOR.code},${PERIOD},1300\n${INDICATOR.code},${PERIOD}x,12\n`;
+    await v.page.setInputFiles('#file', { name: 'meals.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await v.submit({ expectPath: /\/measurement\/import\/[0-9a-f]+$/ });
+    const errors = await text(v.page.locator('main table'));
+    assert.match(errors, /3 period/, `row 3's period should be named: ${errors}`);
+    // Nothing was saved: the dashboard still shows the grid's figure.
+    await v.goto(`${I}/measurement`);
+    assert.match(await text(v.page.locator(`#ind-${INDICATOR.code}`)), new RegExp(`${FIGURE} ${PERIOD}`));
+    // The network's comparison of the same indicator.
+    await v.goto('/networks');
+    await v.follow(v.page.locator('main a[href$="/measurement"]').first());
+    await v.page.selectOption('#indicator', INDICATOR.code);
+    await v.page.fill('#period', PERIOD);
+    const navigated = v.page.waitForNavigation({ waitUntil: 'load' });
+    await v.page.locator('main form.pick button[type="submit"]').click();
+    await navigated;
+    await v.check({ note: ' (compared)' });
+    assert.match(await text(v.page.locator('main table tfoot')), new RegExp(FIGURE));
+  });
+});

@@ -133,6 +133,26 @@ fn shorten(s: &str) -> String {
     }
 }
 
+/// The SDG tags of a form field, stored as codes joined by commas; a refused
+/// input is recorded against `field` and stores nothing. Every record that
+/// carries SDG tags reads them through this.
+pub fn parse_field(p: &mut crate::validation::Parser, field: &str) -> String {
+    match p.opt_text(field, 500, false) {
+        None => String::new(),
+        Some(raw) => match parse_codes(&raw) {
+            Ok(codes) => codes
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            Err(e) => {
+                p.errors.add(field, e.code(), e.to_string());
+                String::new()
+            }
+        },
+    }
+}
+
 /// The tags in `input`: codes separated by commas, semicolons or white space,
 /// in dotted form with any case ("4.2, 4.A; 4.2.1" → 4.2, 4.a, 4.2.1). Repeats
 /// are dropped, first occurrence kept. The first code that is not a target or

@@ -179,20 +179,7 @@ impl Resource for Objective {
         let status_on = p.date("status_on");
         let body_id = p.opt_id("body_id");
         let idea_id = p.opt_id("idea_id");
-        let sdg = match p.opt_text("sdg", 500, false) {
-            None => String::new(),
-            Some(raw) => match crate::sdg::parse_codes(&raw) {
-                Ok(codes) => codes
-                    .iter()
-                    .map(|c| c.as_str())
-                    .collect::<Vec<_>>()
-                    .join(","),
-                Err(e) => {
-                    p.errors.add("sdg", e.code(), e.to_string());
-                    String::new()
-                }
-            },
-        };
+        let sdg = crate::sdg::parse_field(&mut p, "sdg");
         let public = p.flag("public");
         match (status, status_on) {
             (Some(status), Some(status_on)) => p.errors.finish(Self {

@@ -537,20 +537,7 @@ impl Resource for Indicator {
             .collect::<Vec<_>>()
             .join(",");
         let objective_id = p.opt_id("objective_id");
-        let sdg = match p.opt_text("sdg", 500, false) {
-            None => String::new(),
-            Some(raw) => match crate::sdg::parse_codes(&raw) {
-                Ok(codes) => codes
-                    .iter()
-                    .map(|c| c.as_str())
-                    .collect::<Vec<_>>()
-                    .join(","),
-                Err(e) => {
-                    p.errors.add("sdg", e.code(), e.to_string());
-                    String::new()
-                }
-            },
-        };
+        let sdg = crate::sdg::parse_field(&mut p, "sdg");
         let due_days = p.opt_int("due_days", 0, 366).unwrap_or(default_due_days());
         let public = p.flag("public");
         match (kind, polarity, aggregation, period_aggregation, frequency) {

@@ -981,6 +981,26 @@ pub struct Site {
 }
 
 impl Store {
+    /// The distinct codes of the live indicators of these initiatives, sorted
+    /// (what a network's comparison offers). One query.
+    pub async fn indicator_codes(&self, initiatives: &[i64]) -> Result<Vec<String>> {
+        if initiatives.is_empty() {
+            return Ok(Vec::new());
+        }
+        let q = Query::select()
+            .distinct()
+            .column(a("code"))
+            .from(a("indicators"))
+            .and_where(Expr::col(a("initiative_id")).is_in(initiatives.to_vec()))
+            .and_where(Expr::col(a("archived_at")).is_null())
+            .order_by(a("code"), Order::Asc)
+            .to_owned();
+        let rows = self.db.query_all(&q).await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get_by_index::<String>(0)?))
+            .collect()
+    }
+
     /// A live indicator of an initiative by its code.
     pub async fn indicator_by_code(
         &self,

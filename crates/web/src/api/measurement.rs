@@ -470,15 +470,8 @@ async fn rollup(
         }
         Err(_) => s.store.network_id_by_slug(&network).await?,
     };
-    let visible: Vec<String> = if user.is_admin {
-        Vec::new()
-    } else {
-        let seen = s.store.initiatives_of_networks(&user, &[id]).await?;
-        if seen.is_empty() {
-            return Err(AppError::NotFound);
-        }
-        seen.into_iter().map(|i| i.data.slug).collect()
-    };
+    let visible = s.store.initiatives_of_networks(&user, &[id]).await?;
+    let seen = crate::measurement::sites_seen(&user, &visible)?;
     let mut errors = FieldErrors::default();
     if q.indicator.as_deref().is_none_or(str::is_empty) {
         errors.add("indicator", "required", "indicator (a code) is required");
@@ -500,16 +493,9 @@ async fn rollup(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    let r = s.store.rollup(id, code, period).await?;
+    let r = crate::measurement::network_rollup(&s.store, &seen, id, code, period).await?;
     if r.sites.is_empty() {
         return Err(AppError::NotFound);
-    }
-    if !user.is_admin
-        && r.sites
-            .iter()
-            .any(|site| !visible.contains(&site.initiative))
-    {
-        return Err(AppError::Forbidden);
     }
     Ok(Json(imports::rollup_json(&r)))
 }

@@ -3,7 +3,8 @@
 //!
 //! The comparison names every site, so it is shown only to someone who may see
 //! every initiative it lists (an admin, the network's leads); someone who sees
-//! only some of them is refused (403), as the API's rollup is.
+//! only some of them is refused (403): `crate::measurement::network_rollup`
+//! decides, for this page and the API alike.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -63,20 +64,14 @@ async fn compare(
 ) -> PageResult {
     let user = ctx.user()?.clone();
     let network = s.store.get::<Network>(None, id).await?;
-    let seen = s.store.initiatives_of_networks(&user, &[id]).await?;
-    if network.archived || (!user.is_admin && seen.is_empty()) {
+    if network.archived {
         return Err(AppError::NotFound.into());
     }
+    let visible = s.store.initiatives_of_networks(&user, &[id]).await?;
+    let seen = crate::measurement::sites_seen(&user, &visible)?;
     // The codes the caller's sites measure, for the choice.
-    let mut codes: Vec<String> = Vec::new();
-    for i in &seen {
-        for ind in s.store.indicators(i.id).await? {
-            if !codes.contains(&ind.data.code) {
-                codes.push(ind.data.code);
-            }
-        }
-    }
-    codes.sort();
+    let ids: Vec<i64> = visible.iter().map(|i| i.id).collect();
+    let codes = s.store.indicator_codes(&ids).await?;
     let tr = &ctx.tr;
     let mut page = ComparePage {
         c: Chrome::new(
@@ -106,17 +101,10 @@ async fn compare(
             return render(&page);
         }
     };
-    let r = s.store.rollup(id, &code, period).await?;
+    let r = crate::measurement::network_rollup(&s.store, &seen, id, &code, period).await?;
     if r.sites.is_empty() {
         page.error = tr.t1("network-compare-none", "code", &code);
         return render(&page);
-    }
-    if !user.is_admin
-        && r.sites
-            .iter()
-            .any(|site| !seen.iter().any(|i| i.data.slug == site.initiative))
-    {
-        return Err(AppError::Forbidden.into());
     }
     let max = r
         .sites

@@ -1511,6 +1511,44 @@ pub fn to_f64(d: Decimal) -> Option<f64> {
     f64::try_from(d).ok()
 }
 
+/// Of a network's initiatives `user` may see (`visible`, as
+/// `Store::initiatives_of_networks` reads them), the slugs the comparison may
+/// list; `None` for an admin, who sees them all. A caller who sees none of them
+/// learns nothing of the network (404). The first half of
+/// [`network_rollup`]'s decision.
+pub fn sites_seen(
+    user: &store::accounts::User,
+    visible: &[Record<domain::partnership::Initiative>],
+) -> Result<Option<Vec<String>>, AppError> {
+    if user.is_admin {
+        return Ok(None);
+    }
+    if visible.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    Ok(Some(visible.iter().map(|i| i.data.slug.clone()).collect()))
+}
+
+/// One indicator's rollup across a network — the one decision for the
+/// comparison page and the API. The comparison names every site, so it is for
+/// whoever may see every initiative it lists (an admin, the network's leads):
+/// a caller who sees only some of those listed is refused (403).
+pub async fn network_rollup(
+    store: &Store,
+    seen: &Option<Vec<String>>,
+    network: i64,
+    code: &str,
+    period: Period,
+) -> Result<store::measurement::Rollup, AppError> {
+    let r = store.rollup(network, code, period).await?;
+    if let Some(seen) = seen
+        && r.sites.iter().any(|s| !seen.contains(&s.initiative))
+    {
+        return Err(AppError::Forbidden);
+    }
+    Ok(r)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1592,42 +1630,4 @@ mod tests {
         // Higher values are drawn higher up.
         assert!(c.dots[2].y < c.dots[0].y);
     }
-}
-
-/// Of a network's initiatives `user` may see (`visible`, as
-/// `Store::initiatives_of_networks` reads them), the slugs the comparison may
-/// list; `None` for an admin, who sees them all. A caller who sees none of them
-/// learns nothing of the network (404). The first half of
-/// [`network_rollup`]'s decision.
-pub fn sites_seen(
-    user: &store::accounts::User,
-    visible: &[Record<domain::partnership::Initiative>],
-) -> Result<Option<Vec<String>>, AppError> {
-    if user.is_admin {
-        return Ok(None);
-    }
-    if visible.is_empty() {
-        return Err(AppError::NotFound);
-    }
-    Ok(Some(visible.iter().map(|i| i.data.slug.clone()).collect()))
-}
-
-/// One indicator's rollup across a network — the one decision for the
-/// comparison page and the API. The comparison names every site, so it is for
-/// whoever may see every initiative it lists (an admin, the network's leads):
-/// a caller who sees only some of those listed is refused (403).
-pub async fn network_rollup(
-    store: &Store,
-    seen: &Option<Vec<String>>,
-    network: i64,
-    code: &str,
-    period: Period,
-) -> Result<store::measurement::Rollup, AppError> {
-    let r = store.rollup(network, code, period).await?;
-    if let Some(seen) = seen
-        && r.sites.iter().any(|s| !seen.contains(&s.initiative))
-    {
-        return Err(AppError::Forbidden);
-    }
-    Ok(r)
 }

@@ -254,7 +254,7 @@ pub(crate) async fn kiryat_malachi(
         r.school,
     )
     .await?;
-    let rate = indicator(
+    indicator(
         txn,
         initiative,
         &[
@@ -280,7 +280,6 @@ pub(crate) async fn kiryat_malachi(
         ],
     )
     .await?;
-    let _ = rate;
     let mut rows = Vec::new();
     for (k, y) in (ly - 9..=ly).enumerate() {
         let total = 310.0 * noise.around(0.04);
@@ -391,7 +390,6 @@ async fn set_recorded(
         q.and_where(Expr::col(Alias::new("partner_id")).eq(p));
     }
     txn.execute(&q).await?;
-    debug_assert!(period.frequency() == Frequency::Monthly);
     Ok(())
 }
 

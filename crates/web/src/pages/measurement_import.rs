@@ -57,7 +57,8 @@ pub fn routes(r: Routes) -> Routes {
 #[derive(Debug, Clone)]
 enum Status {
     Running(Option<Progress>),
-    Done(String),
+    /// Rows added, changed and unchanged.
+    Done(usize, usize, usize),
     Refused {
         errors: Vec<RowError>,
         total: usize,
@@ -212,14 +213,14 @@ async fn upload(
         let outcome = if defining {
             imports::import_indicators(&store, initiative, Some(user), &bytes, &name)
                 .await
-                .map(|r| format!("{} {} {}", r.added, r.changed, r.unchanged))
+                .map(|r| (r.added, r.changed, r.unchanged))
         } else {
             imports::import_values(&store, initiative, Some(user), &bytes, &name, &on_progress)
                 .await
-                .map(|r| format!("{} {} {}", r.added, r.changed, r.unchanged))
+                .map(|r| (r.added, r.changed, r.unchanged))
         };
         let status = match outcome {
-            Ok(summary) => Status::Done(summary),
+            Ok((added, changed, unchanged)) => Status::Done(added, changed, unchanged),
             Err(ImportError::Store(e)) => {
                 tracing::error!(error = %e, "an import failed in the database");
                 Status::Failed
@@ -285,19 +286,21 @@ async fn job_page(
                 page.stage = tr.t("measurement-import-reading");
             }
         }
-        Status::Done(counts) => {
-            let n: Vec<&str> = counts.split(' ').collect();
-            page.summary = if n.first() == Some(&"0") && n.get(1) == Some(&"0") {
+        Status::Done(added, changed, unchanged) => {
+            page.summary = if added == 0 && changed == 0 {
                 tr.t1(
                     "measurement-import-nothing",
                     "unchanged",
-                    n.get(2).unwrap_or(&"0"),
+                    &unchanged.to_string(),
                 )
             } else {
-                let at = |i: usize| n.get(i).copied().unwrap_or("0").to_string();
                 tr.tn(
                     "measurement-import-done",
-                    &[("added", at(0)), ("changed", at(1)), ("unchanged", at(2))],
+                    &[
+                        ("added", added.to_string()),
+                        ("changed", changed.to_string()),
+                        ("unchanged", unchanged.to_string()),
+                    ],
                 )
             };
         }

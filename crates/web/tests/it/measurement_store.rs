@@ -211,7 +211,6 @@ async fn a_bad_batch_writes_nothing(engine: Engine) {
         c[0].cell.total(domain::measurement::Aggregation::Average),
         Some(dec("1.5"))
     );
-    assert_eq!(Indicator::KIND, "indicator");
 }
 
 /// A network's rollup over many periods, read in one pass, is the rollup of

@@ -41,6 +41,8 @@ pub struct BenchArgs {
 enum BenchWhat {
     /// Shared measurement at network scale beside DuckDB and sqlite3 (see the README).
     Measurement(crate::bench_measurement::MeasurementArgs),
+    /// The open book with a million ledger entries: budget against actual.
+    Funding(crate::bench_funding::FundingArgs),
 }
 
 struct Figures {
@@ -52,8 +54,10 @@ struct Figures {
 }
 
 pub async fn run(args: BenchArgs) -> super::AnyResult {
-    if let Some(BenchWhat::Measurement(m)) = args.what {
-        return crate::bench_measurement::run(m).await;
+    match args.what {
+        Some(BenchWhat::Measurement(m)) => return crate::bench_measurement::run(m).await,
+        Some(BenchWhat::Funding(f)) => return crate::bench_funding::run(f).await,
+        None => {}
     }
     let dir = std::env::temp_dir().join(format!("backbone-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;

@@ -5,7 +5,10 @@
 //! create the first administrator. See `backbone --help`.
 
 mod bench;
+mod bench_funding;
 mod bench_measurement;
+mod funding_transitions;
+mod giving360;
 mod measurement;
 mod server;
 
@@ -251,6 +254,15 @@ enum ReportCommand {
         #[arg(long, default_value = "json")]
         format: String,
     },
+    /// Each cost item's planned cost by year, each funder's planned amount
+    /// (minor units) and the public budget's share, to standard output.
+    Transitions {
+        #[arg(long)]
+        initiative: String,
+        /// Output format: json.
+        #[arg(long, default_value = "json")]
+        format: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -266,6 +278,16 @@ enum ExportCommand {
         /// Output format: csv or json.
         #[arg(long, default_value = "csv")]
         format: String,
+    },
+    /// The community investment fund's awarded grants as a 360Giving 1.4
+    /// JSON package, to standard output.
+    #[command(name = "360giving")]
+    Giving360 {
+        #[arg(long)]
+        initiative: String,
+        /// Only this fund call's grants (its id, as in its page's address).
+        #[arg(long)]
+        fund: Option<i64>,
     },
     /// The services directory as Open Referral HSDS 3.0 JSON, to standard output.
     Hsds {
@@ -632,6 +654,9 @@ async fn run(cli: Cli) -> AnyResult {
                     format,
                 },
         } => measurement::export_values(&cli.db, &initiative, indicator.as_deref(), &format).await,
+        Command::Export {
+            command: ExportCommand::Giving360 { initiative, fund },
+        } => giving360::export(&cli.db, &initiative, fund).await,
         Command::Report { command } => measurement::report(&cli.db, command).await,
         Command::Bench(args) => bench::run(args).await,
     }

@@ -251,6 +251,9 @@ pub(super) async fn report(db: &DbArgs, command: ReportCommand) -> AnyResult {
                 serde_json::to_string_pretty(&imports::rollup_json(&r))?
             );
         }
+        ReportCommand::Transitions { initiative, format } => {
+            return super::funding_transitions::report(db, &initiative, &format).await;
+        }
     }
     Ok(())
 }

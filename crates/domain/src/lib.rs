@@ -14,6 +14,7 @@
 //!   memberships, services and locations; the "who is at the table" view.
 //! - [`access`]: roles per initiative and what each may do.
 //! - [`agenda`]: vision, objectives, ideas, prioritisation rounds, the systems map, work plans.
+//! - [`funding`]: commitments, the open book, funding transitions, the investment fund.
 //! - [`measurement`]: indicators, periods, values and the rules behind every figure.
 //! - [`sdg`]: the UN Sustainable Development Goals' targets and indicators.
 
@@ -42,6 +43,7 @@ macro_rules! choices {
 
 pub mod access;
 pub mod agenda;
+pub mod funding;
 pub mod measurement;
 pub mod partnership;
 pub mod resource;

@@ -664,6 +664,19 @@ async fn kiryat_malachi(txn: &DatabaseTransaction, network: &Record<Network>) ->
             excellence,
         },
     )
+    .await?;
+    crate::funding::demo::kiryat_malachi(
+        txn,
+        l.initiative,
+        crate::funding::demo::Orgs {
+            muni,
+            ministry,
+            rashi,
+            tauber,
+            gazit,
+            residents,
+        },
+    )
     .await
 }
 

@@ -19,6 +19,7 @@ pub mod accounts;
 pub mod agenda;
 pub mod audit;
 pub mod demo;
+pub mod funding;
 pub mod measurement;
 pub mod migrations;
 pub mod partnership;

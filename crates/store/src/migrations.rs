@@ -91,7 +91,137 @@ const MIGRATIONS: &[Migration] = &[
         name: "0007_surveys",
         steps: surveys,
     },
+    Migration {
+        name: "0008_funding",
+        steps: funding,
+    },
+    Migration {
+        name: "0009_ledger",
+        steps: ledger::steps,
+    },
+    Migration {
+        name: "0010_fund",
+        steps: fund::steps,
+    },
 ];
+
+mod fund;
+mod ledger;
+
+/// Funding's registry records (funders, commitments, budget lines, cost items,
+/// what the portal publishes) and each cost item's schedule of funder shares:
+/// one row per item and year with its cost, one per item, year and funder with
+/// its share in basis points. A schedule is replaced whole, with one audit entry.
+fn funding() -> Vec<Step> {
+    let mut s = vec![];
+    s.extend(record_table(
+        "funders",
+        true,
+        vec![
+            text("name"),
+            int("organization_id"),
+            text("keeps_own_grants"),
+            text("pays_for"),
+            text("priorities"),
+            flag("answers_public"),
+        ],
+        &[("organization_id", "organizations")],
+    ));
+    s.extend(record_table(
+        "cost_items",
+        true,
+        vec![
+            text("name"),
+            text("kind"),
+            text("currency"),
+            flag("recurring"),
+            text("description"),
+        ],
+        &[],
+    ));
+    s.extend(record_table(
+        "commitments",
+        true,
+        vec![
+            text("title"),
+            int("funder_id"),
+            int("amount_minor"),
+            text("currency"),
+            date("starts_on"),
+            date("ends_on"),
+            text("status"),
+            opt_date("signed_on"),
+            opt_int("objective_id"),
+            opt_int("activity_id"),
+            opt_int("cost_item_id"),
+            text("reference"),
+        ],
+        &[
+            ("funder_id", "funders"),
+            ("objective_id", "objectives"),
+            ("activity_id", "activities"),
+            ("cost_item_id", "cost_items"),
+        ],
+    ));
+    s.push(index("commitments", &["funder_id"], false));
+    s.extend(record_table(
+        "budget_lines",
+        true,
+        vec![
+            text("name"),
+            int("year"),
+            int("amount_minor"),
+            text("currency"),
+            opt_int("objective_id"),
+            opt_int("activity_id"),
+            opt_int("cost_item_id"),
+        ],
+        &[
+            ("objective_id", "objectives"),
+            ("activity_id", "activities"),
+            ("cost_item_id", "cost_items"),
+        ],
+    ));
+    s.extend(record_table(
+        "funding_publications",
+        true,
+        vec![
+            flag("publish_transitions"),
+            flag("publish_book"),
+            text("note"),
+        ],
+        &[],
+    ));
+    s.push(tbl(Table::create()
+        .table(a("cost_item_years"))
+        .col(int("cost_item_id"))
+        .col(int("initiative_id"))
+        .col(int("year"))
+        .col(int("cost_minor"))
+        .primary_key(Index::create().col(a("cost_item_id")).col(a("year")))
+        .foreign_key(&mut fk("cost_item_years", "cost_item_id", "cost_items"))
+        .foreign_key(&mut fk("cost_item_years", "initiative_id", "initiatives"))
+        .to_owned()));
+    s.push(tbl(Table::create()
+        .table(a("cost_item_shares"))
+        .col(int("cost_item_id"))
+        .col(int("initiative_id"))
+        .col(int("year"))
+        .col(int("funder_id"))
+        .col(int("share_bp"))
+        .col(int("position"))
+        .primary_key(
+            Index::create()
+                .col(a("cost_item_id"))
+                .col(a("year"))
+                .col(a("funder_id")),
+        )
+        .foreign_key(&mut fk("cost_item_shares", "cost_item_id", "cost_items"))
+        .foreign_key(&mut fk("cost_item_shares", "funder_id", "funders"))
+        .to_owned()));
+    s.push(index("cost_item_shares", &["initiative_id", "year"], false));
+    s
+}
 
 /// The common agenda. Vision, spheres, objectives, ideas, rounds, activities,
 /// contributions and milestones are registry records (versioned, audited);

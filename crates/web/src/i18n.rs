@@ -26,6 +26,10 @@ const SOURCES: &[(&str, &[&str])] = &[
             include_str!("../locales/measurement/pages.en.ftl"),
             include_str!("../locales/measurement/import.en.ftl"),
             include_str!("../locales/measurement/surveys.en.ftl"),
+            include_str!("../locales/funding/en.ftl"),
+            include_str!("../locales/funding/ledger.en.ftl"),
+            include_str!("../locales/funding/transitions.en.ftl"),
+            include_str!("../locales/funding/fund.en.ftl"),
         ],
     ),
     (
@@ -38,6 +42,10 @@ const SOURCES: &[(&str, &[&str])] = &[
             include_str!("../locales/measurement/pages.es.ftl"),
             include_str!("../locales/measurement/import.es.ftl"),
             include_str!("../locales/measurement/surveys.es.ftl"),
+            include_str!("../locales/funding/es.ftl"),
+            include_str!("../locales/funding/ledger.es.ftl"),
+            include_str!("../locales/funding/transitions.es.ftl"),
+            include_str!("../locales/funding/fund.es.ftl"),
         ],
     ),
     (
@@ -50,6 +58,10 @@ const SOURCES: &[(&str, &[&str])] = &[
             include_str!("../locales/measurement/pages.he.ftl"),
             include_str!("../locales/measurement/import.he.ftl"),
             include_str!("../locales/measurement/surveys.he.ftl"),
+            include_str!("../locales/funding/he.ftl"),
+            include_str!("../locales/funding/ledger.he.ftl"),
+            include_str!("../locales/funding/transitions.he.ftl"),
+            include_str!("../locales/funding/fund.he.ftl"),
         ],
     ),
 ];

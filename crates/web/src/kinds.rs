@@ -11,6 +11,9 @@ use domain::agenda::{
     Activity, ActivityStatus, Contribution, Idea, IdeaSource, IdeaStatus, Milestone, Objective,
     ObjectiveStatus, Round, Sphere, Vision,
 };
+use domain::funding::records::{
+    BudgetLine, Commitment, CommitmentStatus, CostItem, CostKind, Funder, FundingPublication,
+};
 use domain::measurement::indicator::{Indicator, ValidationRule};
 use domain::measurement::survey::{Audience, Survey, SurveyStatus};
 use domain::measurement::{
@@ -40,6 +43,9 @@ pub enum Widget {
     Check,
     /// A decimal amount; the stored column (named here) holds hundredths.
     Money(&'static str),
+    /// An amount in the record's own `currency`; the stored column (named
+    /// here) holds that currency's minor units.
+    Amount(&'static str),
     /// One of a closed list; labels are `{prefix}-{code}` messages.
     Choice(fn() -> Vec<&'static str>, &'static str),
     /// The id of a record of that table in the same initiative.
@@ -644,6 +650,153 @@ const fn entry<T: Kind>() -> KindEntry {
     }
 }
 
+fn commitment_statuses() -> Vec<&'static str> {
+    CommitmentStatus::ALL.iter().map(|s| s.as_str()).collect()
+}
+fn cost_kinds() -> Vec<&'static str> {
+    CostKind::ALL.iter().map(|s| s.as_str()).collect()
+}
+
+/// The funding module's own pages, linked from each of its registry lists.
+fn funding_links(slug: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("funding-title", format!("/i/{slug}/funding")),
+        ("funding-ledger-title", format!("/i/{slug}/funding/ledger")),
+        (
+            "funding-transitions-title",
+            format!("/i/{slug}/funding/transitions"),
+        ),
+    ]
+}
+
+impl Kind for Funder {
+    const SCHEMA: &'static str = "Funder";
+    const PATH: &'static str = "funders";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("name", Widget::Text, true),
+            f("organization_id", Widget::Ref("organizations"), true),
+            f("keeps_own_grants", Widget::TextArea, false),
+            f("pays_for", Widget::TextArea, false),
+            f("priorities", Widget::TextArea, false),
+            f("answers_public", Widget::Check, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["name", "organization_id", "answers_public"]
+    }
+    fn list_links(slug: &str) -> Vec<(&'static str, String)> {
+        funding_links(slug)
+    }
+}
+
+impl Kind for Commitment {
+    const SCHEMA: &'static str = "Commitment";
+    const PATH: &'static str = "commitments";
+    const LABEL: &'static str = "title";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("title", Widget::Text, true),
+            f("funder_id", Widget::Ref("funders"), true),
+            f("currency", Widget::Text, true),
+            f("amount", Widget::Amount("amount_minor"), true),
+            f("starts_on", Widget::Date, true),
+            f("ends_on", Widget::Date, true),
+            f(
+                "status",
+                Widget::Choice(commitment_statuses, "commitment-status"),
+                true,
+            ),
+            f("signed_on", Widget::Date, false),
+            f("objective_id", Widget::Ref("objectives"), false),
+            f("activity_id", Widget::Ref("activities"), false),
+            f("cost_item_id", Widget::Ref("cost_items"), false),
+            f("reference", Widget::Text, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &[
+            "title",
+            "funder_id",
+            "amount",
+            "starts_on",
+            "ends_on",
+            "status",
+        ]
+    }
+    fn list_links(slug: &str) -> Vec<(&'static str, String)> {
+        funding_links(slug)
+    }
+}
+
+impl Kind for BudgetLine {
+    const SCHEMA: &'static str = "BudgetLine";
+    const PATH: &'static str = "budget-lines";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("name", Widget::Text, true),
+            f("year", Widget::Number, true),
+            f("currency", Widget::Text, true),
+            f("amount", Widget::Amount("amount_minor"), true),
+            f("objective_id", Widget::Ref("objectives"), false),
+            f("activity_id", Widget::Ref("activities"), false),
+            f("cost_item_id", Widget::Ref("cost_items"), false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["name", "year", "amount", "objective_id", "activity_id"]
+    }
+    fn list_links(slug: &str) -> Vec<(&'static str, String)> {
+        funding_links(slug)
+    }
+}
+
+impl Kind for CostItem {
+    const SCHEMA: &'static str = "CostItem";
+    const PATH: &'static str = "cost-items";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("name", Widget::Text, true),
+            f("kind", Widget::Choice(cost_kinds, "cost-kind"), true),
+            f("currency", Widget::Text, true),
+            f("recurring", Widget::Check, false),
+            f("description", Widget::TextArea, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["name", "kind", "currency", "recurring"]
+    }
+    fn links(&self, slug: &str, id: i64) -> Vec<(&'static str, String)> {
+        vec![(
+            "funding-schedule-title",
+            format!("/i/{slug}/funding/transitions/{id}"),
+        )]
+    }
+    fn list_links(slug: &str) -> Vec<(&'static str, String)> {
+        funding_links(slug)
+    }
+}
+
+impl Kind for FundingPublication {
+    const SCHEMA: &'static str = "FundingPublication";
+    const PATH: &'static str = "funding-publication";
+    const LABEL: &'static str = "note";
+    const NAV: bool = false;
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("publish_transitions", Widget::Check, false),
+            f("publish_book", Widget::Check, false),
+            f("note", Widget::TextArea, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["publish_transitions", "publish_book"]
+    }
+    fn list_links(slug: &str) -> Vec<(&'static str, String)> {
+        funding_links(slug)
+    }
+}
+
 /// Every kind of registry record, in the order of the navigation.
 pub const KINDS: &[KindEntry] = &[
     entry::<Body>(),
@@ -665,6 +818,11 @@ pub const KINDS: &[KindEntry] = &[
     entry::<Indicator>(),
     entry::<ValidationRule>(),
     entry::<Survey>(),
+    entry::<Funder>(),
+    entry::<Commitment>(),
+    entry::<BudgetLine>(),
+    entry::<CostItem>(),
+    entry::<FundingPublication>(),
 ];
 
 /// The kinds the audit log of an initiative can hold: every registry kind, the
@@ -735,7 +893,7 @@ impl RefNames {
 /// `values` are the record's stored values (see `Resource::stored_values`).
 pub fn display(tr: &Tr, fd: &FieldDef, values: &FieldMap, refs: &RefNames) -> String {
     let column = match fd.widget {
-        Widget::Money(column) => column,
+        Widget::Money(column) | Widget::Amount(column) => column,
         _ => fd.name,
     };
     let raw = values.get(column).map(String::as_str).unwrap_or("");
@@ -754,6 +912,12 @@ pub fn display(tr: &Tr, fd: &FieldDef, values: &FieldMap, refs: &RefNames) -> St
             .parse::<i64>()
             .map(format_hundredths)
             .unwrap_or_else(|_| raw.to_string()),
+        Widget::Amount(_) => {
+            let currency = values.get("currency").map(String::as_str).unwrap_or("");
+            raw.parse::<i64>()
+                .map(|m| domain::funding::money::display(m, currency))
+                .unwrap_or_else(|_| raw.to_string())
+        }
         Widget::Check => tr.t(if raw == "true" { "yes" } else { "no" }),
         _ => raw.to_string(),
     }
@@ -807,7 +971,7 @@ pub fn form_fields(
                     Widget::Tel => ("input", "tel", vec![]),
                     Widget::Date => ("input", "date", vec![]),
                     Widget::Number => ("input", "number", vec![]),
-                    Widget::Money(_) => ("input", "text", vec![]),
+                    Widget::Money(_) | Widget::Amount(_) => ("input", "text", vec![]),
                     Widget::Check => ("checkbox", "checkbox", vec![]),
                     Widget::Choice(codes, prefix) => {
                         let mut o: Vec<(String, String, bool)> = if fd.required {

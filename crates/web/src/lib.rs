@@ -177,6 +177,9 @@ fn all_routes() -> routes::Routes {
     let r = pages::measurement_import::routes(r);
     let r = pages::network_measurement::routes(r);
     let r = pages::surveys::routes(r);
+    let r = pages::funding::routes(r);
+    let r = pages::funding_transitions::routes(r);
+    let r = pages::fund::routes(r);
     api::routes(r)
 }
 

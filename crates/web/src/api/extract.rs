@@ -126,7 +126,9 @@ pub fn body_fields_of<T: Resource>(form: &[crate::kinds::FieldDef]) -> Vec<BodyF
         })
         .collect();
     for fd in form {
-        if let crate::kinds::Widget::Money(column) = fd.widget {
+        if let crate::kinds::Widget::Money(column) | crate::kinds::Widget::Amount(column) =
+            fd.widget
+        {
             if let Some(col) = out.iter_mut().find(|f| f.name == column) {
                 col.alias = Some(fd.name);
             }

@@ -7,6 +7,9 @@
 
 mod agenda;
 mod extract;
+mod fund;
+mod funding;
+mod funding_transitions;
 mod measurement;
 pub mod openapi;
 mod platform;
@@ -74,6 +77,9 @@ pub fn routes(r: Routes) -> Routes {
     let r = crate::kinds::KINDS.iter().fold(r, |r, k| (k.api)(r));
     let r = agenda::routes(r);
     let r = measurement::routes(r);
+    let r = funding::routes(r);
+    let r = funding_transitions::routes(r);
+    let r = fund::routes(r);
     surveys::routes(r)
 }
 

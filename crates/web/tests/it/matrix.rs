@@ -96,6 +96,7 @@ async fn seed(app: &TestApp, slug: &str) -> Ids {
         .await
         .unwrap();
     seed_agenda(store, i.id).await;
+    seed_funding(store, i.id).await;
     let mut by_path = vec![];
     for k in web::kinds::KINDS {
         let id = match k.path {
@@ -114,6 +115,80 @@ async fn seed(app: &TestApp, slug: &str) -> Ids {
         by_path.push((k.path, id));
     }
     Ids { by_path }
+}
+
+/// One record of each funding kind, so that every funding route names a real record.
+async fn seed_funding(store: &store::Store, i: i64) {
+    use domain::funding::records::*;
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let org = store.names("organizations", "name", Some(i)).await.unwrap()[0].0;
+    let funder = store
+        .create(
+            None,
+            Some(i),
+            &Funder {
+                name: "Matrix funder".into(),
+                organization_id: org,
+                keeps_own_grants: "Yes.".into(),
+                pays_for: "Positions.".into(),
+                priorities: "With the partners.".into(),
+                answers_public: true,
+            },
+        )
+        .await
+        .unwrap();
+    let item = store
+        .create(
+            None,
+            Some(i),
+            &CostItem {
+                name: "Matrix position".into(),
+                kind: CostKind::Position,
+                currency: "USD".into(),
+                recurring: true,
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+    let c = Commitment {
+        title: "Matrix commitment".into(),
+        funder_id: funder.id,
+        amount_minor: 1_000_000,
+        currency: "USD".into(),
+        starts_on: d("2026-01-01"),
+        ends_on: d("2027-12-31"),
+        status: CommitmentStatus::Signed,
+        signed_on: Some(d("2025-12-01")),
+        objective_id: None,
+        activity_id: None,
+        cost_item_id: Some(item.id),
+        reference: String::new(),
+    };
+    store.create(None, Some(i), &c).await.unwrap();
+    let line = BudgetLine {
+        name: "Matrix line".into(),
+        year: 2026,
+        amount_minor: 500_000,
+        currency: "USD".into(),
+        objective_id: None,
+        activity_id: None,
+        cost_item_id: Some(item.id),
+    };
+    store.create(None, Some(i), &line).await.unwrap();
+    let publication = FundingPublication {
+        publish_transitions: true,
+        publish_book: true,
+        note: String::new(),
+    };
+    if store
+        .names("funding_publications", "note", Some(i))
+        .await
+        .unwrap()
+        .is_empty()
+    {
+        store.create(None, Some(i), &publication).await.unwrap();
+    }
 }
 
 /// One record of each agenda kind (where the demo has none), and a round

@@ -1,0 +1,1 @@
+# Funding: the fund pages (es).

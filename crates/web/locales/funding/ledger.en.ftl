@@ -1,0 +1,1 @@
+# Funding: the ledger pages (en).

@@ -1,0 +1,1 @@
+# Funding: the transitions pages (he).

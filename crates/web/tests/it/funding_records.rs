@@ -1,0 +1,1 @@
+//! Funding tests (see `domain::funding`).

@@ -163,6 +163,16 @@ fn funding() -> Vec<Step> {
             ("cost_item_id", "cost_items"),
         ],
     ));
+    for table in ["funders", "cost_items"] {
+        let mut live = Index::create();
+        live.name(format!("ux_{table}_name_live"))
+            .table(a(table))
+            .unique()
+            .col(a("initiative_id"))
+            .col(a("name"))
+            .and_where(Expr::col(a("archived_at")).is_null());
+        s.push(Step::Index(Box::new(live.to_owned())));
+    }
     s.push(index("commitments", &["funder_id"], false));
     s.extend(record_table(
         "budget_lines",

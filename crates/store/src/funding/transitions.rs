@@ -64,6 +64,16 @@ pub fn public_sector(sector: &str) -> bool {
     sector == Sector::LocalGovernment.as_str() || sector == Sector::NationalGovernment.as_str()
 }
 
+/// Where a schedule's error sits in a request body: `years[2].cost`,
+/// `years[2].shares` (the year's shares together) or `years[2].shares.14` (the
+/// share of funder 14).
+pub fn error_key(e: &rules::ScheduleError) -> String {
+    match (e.field, e.funder_id) {
+        ("share", Some(f)) => format!("years[{}].shares.{f}", e.row),
+        (field, _) => format!("years[{}].{field}", e.row),
+    }
+}
+
 /// All schedules of an initiative, by cost item: two queries.
 pub(crate) async fn schedules_in(
     conn: &impl ConnectionTrait,
@@ -305,7 +315,7 @@ pub(crate) async fn set_schedule_in(
     let checked = rules::validate(schedule.years.clone(), &name).map_err(|errors| {
         let mut e = FieldErrors::default();
         for x in errors {
-            e.add(&format!("years[{}].{}", x.row, x.field), x.code, x.message);
+            e.add(&error_key(&x), x.code, x.message);
         }
         StoreError::Invalid(e)
     })?;
@@ -314,7 +324,7 @@ pub(crate) async fn set_schedule_in(
         for s in &y.shares {
             match known.get(&s.funder_id) {
                 None => errors.add(
-                    &format!("years[{row}].share"),
+                    &format!("years[{row}].shares.{}", s.funder_id),
                     "unknown_funder",
                     format!(
                         "{}: funder {} is not a funder of this initiative",
@@ -322,7 +332,7 @@ pub(crate) async fn set_schedule_in(
                     ),
                 ),
                 Some((n, true)) => errors.add(
-                    &format!("years[{row}].share"),
+                    &format!("years[{row}].shares.{}", s.funder_id),
                     "archived_funder",
                     format!("{}: {n} is archived", y.year),
                 ),

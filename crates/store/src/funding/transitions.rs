@@ -10,7 +10,7 @@ use chrono::Datelike;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction};
 
-use domain::funding::records::{Commitment, CostItem, Funder};
+use domain::funding::records::{Commitment, CostItem, Funder, FundingPublication};
 use domain::funding::transitions::{
     self as rules, FunderInfo, ItemSchedule, Schedule, Share, Spent, YearPlan,
 };
@@ -248,6 +248,30 @@ impl Store {
             commitments,
             spent,
         })
+    }
+
+    /// What the funding page of the portal may show, for an initiative whose
+    /// portal is published (the caller checks): the coordinator's publication,
+    /// and the live funders whose answers are public, by name.
+    pub async fn funding_portal(
+        &self,
+        initiative: i64,
+    ) -> Result<(Option<FundingPublication>, Vec<Funder>)> {
+        let publication = self
+            .list::<FundingPublication>(Some(initiative), ListOptions::all())
+            .await?
+            .into_iter()
+            .next()
+            .map(|r| r.data);
+        let mut funders: Vec<Funder> = self
+            .list::<Funder>(Some(initiative), ListOptions::all())
+            .await?
+            .into_iter()
+            .map(|r| r.data)
+            .filter(|f| f.answers_public)
+            .collect();
+        funders.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok((publication, funders))
     }
 
     /// Replace a cost item's schedule whole, in one transaction with one audit

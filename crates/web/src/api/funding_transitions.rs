@@ -74,7 +74,9 @@ async fn transitions(
 ) -> ApiResult<Json<Value>> {
     let t = load(&auth.registry(&s.store)).await?;
     let report = rules::report(&t.items, &t.funders);
-    Ok(Json(serde_json::to_value(report).map_err(|_| AppError::Internal)?))
+    Ok(Json(
+        serde_json::to_value(report).map_err(|_| AppError::Internal)?,
+    ))
 }
 
 async fn get_schedule(
@@ -85,10 +87,7 @@ async fn get_schedule(
     let reg = auth.registry(&s.store);
     let item = reg.get::<CostItem>(id).await?;
     let t = load(&reg).await?;
-    let schedule = t
-        .item(id)
-        .map(|i| i.schedule.clone())
-        .unwrap_or_default();
+    let schedule = t.item(id).map(|i| i.schedule.clone()).unwrap_or_default();
     Ok(Json(schedule_json(&item, &schedule, &t)))
 }
 
@@ -132,9 +131,6 @@ async fn put_schedule(
         .set_schedule(reg.actor, reg.initiative, id, &Schedule { years })
         .await?;
     let t = load(&reg).await?;
-    let schedule = t
-        .item(id)
-        .map(|i| i.schedule.clone())
-        .unwrap_or_default();
+    let schedule = t.item(id).map(|i| i.schedule.clone()).unwrap_or_default();
     Ok(Json(schedule_json(&item, &schedule, &t)))
 }

@@ -850,7 +850,9 @@ fn funding_transitions(d: &mut Doc) {
             }, "required": ["funder_id", "share_bp"], "additionalProperties": false}}
         }, "required": ["year", "cost_minor"], "additionalProperties": false}}
     }, "required": ["years"], "additionalProperties": false}));
-    d.schemas.insert("Schedule".into(), json!({"type": "object", "properties": {
+    d.schemas.insert(
+        "Schedule".into(),
+        json!({"type": "object", "properties": {
         "cost_item_id": int, "name": {"type": "string"}, "currency": {"type": "string"},
         "years": {"type": "array", "items": {"type": "object", "properties": {
             "year": {"type": "integer"}, "cost_minor": int, "public_share": {"type": "number"},
@@ -859,7 +861,8 @@ fn funding_transitions(d: &mut Doc) {
                 "share_bp": {"type": "integer"}, "amount_minor": int
             }, "required": ["funder_id", "funder", "public", "share_bp", "amount_minor"]}}
         }, "required": ["year", "cost_minor", "public_share", "shares"]}}
-    }, "required": ["cost_item_id", "name", "currency", "years"]}));
+    }, "required": ["cost_item_id", "name", "currency", "years"]}),
+    );
     let base = "/api/v1/initiatives/{slug}";
     d.paths.insert(format!("{base}/transitions"), json!({
         "get": op("Who pays for each cost item, year by year, and the public share (as `backbone report transitions`)", "funding", json!([p_slug()]), None, ("200", reference("TransitionsReport")), &["401", "404"]),

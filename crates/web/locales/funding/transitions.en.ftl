@@ -36,3 +36,4 @@ ft-portal-none = Nothing about funding is published yet.
 ft-portal-who-pays = Who pays for what, by year
 ft-portal-answers = What our funders say
 ft-portal-book = The open book: what was spent against what was planned
+kind-one-cost_item_schedule = cost item's schedule

@@ -36,3 +36,4 @@ ft-portal-none = Aún no se ha publicado nada sobre la financiación.
 ft-portal-who-pays = Quién paga qué, por año
 ft-portal-answers = Lo que dicen nuestros financiadores
 ft-portal-book = Las cuentas abiertas: lo gastado frente a lo previsto
+kind-one-cost_item_schedule = calendario de una partida de coste

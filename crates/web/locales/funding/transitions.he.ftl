@@ -36,3 +36,4 @@ ft-portal-none = טרם פורסם דבר על המימון.
 ft-portal-who-pays = מי משלם על מה, לפי שנה
 ft-portal-answers = מה אומרים המממנים שלנו
 ft-portal-book = הספרים הפתוחים: מה הוצא מול מה שתוכנן
+kind-one-cost_item_schedule = לוח מימון של סעיף עלות

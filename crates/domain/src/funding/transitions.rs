@@ -824,7 +824,7 @@ mod tests {
         let gazit = commitment(GAZIT, 2018, 2020, CommitmentStatus::Received, Some(7));
         // Mid-2019: 2018 and 2019 have begun, 2020 begins within 12 months, 2021 does not.
         let today = day(2019, 6, 1);
-        let w = warnings(&items, &[gazit.clone()], &name, today);
+        let w = warnings(&items, std::slice::from_ref(&gazit), &name, today);
         let got: Vec<(i32, i64)> = w.iter().map(|w| (w.year, w.funder_id)).collect();
         assert_eq!(got, vec![(2019, MUNI), (2020, MUNI)]);
         assert_eq!(w[0].item, "item 7");

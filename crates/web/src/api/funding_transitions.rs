@@ -103,7 +103,9 @@ async fn put_schedule(
     reg.allow::<CostItem>(Action::Update)?;
     let item = reg.get::<CostItem>(id).await?;
     let Value::Object(mut obj) = body else {
-        return Err(AppError::BadRequest("the body must be a JSON object".into()).into());
+        return Err(AppError::BadRequest(
+            "the body must be a JSON object".into(),
+        ));
     };
     let years = obj.remove("years").ok_or_else(|| {
         AppError::Invalid(FieldErrors::single(
@@ -117,8 +119,7 @@ async fn put_schedule(
             k,
             "unknown_field",
             format!("{k} is not a field of a schedule (only years)"),
-        ))
-        .into());
+        )));
     }
     let years: Vec<YearPlan> = serde_json::from_value(years).map_err(|e| {
         AppError::Invalid(FieldErrors::single(

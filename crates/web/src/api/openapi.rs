@@ -775,6 +775,7 @@ pub fn build() -> Value {
     agenda(&mut d);
     surveys(&mut d);
     measurement(&mut d);
+    funding_transitions(&mut d);
     d.paths.insert(
         "/api/v1/me".into(),
         json!({
@@ -823,4 +824,51 @@ pub fn build() -> Value {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}
         }
     })
+}
+
+/// Funding transitions: the report and one cost item's schedule.
+fn funding_transitions(d: &mut Doc) {
+    let int = json!({"type": "integer", "format": "int64"});
+    d.schemas.insert("TransitionsReport".into(), json!({"type": "object", "properties": {
+        "items": {"type": "array", "items": {"type": "object", "properties": {
+            "name": {"type": "string"}, "currency": {"type": "string"},
+            "years": {"type": "array", "items": {"type": "object", "properties": {
+                "year": {"type": "integer"}, "cost_minor": int,
+                "public_share": {"type": "number", "minimum": 0, "maximum": 1, "description": "public funders' planned amounts over the cost (their shares when the cost is 0)"},
+                "funders": {"type": "array", "items": {"type": "object", "properties": {
+                    "funder": {"type": "string"}, "public": {"type": "boolean"}, "amount_minor": int
+                }, "required": ["funder", "public", "amount_minor"]}}
+            }, "required": ["year", "cost_minor", "public_share", "funders"]}}
+        }, "required": ["name", "currency", "years"]}}
+    }, "required": ["items"]}));
+    d.schemas.insert("ScheduleInput".into(), json!({"type": "object", "properties": {
+        "years": {"type": "array", "maxItems": domain::funding::transitions::MAX_YEARS, "items": {"type": "object", "properties": {
+            "year": {"type": "integer", "minimum": domain::funding::transitions::FIRST_YEAR, "maximum": domain::funding::transitions::LAST_YEAR},
+            "cost_minor": {"type": "integer", "format": "int64", "minimum": 0, "description": "the item's cost that year, in minor units of its currency"},
+            "shares": {"type": "array", "items": {"type": "object", "properties": {
+                "funder_id": int, "share_bp": {"type": "integer", "minimum": 0, "maximum": 10000, "description": "basis points: 10000 is 100%"}
+            }, "required": ["funder_id", "share_bp"], "additionalProperties": false}}
+        }, "required": ["year", "cost_minor"], "additionalProperties": false}}
+    }, "required": ["years"], "additionalProperties": false}));
+    d.schemas.insert(
+        "Schedule".into(),
+        json!({"type": "object", "properties": {
+        "cost_item_id": int, "name": {"type": "string"}, "currency": {"type": "string"},
+        "years": {"type": "array", "items": {"type": "object", "properties": {
+            "year": {"type": "integer"}, "cost_minor": int, "public_share": {"type": "number"},
+            "shares": {"type": "array", "items": {"type": "object", "properties": {
+                "funder_id": int, "funder": {"type": "string"}, "public": {"type": "boolean"},
+                "share_bp": {"type": "integer"}, "amount_minor": int
+            }, "required": ["funder_id", "funder", "public", "share_bp", "amount_minor"]}}
+        }, "required": ["year", "cost_minor", "public_share", "shares"]}}
+    }, "required": ["cost_item_id", "name", "currency", "years"]}),
+    );
+    let base = "/api/v1/initiatives/{slug}";
+    d.paths.insert(format!("{base}/transitions"), json!({
+        "get": op("Who pays for each cost item, year by year, and the public share (as `backbone report transitions`)", "funding", json!([p_slug()]), None, ("200", reference("TransitionsReport")), &["401", "404"]),
+    }));
+    d.paths.insert(format!("{base}/cost-items/{{id}}/schedule"), json!({
+        "get": op("A cost item's schedule of funder shares", "funding", json!([p_slug(), p_id()]), None, ("200", reference("Schedule")), &["401", "404"]),
+        "put": op("Replace a cost item's schedule whole (422 names each refused year and field; nothing written)", "funding", json!([p_slug(), p_id()]), Some("ScheduleInput"), ("200", reference("Schedule")), &["400", "401", "403", "404", "422"]),
+    }));
 }

@@ -386,6 +386,7 @@ async fn fill(app: &TestApp, path: &str, slug: &str, ids: &Ids, who: &Caller) ->
                 }
                 None => 1,
             },
+            "transitions" => cost_item_id(ids),
             kind => ids
                 .by_path
                 .iter()
@@ -405,6 +406,15 @@ async fn fill(app: &TestApp, path: &str, slug: &str, ids: &Ids, who: &Caller) ->
         out = out.replace("{code}", &code);
     }
     out.replace("{token}", "no-such-invitation-0000000000000000")
+}
+
+/// A cost item of the initiative (the funding transitions' pages).
+fn cost_item_id(ids: &Ids) -> i64 {
+    ids.by_path
+        .iter()
+        .find(|(p, _)| *p == "cost-items")
+        .map(|(_, id)| *id)
+        .expect("a cost item")
 }
 
 async fn call(app: &TestApp, method: &Method, path: &str, who: &Caller) -> testkit::Res {

@@ -213,14 +213,14 @@ impl Resource for Commitment {
         let (currency, amount_minor) = parse_money(&mut p, input, "amount", "amount_minor");
         let starts_on = p.date("starts_on");
         let ends_on = p.date("ends_on");
-        if let (Some(s), Some(e)) = (starts_on, ends_on) {
-            if e < s {
-                p.errors.add(
-                    "ends_on",
-                    "ends_before_start",
-                    "ends_on must not be before starts_on",
-                );
-            }
+        if let (Some(s), Some(e)) = (starts_on, ends_on)
+            && e < s
+        {
+            p.errors.add(
+                "ends_on",
+                "ends_before_start",
+                "ends_on must not be before starts_on",
+            );
         }
         let status = p.choice("status", CommitmentStatus::parse);
         let signed_on = p.opt_date("signed_on");

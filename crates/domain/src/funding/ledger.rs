@@ -162,12 +162,8 @@ impl NewEntry {
         };
         let amount_minor = positive_amount(&mut p, input, &currency);
         let funder_id = p.opt_id("funder_id");
-        let payer = p
-            .opt_text("payer", MAX_NAME, false)
-            .unwrap_or_default();
-        let payee = p
-            .opt_text("payee", MAX_NAME, false)
-            .unwrap_or_default();
+        let payer = p.opt_text("payer", MAX_NAME, false).unwrap_or_default();
+        let payee = p.opt_text("payee", MAX_NAME, false).unwrap_or_default();
         let budget_line_id = p.opt_id("budget_line_id");
         let commitment_id = p.opt_id("commitment_id");
         let reference = p
@@ -762,7 +758,12 @@ mod tests {
 
     #[test]
     fn reversing_entries() {
-        let original = stored(10, expense("2024-02-03", 4_500, Some(1), Some(2)), None, None);
+        let original = stored(
+            10,
+            expense("2024-02-03", 4_500, Some(1), Some(2)),
+            None,
+            None,
+        );
         assert!(check_reversal(&original).is_ok());
         let r = reversal_of(&original, d("2024-02-10"));
         assert_eq!(r.amount_minor, -4_500);
@@ -896,7 +897,10 @@ mod tests {
         );
         assert_eq!(l1.share_spent_bp, Some(7_500));
         let l2 = &b.lines[1];
-        assert_eq!((l2.difference_minor, l2.share_spent_bp), (-10_000, Some(12_500)));
+        assert_eq!(
+            (l2.difference_minor, l2.share_spent_bp),
+            (-10_000, Some(12_500))
+        );
         assert_eq!(b.lines[2].currency, "GBP");
         assert_eq!(b.lines[2].share_spent_bp, Some(2_500));
         // Funders: 7 committed 240,000 over 2024–2025 (366 of 731 days in
@@ -925,7 +929,10 @@ mod tests {
             .collect();
         assert_eq!(
             o,
-            vec![(None, "GBP", 30_000, 7_500), (Some(50), "ILS", 140_000, 125_000)]
+            vec![
+                (None, "GBP", 30_000, 7_500),
+                (Some(50), "ILS", 140_000, 125_000)
+            ]
         );
         // Currencies apart: ILS lines 140,000 against 126,000 (the expense
         // on no line included), GBP 30,000 against 7,500.

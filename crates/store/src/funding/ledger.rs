@@ -129,7 +129,15 @@ async fn check_batch(
 ) -> Result<()> {
     let line_ids: BTreeSet<i64> = entries.iter().filter_map(|e| e.budget_line_id).collect();
     let mut lines: HashMap<i64, LineFacts> = HashMap::new();
-    for r in ids_in(txn, "budget_lines", &["year", "currency"], initiative, &line_ids).await? {
+    for r in ids_in(
+        txn,
+        "budget_lines",
+        &["year", "currency"],
+        initiative,
+        &line_ids,
+    )
+    .await?
+    {
         let id: i64 = r.try_get("", "id")?;
         let year: i64 = r.try_get("", "year")?;
         lines.insert(
@@ -307,8 +315,9 @@ pub(crate) async fn write_in(
                 (*count).into(),
             ]);
         }
-        let add =
-            |col: &str| Expr::col((a("ledger_totals"), a(col))).add(Expr::col((a("excluded"), a(col))));
+        let add = |col: &str| {
+            Expr::col((a("ledger_totals"), a(col))).add(Expr::col((a("excluded"), a(col))))
+        };
         q.on_conflict(
             OnConflict::columns(
                 [
@@ -801,7 +810,12 @@ pub(crate) async fn demo(
                 break;
             }
             let share = amount / parts + if (i as i64) < amount % parts { 1 } else { 0 };
-            let mut e = entry(*q + chrono::Days::new(14), EntryKind::Income, share, Some(*funder));
+            let mut e = entry(
+                *q + chrono::Days::new(14),
+                EntryKind::Income,
+                share,
+                Some(*funder),
+            );
             e.commitment_id = Some(*id);
             e.payer = "Funder".into();
             e.payee = "Kiryat Malachi partnership".into();
@@ -830,7 +844,12 @@ pub(crate) async fn demo(
                 break;
             }
             let share = spent / 12 + if m == 12 { spent % 12 } else { 0 };
-            let mut e = entry(d + chrono::Days::new(24), EntryKind::Expense, share, Some(funder));
+            let mut e = entry(
+                d + chrono::Days::new(24),
+                EntryKind::Expense,
+                share,
+                Some(funder),
+            );
             e.budget_line_id = Some(l.id);
             e.payer = "Kiryat Malachi partnership".into();
             e.payee = "Salaries and suppliers".into();

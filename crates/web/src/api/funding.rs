@@ -131,7 +131,11 @@ fn fields_of(v: &Value) -> Result<FieldMap, FieldErrors> {
             Value::Number(n) => {
                 m.insert(k.clone(), n.to_string());
             }
-            _ => errors.add(k, "invalid_type", format!("{k} must be a string or a number")),
+            _ => errors.add(
+                k,
+                "invalid_type",
+                format!("{k} must be a string or a number"),
+            ),
         }
     }
     errors.finish(m)
@@ -185,9 +189,8 @@ async fn post(
         Action::Create,
         "ledger_entry",
     ))?;
-    let shape = |batch: bool, e: FieldErrors| {
-        AppError::Invalid(if batch { e } else { unindexed(e) })
-    };
+    let shape =
+        |batch: bool, e: FieldErrors| AppError::Invalid(if batch { e } else { unindexed(e) });
     let batch_shaped = matches!(&body, Value::Object(o) if o.contains_key("entries"));
     let (entries, batch) = parse_body(&body).map_err(|e| shape(batch_shaped, e))?;
     let i = auth.initiative().id;
@@ -254,9 +257,6 @@ async fn budget(
     ApiQuery(q): ApiQuery<YearQuery>,
 ) -> ApiResult<Json<Value>> {
     let year = year_or_now(q.year)?;
-    let b = s
-        .store
-        .budget_vs_actual(auth.initiative().id, year)
-        .await?;
+    let b = s.store.budget_vs_actual(auth.initiative().id, year).await?;
     Ok(Json(serde_json::to_value(b).unwrap_or(Value::Null)))
 }

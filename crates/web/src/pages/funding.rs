@@ -307,7 +307,11 @@ impl LedgerPage {
         vec![
             ("funder_id", "ledger-col-funder", &self.names.funders),
             ("budget_line_id", "ledger-col-line", &self.names.lines),
-            ("commitment_id", "ledger-col-commitment", &self.names.commitments),
+            (
+                "commitment_id",
+                "ledger-col-commitment",
+                &self.names.commitments,
+            ),
         ]
     }
     fn picked(&self, field: &str, id: &i64) -> bool {
@@ -333,7 +337,10 @@ async fn show_ledger(
     let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
     let c = Chrome::new(ctx, ctx.tr.t("funding-ledger-title"))
         .in_initiative(i, g, "funding")
-        .crumb(format!("/i/{}/funding", i.data.slug), ctx.tr.t("funding-title"));
+        .crumb(
+            format!("/i/{}/funding", i.data.slug),
+            ctx.tr.t("funding-title"),
+        );
     let names = Names::of(&s.store, i.id).await?;
     let page = s
         .store
@@ -344,14 +351,14 @@ async fn show_ledger(
         .flatten();
     let entries = page.iter().map(|e| names.view(&c, e)).collect();
     let invalid = !errors.is_empty();
-    let errors: BTreeMap<String, String> = errors
-        .0
-        .into_iter()
-        .map(|(k, v)| (k, v.message))
-        .collect();
+    let errors: BTreeMap<String, String> =
+        errors.0.into_iter().map(|(k, v)| (k, v.message)).collect();
     let mut typed = typed;
     if typed.is_empty() {
-        typed.insert("entry_date".into(), store::now().get().date_naive().to_string());
+        typed.insert(
+            "entry_date".into(),
+            store::now().get().date_naive().to_string(),
+        );
         typed.insert("kind".into(), "expense".into());
         typed.insert("currency".into(), "ILS".into());
     }
@@ -404,11 +411,7 @@ async fn add_entry(
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
     auth.ctx.check_csrf(sub.csrf.as_deref())?;
-    refusal(decide_record(
-        auth.grants(),
-        Action::Create,
-        "ledger_entry",
-    ))?;
+    refusal(decide_record(auth.grants(), Action::Create, "ledger_entry"))?;
     let i = auth.initiative();
     let typed = sub.fields;
     let entry = match NewEntry::parse(&typed) {
@@ -454,12 +457,15 @@ async fn reverse_page(
     let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
     let entry = s.store.ledger_entry(i.id, id).await?;
     let names = Names::of(&s.store, i.id).await?;
-    let c = Chrome::new(ctx, ctx.tr.t1("ledger-reverse-title", "id", &id.to_string()))
-        .in_initiative(i, g, "funding")
-        .crumb(
-            format!("/i/{}/funding/ledger", i.data.slug),
-            ctx.tr.t("funding-ledger-title"),
-        );
+    let c = Chrome::new(
+        ctx,
+        ctx.tr.t1("ledger-reverse-title", "id", &id.to_string()),
+    )
+    .in_initiative(i, g, "funding")
+    .crumb(
+        format!("/i/{}/funding/ledger", i.data.slug),
+        ctx.tr.t("funding-ledger-title"),
+    );
     let e = names.view(&c, &entry);
     let status = if error.is_empty() {
         StatusCode::OK
@@ -474,11 +480,7 @@ async fn reverse_form(
     auth: Authorized<Write>,
     Path((_, id)): Path<(String, i64)>,
 ) -> PageResult {
-    refusal(decide_record(
-        auth.grants(),
-        Action::Create,
-        "ledger_entry",
-    ))?;
+    refusal(decide_record(auth.grants(), Action::Create, "ledger_entry"))?;
     reverse_page(&s, &auth, id, String::new()).await
 }
 
@@ -490,29 +492,23 @@ async fn reverse(
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
     auth.ctx.check_csrf(sub.csrf.as_deref())?;
-    refusal(decide_record(
-        auth.grants(),
-        Action::Create,
-        "ledger_entry",
-    ))?;
+    refusal(decide_record(auth.grants(), Action::Create, "ledger_entry"))?;
     let i = auth.initiative();
     match s.store.reverse_entry(i.id, Some(auth.user.id), id).await {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/i/{}/funding/ledger?reversed={id}",
-            i.data.slug
-        ))
-        .into_response()),
+        Ok(_) => Ok(
+            Redirect::to(&format!("/i/{}/funding/ledger?reversed={id}", i.data.slug))
+                .into_response(),
+        ),
         Err(store::StoreError::Invalid(e)) => {
-            let message = e
-                .0
-                .values()
-                .next()
-                .map(|e| match e.code {
-                    "already_reversed" => auth.ctx.tr.t("ledger-error-already-reversed"),
-                    "reversal_of_reversal" => auth.ctx.tr.t("ledger-error-reversal"),
-                    _ => e.message.clone(),
-                })
-                .unwrap_or_default();
+            let message =
+                e.0.values()
+                    .next()
+                    .map(|e| match e.code {
+                        "already_reversed" => auth.ctx.tr.t("ledger-error-already-reversed"),
+                        "reversal_of_reversal" => auth.ctx.tr.t("ledger-error-reversal"),
+                        _ => e.message.clone(),
+                    })
+                    .unwrap_or_default();
             reverse_page(&s, &auth, id, message).await
         }
         Err(e) => Err(AppError::from(e).into()),
@@ -571,9 +567,15 @@ async fn budget(
     let year = year_of(&q)?;
     let b = s.store.budget_vs_actual(i.id, year).await?;
     let years = s.store.ledger_years(i.id).await?;
-    let c = Chrome::new(ctx, ctx.tr.t1("ledger-budget-title", "year", &year.to_string()))
-        .in_initiative(i, g, "funding")
-        .crumb(format!("/i/{}/funding", i.data.slug), ctx.tr.t("funding-title"));
+    let c = Chrome::new(
+        ctx,
+        ctx.tr.t1("ledger-budget-title", "year", &year.to_string()),
+    )
+    .in_initiative(i, g, "funding")
+    .crumb(
+        format!("/i/{}/funding", i.data.slug),
+        ctx.tr.t("funding-title"),
+    );
     render(&BudgetPage {
         tables: tables(&c, &b, true),
         year,

@@ -212,7 +212,7 @@ fn entry(book: &Book, n: usize) -> NewEntry {
         reference: format!("B-{n}"),
         attachment: String::new(),
     };
-    if n % 20 == 0 {
+    if n.is_multiple_of(20) {
         let f = n / 20 % FUNDERS;
         e.kind = EntryKind::Income;
         e.funder_id = Some(book.funders[f]);
@@ -220,7 +220,7 @@ fn entry(book: &Book, n: usize) -> NewEntry {
     } else {
         let l = n / 10 % LINES;
         e.budget_line_id = Some(book.lines[y as usize][l]);
-        let f = if n % 3 == 0 {
+        let f = if n.is_multiple_of(3) {
             l % FUNDERS
         } else {
             (l + 7) % FUNDERS

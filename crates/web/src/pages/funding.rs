@@ -269,6 +269,9 @@ impl Names {
     }
 }
 
+/// (field, label key, choices) of a select.
+type Select<'a> = (&'static str, &'static str, &'a [(i64, String)]);
+
 #[derive(Template)]
 #[template(path = "funding/ledger.html")]
 struct LedgerPage {
@@ -303,7 +306,7 @@ impl LedgerPage {
         ]
     }
     /// (field, label key, choices) of the selects.
-    fn selects(&self) -> Vec<(&'static str, &'static str, &[(i64, String)])> {
+    fn selects(&self) -> Vec<Select<'_>> {
         vec![
             ("funder_id", "ledger-col-funder", &self.names.funders),
             ("budget_line_id", "ledger-col-line", &self.names.lines),

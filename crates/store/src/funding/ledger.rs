@@ -342,7 +342,7 @@ pub(crate) async fn write_in(
     let action = if reverses.is_some() {
         "reverse"
     } else {
-        "import"
+        "record"
     };
     audit::append(
         txn,

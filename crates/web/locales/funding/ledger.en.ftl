@@ -56,3 +56,6 @@ ledger-added = { $count } entry added.
 ledger-reversed = Entry { $id } was reversed.
 ledger-error-already-reversed = This entry was already reversed.
 ledger-error-reversal = This entry is itself a reversal and cannot be reversed.
+kind-one-ledger_batch = ledger entries
+audit-action-record = recorded
+audit-action-reverse = reversed

@@ -56,3 +56,6 @@ ledger-added = { $count } asiento añadido.
 ledger-reversed = El asiento { $id } fue anulado.
 ledger-error-already-reversed = Este asiento ya fue anulado.
 ledger-error-reversal = Este asiento es una anulación y no puede anularse.
+kind-one-ledger_batch = asientos del libro de cuentas
+audit-action-record = registrados
+audit-action-reverse = anulado

@@ -56,3 +56,6 @@ ledger-added = נוספו { $count } רישומים.
 ledger-reversed = רישום { $id } בוטל.
 ledger-error-already-reversed = הרישום הזה כבר בוטל.
 ledger-error-reversal = הרישום הזה הוא עצמו ביטול ואי אפשר לבטלו.
+kind-one-ledger_batch = רישומים בספר הפתוח
+audit-action-record = נרשמו
+audit-action-reverse = בוטל

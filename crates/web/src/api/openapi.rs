@@ -719,6 +719,73 @@ fn measurement(d: &mut Doc) {
     }));
 }
 
+/// The open book: ledger entries in and out, reversals, budget against actual.
+fn ledger(d: &mut Doc) {
+    let int = json!({"type": "integer", "format": "int64"});
+    let opt_int = json!({"type": "integer", "format": "int64", "nullable": true});
+    let minor = json!({"type": "integer", "format": "int64", "description": "integer minor units (agorot, pence, cents)"});
+    let text = json!({"type": "string", "maxLength": domain::funding::ledger::MAX_REFERENCE, "nullable": true});
+    d.schemas.insert("LedgerEntryInput".into(), json!({"type": "object", "properties": {
+        "entry_date": {"type": "string", "format": "date"},
+        "kind": {"type": "string", "enum": ["income", "expense"]},
+        "amount_minor": {"type": "integer", "format": "int64", "minimum": 1, "description": "more than zero, in minor units; or give amount"},
+        "amount": {"type": "string", "description": "a decimal in major units (\"1200.50\"), instead of amount_minor"},
+        "currency": {"type": "string", "description": "ISO 4217 code; must match the budget line's and the commitment's"},
+        "funder_id": opt_int, "payer": text, "payee": text,
+        "budget_line_id": {"type": "integer", "format": "int64", "nullable": true, "description": "expenses only; the line's year must be the entry's"},
+        "commitment_id": {"type": "integer", "format": "int64", "nullable": true, "description": "the entry must fall within the commitment's period and name its funder"},
+        "reference": text, "attachment": text
+    }, "required": ["entry_date", "kind", "currency"], "additionalProperties": false}));
+    d.schemas.insert("LedgerInput".into(), json!({"oneOf": [
+        reference("LedgerEntryInput"),
+        {"type": "object", "properties": {"entries": {"type": "array", "minItems": 1, "maxItems": super::funding::MAX_BATCH, "items": reference("LedgerEntryInput")}}, "required": ["entries"], "additionalProperties": false}
+    ]}));
+    d.schemas.insert("LedgerEntry".into(), json!({"type": "object", "properties": {
+        "id": int, "entry_date": {"type": "string", "format": "date"}, "kind": {"type": "string", "enum": ["income", "expense"]},
+        "amount_minor": minor, "currency": {"type": "string"}, "funder_id": opt_int,
+        "payer": {"type": "string"}, "payee": {"type": "string"}, "budget_line_id": opt_int, "commitment_id": opt_int,
+        "reference": {"type": "string"}, "attachment": {"type": "string"},
+        "reverses": opt_int, "reversed_by": opt_int, "recorded_by": opt_int,
+        "recorded_at": {"type": "string", "format": "date-time"}, "batch_id": int
+    }, "required": ["id", "entry_date", "kind", "amount_minor", "currency", "reverses", "reversed_by", "batch_id"]}));
+    d.schemas.insert("LedgerPage".into(), json!({"type": "object", "properties": {
+        "items": {"type": "array", "items": reference("LedgerEntry")},
+        "next_after": {"type": "integer", "format": "int64", "nullable": true, "description": "pass as `after` for the next page; null on the last page"}
+    }, "required": ["items", "next_after"]}));
+    d.schemas.insert("LedgerWritten".into(), json!({"type": "object", "properties": {
+        "batch_id": int, "count": {"type": "integer"},
+        "totals": {"type": "object", "additionalProperties": minor, "description": "per currency, the sum written"},
+        "entries": {"type": "array", "items": reference("LedgerEntry")}
+    }, "required": ["batch_id", "count", "totals", "entries"]}));
+    let row = json!({"type": "object", "properties": {
+        "id": opt_int, "name": {"type": "string"}, "currency": {"type": "string"},
+        "budget_minor": minor, "actual_minor": minor, "difference_minor": minor,
+        "share_spent_bp": {"type": "integer", "format": "int64", "nullable": true, "description": "actual / budget in basis points (10000 = all); null for a zero budget"}
+    }, "required": ["id", "name", "currency", "budget_minor", "actual_minor", "difference_minor", "share_spent_bp"]});
+    let rows = json!({"type": "array", "items": row});
+    d.schemas.insert("BudgetVsActual".into(), json!({"type": "object", "properties": {
+        "year": {"type": "integer"}, "lines": rows, "funders": rows, "objectives": rows, "currencies": rows
+    }, "required": ["year", "lines", "funders", "objectives", "currencies"]}));
+    let base = "/api/v1/initiatives/{slug}";
+    d.paths.insert(format!("{base}/ledger"), json!({
+        "get": op("Ledger entries in id order, a page at a time (keyset: pass next_after as after); everyone with a role in the initiative", "ledger", json!([p_slug(),
+            {"name": "after", "in": "query", "schema": {"type": "integer", "format": "int64", "minimum": 0}, "description": "the last id of the previous page"},
+            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": super::funding::MAX_PAGE}}]),
+            None, ("200", reference("LedgerPage")), &["401", "404", "422"]),
+        "post": op("Add one entry, or a batch as {\"entries\": [...]}: all written in one batch, or none; errors name the field (entries[i].field in a batch) (coordinators)", "ledger", json!([p_slug()]),
+            Some("LedgerInput"), ("201", reference("LedgerWritten")), &["400", "401", "403", "404", "422"]),
+    }));
+    d.paths.insert(format!("{base}/ledger/{{id}}/reverse"), json!({
+        "post": op("Reverse an entry: a new entry with the opposite amount, the same date, line, funder and commitment. An entry is reversed once; a reversal is never reversed (422) (coordinators)", "ledger",
+            json!([p_slug(), p_id()]), None, ("201", reference("LedgerEntry")), &["401", "403", "404", "422"]),
+    }));
+    d.paths.insert(format!("{base}/budget"), json!({
+        "get": op("Budget against actual for a year, per budget line, funder, objective and currency (never summed across currencies)", "ledger",
+            json!([p_slug(), {"name": "year", "in": "query", "schema": {"type": "integer", "minimum": 1900, "maximum": 2200}, "description": "default: this year"}]),
+            None, ("200", reference("BudgetVsActual")), &["401", "404", "422"]),
+    }));
+}
+
 pub fn build() -> Value {
     let mut d = Doc {
         paths: Map::new(),
@@ -776,6 +843,7 @@ pub fn build() -> Value {
     surveys(&mut d);
     measurement(&mut d);
     funding_transitions(&mut d);
+    ledger(&mut d);
     d.paths.insert(
         "/api/v1/me".into(),
         json!({

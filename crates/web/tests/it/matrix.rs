@@ -114,6 +114,7 @@ async fn seed(app: &TestApp, slug: &str) -> Ids {
         };
         by_path.push((k.path, id));
     }
+    by_path.push(("ledger", seed_ledger(store, i.id).await));
     Ids { by_path }
 }
 
@@ -726,4 +727,23 @@ fn openapi_describes_every_api_route() {
         }
     }
     assert!(missing.is_empty(), "not in /api/openapi.json: {missing:?}");
+}
+
+/// A ledger entry, so that `…/ledger/{id}/reverse` names a real one.
+async fn seed_ledger(store: &store::Store, i: i64) -> i64 {
+    let e = domain::funding::ledger::NewEntry {
+        entry_date: chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap(),
+        kind: domain::funding::ledger::EntryKind::Expense,
+        amount_minor: 1_000,
+        currency: "ILS".into(),
+        funder_id: None,
+        payer: String::new(),
+        payee: "Matrix supplier".into(),
+        budget_line_id: None,
+        commitment_id: None,
+        reference: String::new(),
+        attachment: String::new(),
+    };
+    let w = store.write_ledger(i, None, "test", &[e]).await.unwrap();
+    store.ledger_batch(i, w.batch_id).await.unwrap()[0].id
 }

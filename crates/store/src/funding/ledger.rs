@@ -21,6 +21,7 @@ use domain::funding::ledger::{
     self, BudgetVsActual, CommitmentFacts, Committed, Entry, EntryKind, Line, LineFacts, NewEntry,
     Received, Total, TotalKey,
 };
+use domain::funding::money::{WHOLE, split};
 use domain::validation::FieldErrors;
 
 use crate::{Result, Store, StoreError, audit};
@@ -734,9 +735,9 @@ impl Store {
 /// This part of the Kiryat Malachi demo (see `super::demo`): from 2017 up to
 /// last month, the instalments of the received commitments (within their
 /// periods, one per quarter), monthly expenses on every budget line close to
-/// its budget, each paid with the money of the funder that committed to its
-/// cost item that year (the Rashi Foundation's otherwise), and one mistaken
-/// entry reversed.
+/// its budget, each split among the funders of its cost item's schedule that
+/// year (else paid by the funder that committed to the item, else the Rashi
+/// Foundation), and one mistaken entry reversed.
 pub(crate) async fn demo(
     txn: &DatabaseTransaction,
     funding: &super::demo::Funding,
@@ -834,27 +835,47 @@ pub(crate) async fn demo(
             .map(|c| c.1)
             .unwrap_or(funding.rashi)
     };
+    // The schedules of funder shares (written before the ledger), so that a
+    // cost item's spending follows who was planned to carry it that year.
+    let schedules = super::transitions::schedules_in(txn, initiative).await?;
     for l in &funding.budget_lines {
         // 96–99% of the budget, in twelve monthly payments.
         let spent = l.amount_minor * (96 + (l.id % 4)) / 100;
-        let funder = payer_of(l.cost_item, l.year);
+        let planned: Vec<(i64, u32)> = l
+            .cost_item
+            .and_then(|item| schedules.get(&item))
+            .and_then(|s| s.years.iter().find(|y| y.year == l.year))
+            .map(|y| {
+                y.shares
+                    .iter()
+                    .map(|s| (s.funder_id, s.share_bp as u32))
+                    .collect()
+            })
+            .filter(|v: &Vec<(i64, u32)>| !v.is_empty())
+            .unwrap_or_else(|| vec![(payer_of(l.cost_item, l.year), WHOLE)]);
+        let bps: Vec<u32> = planned.iter().map(|p| p.1).collect();
         for m in 1..=12u32 {
             let d = month(l.year, m);
             if d >= this_month {
                 break;
             }
             let share = spent / 12 + if m == 12 { spent % 12 } else { 0 };
-            let mut e = entry(
-                d + chrono::Days::new(24),
-                EntryKind::Expense,
-                share,
-                Some(funder),
-            );
-            e.budget_line_id = Some(l.id);
-            e.payer = "Kiryat Malachi partnership".into();
-            e.payee = "Salaries and suppliers".into();
-            e.reference = format!("{}-{m:02}", l.year);
-            entries.push(e);
+            for ((funder, _), part) in planned.iter().zip(split(share, &bps)) {
+                if part == 0 {
+                    continue;
+                }
+                let mut e = entry(
+                    d + chrono::Days::new(24),
+                    EntryKind::Expense,
+                    part,
+                    Some(*funder),
+                );
+                e.budget_line_id = Some(l.id);
+                e.payer = "Kiryat Malachi partnership".into();
+                e.payee = "Salaries and suppliers".into();
+                e.reference = format!("{}-{m:02}", l.year);
+                entries.push(e);
+            }
         }
     }
     entries.sort_by_key(|e| e.entry_date);

@@ -672,6 +672,8 @@ fn funding_links(slug: &str) -> Vec<(&'static str, String)> {
 impl Kind for Funder {
     const SCHEMA: &'static str = "Funder";
     const PATH: &'static str = "funders";
+    /// Reached from the funding overview, not the navigation.
+    const NAV: bool = false;
     fn fields() -> Vec<FieldDef> {
         vec![
             f("name", Widget::Text, true),
@@ -694,6 +696,8 @@ impl Kind for Commitment {
     const SCHEMA: &'static str = "Commitment";
     const PATH: &'static str = "commitments";
     const LABEL: &'static str = "title";
+    /// Reached from the funding overview, not the navigation.
+    const NAV: bool = false;
     fn fields() -> Vec<FieldDef> {
         vec![
             f("title", Widget::Text, true),
@@ -732,6 +736,8 @@ impl Kind for Commitment {
 impl Kind for BudgetLine {
     const SCHEMA: &'static str = "BudgetLine";
     const PATH: &'static str = "budget-lines";
+    /// Reached from the funding overview, not the navigation.
+    const NAV: bool = false;
     fn fields() -> Vec<FieldDef> {
         vec![
             f("name", Widget::Text, true),
@@ -754,6 +760,8 @@ impl Kind for BudgetLine {
 impl Kind for CostItem {
     const SCHEMA: &'static str = "CostItem";
     const PATH: &'static str = "cost-items";
+    /// Reached from the funding overview, not the navigation.
+    const NAV: bool = false;
     fn fields() -> Vec<FieldDef> {
         vec![
             f("name", Widget::Text, true),

@@ -159,6 +159,11 @@ impl Chrome {
                 format!("/i/{slug}/measurement"),
                 self.t("meas-nav"),
             ),
+            (
+                "funding",
+                format!("/i/{slug}/funding"),
+                self.t("funding-title"),
+            ),
         ];
         v.extend(crate::kinds::KINDS.iter().filter(|k| k.nav).map(|k| {
             (

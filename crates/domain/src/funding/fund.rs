@@ -314,8 +314,11 @@ impl Application {
             "" => "en".to_string(),
             l if LANGUAGES.contains(&l) => l.to_string(),
             _ => {
-                p.errors
-                    .add("language", "invalid_choice", "language must be en, es or he");
+                p.errors.add(
+                    "language",
+                    "invalid_choice",
+                    "language must be en, es or he",
+                );
                 String::new()
             }
         };
@@ -363,8 +366,11 @@ pub fn read_amount(p: &mut Parser, input: &FieldMap, field: &str, currency: &str
         },
     };
     if v <= 0 && p.errors.get(field).is_none() && p.errors.get(&minor_field).is_none() {
-        p.errors
-            .add(field, "not_positive", format!("{field} must be more than zero"));
+        p.errors.add(
+            field,
+            "not_positive",
+            format!("{field} must be more than zero"),
+        );
     }
     v
 }
@@ -382,11 +388,7 @@ pub fn parse_scores(criteria: &[Criterion], input: &FieldMap) -> Result<Vec<i64>
 
 /// `Σ score × weight`: hundredths of a point, 0–500 when the weights sum to 100.
 pub fn weighted_score(criteria: &[Criterion], scores: &[i64]) -> i64 {
-    criteria
-        .iter()
-        .zip(scores)
-        .map(|(c, s)| c.weight * s)
-        .sum()
+    criteria.iter().zip(scores).map(|(c, s)| c.weight * s).sum()
 }
 
 /// The mean of weighted scores, kept exact as a fraction.
@@ -530,7 +532,9 @@ pub fn parse_schedule(
         let amount_minor = money::parse_amount(a, currency)
             .map_err(|e| err(format!("line {row}: {}", e.message("amount", currency))))?;
         if amount_minor <= 0 {
-            return Err(err(format!("line {row}: the amount must be more than zero")));
+            return Err(err(format!(
+                "line {row}: the amount must be more than zero"
+            )));
         }
         out.push(Instalment {
             due_on,
@@ -601,7 +605,11 @@ mod tests {
         let c = parse_criteria("need=40;impact=30;feasibility=30").unwrap();
         assert_eq!(c.len(), 3);
         assert_eq!(format_criteria(&c), "need=40;impact=30;feasibility=30");
-        assert!(parse_criteria("need=40;impact=30").unwrap_err().contains("70"));
+        assert!(
+            parse_criteria("need=40;impact=30")
+                .unwrap_err()
+                .contains("70")
+        );
         assert!(parse_criteria("need=0;impact=100").is_err());
         assert!(parse_criteria("need=50;need=50").is_err());
         assert!(parse_criteria("need").is_err());
@@ -704,8 +712,8 @@ mod tests {
             t.iter().map(|x| (x.0, x.2)).collect::<Vec<_>>(),
             [(5, 1), (6, 1), (7, 3)]
         );
-        let s = parse_scores(&c, &fields(&[("score_need", "6"), ("score_impact", "2")]))
-            .unwrap_err();
+        let s =
+            parse_scores(&c, &fields(&[("score_need", "6"), ("score_impact", "2")])).unwrap_err();
         assert!(s.get("score_need").is_some() && s.get("score_feasibility").is_some());
     }
 
@@ -719,7 +727,10 @@ mod tests {
             "over_request"
         );
         assert_eq!(
-            e(check_award(5_000_000, "ILS", 6_000_000, &c, 7_000_001), "amount"),
+            e(
+                check_award(5_000_000, "ILS", 6_000_000, &c, 7_000_001),
+                "amount"
+            ),
             "over_budget"
         );
         assert_eq!(
@@ -730,12 +741,12 @@ mod tests {
 
     #[test]
     fn a_schedule_sums_exactly_to_the_award() {
-        let s = parse_schedule("2025-04-01 30000\n2025-10-01 20000.00\n", "ILS", 5_000_000)
-            .unwrap();
+        let s =
+            parse_schedule("2025-04-01 30000\n2025-10-01 20000.00\n", "ILS", 5_000_000).unwrap();
         assert_eq!(s.len(), 2);
         assert_eq!(s[1].amount_minor, 2_000_000);
-        let e = parse_schedule("2025-04-01 30000\n2025-10-01 19999.99", "ILS", 5_000_000)
-            .unwrap_err();
+        let e =
+            parse_schedule("2025-04-01 30000\n2025-10-01 19999.99", "ILS", 5_000_000).unwrap_err();
         assert_eq!(e.get("schedule").unwrap().code, "not_award_total");
         assert!(parse_schedule("2025-04-01", "ILS", 100).is_err());
         assert!(parse_schedule("", "ILS", 100).is_err());

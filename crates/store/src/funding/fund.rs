@@ -616,7 +616,17 @@ fn award_fields(input: &FieldMap, call: &FundCall) -> Result<(i64, String, Naive
     }
 }
 
+/// A call as the portal shows it (every live call is public: it is a call
+/// for applications).
+pub type PublicCall = Record<FundCall>;
+
 impl Store {
+    /// The initiative's live calls, for its portal.
+    pub async fn public_fund_calls(&self, initiative: i64) -> Result<Vec<PublicCall>> {
+        self.list::<FundCall>(Some(initiative), crate::records::ListOptions::all())
+            .await
+    }
+
     /// A call of the initiative with its assessors, applications, scores,
     /// conflicts and awards (six queries, whatever the number of applications).
     pub async fn fund_call(&self, initiative: i64, call: i64) -> Result<CallView> {

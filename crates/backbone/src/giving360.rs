@@ -21,14 +21,16 @@ use super::{AnyResult, DbArgs, describe, open_existing};
 
 /// An amount in major units as an exact JSON number.
 pub fn major_units(minor: i64, currency: &str) -> Value {
-    let text = money::format_minor(minor, currency);
-    match text.parse::<i64>() {
-        Ok(n) => json!(n),
-        Err(_) => {
-            let f: f64 = text.parse().expect("a formatted amount parses");
-            json!(f)
-        }
+    let unit = 10_i64.pow(money::exponent(currency));
+    if minor % unit == 0 {
+        return json!(minor / unit);
     }
+    // The shortest decimal that reads back as this double is the amount's own
+    // decimal text (at most 18 significant digits, in practice far fewer).
+    let f: f64 = money::format_minor(minor, currency)
+        .parse()
+        .expect("a formatted amount parses");
+    json!(f)
 }
 
 pub async fn export(db: &DbArgs, initiative: &str, fund: Option<i64>) -> AnyResult {

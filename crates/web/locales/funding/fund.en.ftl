@@ -90,3 +90,4 @@ fund-status = Status
 fund-status-submitted = Submitted, awaiting assessment
 fund-status-assessed = Being assessed
 fund-status-awarded = Awarded { $amount }
+kind-one-fund_application = fund application

@@ -90,3 +90,4 @@ fund-status = Estado
 fund-status-submitted = Enviada, pendiente de evaluación
 fund-status-assessed = En evaluación
 fund-status-awarded = Concedida: { $amount }
+kind-one-fund_application = solicitud al fondo

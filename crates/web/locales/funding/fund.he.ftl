@@ -90,3 +90,4 @@ fund-status = מצב
 fund-status-submitted = הוגשה, ממתינה להערכה
 fund-status-assessed = בהערכה
 fund-status-awarded = הוענק: { $amount }
+kind-one-fund_application = בקשה לקרן

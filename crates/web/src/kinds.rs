@@ -805,6 +805,34 @@ impl Kind for FundingPublication {
     }
 }
 
+impl Kind for domain::funding::fund::FundCall {
+    const SCHEMA: &'static str = "FundCall";
+    const PATH: &'static str = "fund-calls";
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("name", Widget::Text, true),
+            f("description", Widget::TextArea, false),
+            f("currency", Widget::Text, true),
+            f("budget", Widget::Amount("budget_minor"), true),
+            f("criteria", Widget::Text, true),
+            f("eligibility", Widget::TextArea, false),
+            f("opens_on", Widget::Date, true),
+            f("closes_on", Widget::Date, true),
+            f("organization_id", Widget::Ref("organizations"), true),
+            f("sdg", Widget::Text, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["name", "opens_on", "closes_on"]
+    }
+    fn links(&self, slug: &str, id: i64) -> Vec<(&'static str, String)> {
+        vec![("fund-applications-title", format!("/i/{slug}/fund/{id}"))]
+    }
+    fn list_links(slug: &str) -> Vec<(&'static str, String)> {
+        vec![("fund-title", format!("/i/{slug}/fund"))]
+    }
+}
+
 /// Every kind of registry record, in the order of the navigation.
 pub const KINDS: &[KindEntry] = &[
     entry::<Body>(),
@@ -831,6 +859,7 @@ pub const KINDS: &[KindEntry] = &[
     entry::<BudgetLine>(),
     entry::<CostItem>(),
     entry::<FundingPublication>(),
+    entry::<domain::funding::fund::FundCall>(),
 ];
 
 /// The kinds the audit log of an initiative can hold: every registry kind, the

@@ -23,7 +23,7 @@ pub use throttle::{LoginOutcome, client_key};
 
 /// For the demo, which creates its participants' accounts in its own transaction.
 pub(crate) use grants::grant_role_in;
-pub(crate) use users::insert_user_in;
+pub(crate) use users::{insert_user_in, prepare_user};
 
 use chrono::{DateTime, Utc};
 use rand::RngCore;

@@ -97,7 +97,8 @@ async fn seed(app: &TestApp, slug: &str) -> Ids {
         .unwrap();
     seed_agenda(store, i.id).await;
     seed_funding(store, i.id).await;
-    let mut by_path = vec![];
+    let (call, application) = seed_fund(store, i.id).await;
+    let mut by_path = vec![("{call}", call), ("applications", application)];
     for k in web::kinds::KINDS {
         let id = match k.path {
             "people" => person.id,
@@ -190,6 +191,57 @@ async fn seed_funding(store: &store::Store, i: i64) {
     {
         store.create(None, Some(i), &publication).await.unwrap();
     }
+}
+
+/// A fund call and an application to it (the fund's pages name both).
+async fn seed_fund(store: &store::Store, i: i64) -> (i64, i64) {
+    use domain::funding::fund::FundCall;
+    let today = store::now().get().date_naive();
+    let org = store.names("organizations", "name", Some(i)).await.unwrap()[0].0;
+    let call = FundCall {
+        name: "Matrix call".into(),
+        description: String::new(),
+        budget_minor: 1_000_000,
+        currency: "USD".into(),
+        criteria: "need=50;impact=50".into(),
+        eligibility: String::new(),
+        opens_on: today,
+        closes_on: today,
+        organization_id: org,
+        sdg: String::new(),
+    };
+    let call = store.create(None, Some(i), &call).await.unwrap().id;
+    let applicant = store
+        .create_user(
+            &format!("matrix.applicant.{i}@example.org"),
+            "Applicant",
+            None,
+            false,
+        )
+        .await
+        .unwrap();
+    let fields: domain::validation::FieldMap = [
+        ("organization_name", "Matrix group"),
+        ("contact_name", "Applicant"),
+        ("contact_email", "matrix.secret@example.org"),
+        ("title", "Matrix project"),
+        ("description", "A project."),
+        ("amount", "100"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let (application, _) = store
+        .submit_application(
+            i,
+            call,
+            store::funding::fund::Applicant::Account(applicant.id),
+            &fields,
+            today,
+        )
+        .await
+        .unwrap();
+    (call, application)
 }
 
 /// One record of each agenda kind (where the demo has none), and a round
@@ -396,6 +448,9 @@ async fn fill(app: &TestApp, path: &str, slug: &str, ids: &Ids, who: &Caller) ->
                 .unwrap_or_else(|| panic!("no id for {path}")),
         };
         out = out.replace("{id}", &id.to_string());
+    }
+    if let Some((_, call)) = ids.by_path.iter().find(|(p, _)| *p == "{call}") {
+        out = out.replace("{call}", &call.to_string());
     }
     if out.contains("{code}") {
         // An indicator of the initiative, by its code (the measurement pages).

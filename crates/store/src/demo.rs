@@ -674,7 +674,6 @@ async fn kiryat_malachi(txn: &DatabaseTransaction, network: &Record<Network>) ->
             rashi,
             tauber,
             gazit,
-            residents,
         },
     )
     .await

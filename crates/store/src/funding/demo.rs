@@ -25,7 +25,6 @@ pub(crate) struct Orgs {
     pub rashi: i64,
     pub tauber: i64,
     pub gazit: i64,
-    pub residents: i64,
 }
 
 /// What the registry part of the demo created, for the other parts to use.
@@ -33,7 +32,6 @@ pub(crate) struct Funding {
     pub initiative: i64,
     pub orgs: Orgs,
     pub municipality: i64,
-    pub ministry: i64,
     pub gazit: i64,
     pub rashi: i64,
     pub tauber: i64,
@@ -47,8 +45,6 @@ pub(crate) struct Funding {
     pub initiative_coordinator: i64,
     /// Budget lines by (year, cost item or none, id), years 2017–2026.
     pub budget_lines: Vec<BudgetLineRef>,
-    /// Commitments: (funder, id).
-    pub commitments: Vec<(i64, i64)>,
 }
 
 pub(crate) struct BudgetLineRef {
@@ -258,7 +254,6 @@ pub(crate) async fn kiryat_malachi(
             cost_item_id: cost_item,
             reference: String::new(),
         };
-    let mut commitments = vec![];
     for (title, f, amount, from, to, status, item) in [
         (
             "Strategic Planning Unit, years 1–2",
@@ -342,13 +337,12 @@ pub(crate) async fn kiryat_malachi(
             None,
         ),
     ] {
-        let id = new(
+        new(
             txn,
             initiative,
             commit(title, f, amount, from, to, status, item),
         )
         .await?;
-        commitments.push((f, id));
     }
     new(txn, initiative, FundingPublication {
         publish_transitions: true,
@@ -360,7 +354,6 @@ pub(crate) async fn kiryat_malachi(
         initiative,
         orgs,
         municipality,
-        ministry,
         gazit,
         rashi,
         tauber,
@@ -369,7 +362,6 @@ pub(crate) async fn kiryat_malachi(
         youth_director,
         initiative_coordinator,
         budget_lines,
-        commitments,
     };
     super::transitions::demo(txn, &funding).await?;
     super::ledger::demo(txn, &funding).await?;

@@ -163,16 +163,8 @@ fn funding() -> Vec<Step> {
             ("cost_item_id", "cost_items"),
         ],
     ));
-    for table in ["funders", "cost_items"] {
-        let mut live = Index::create();
-        live.name(format!("ux_{table}_name_live"))
-            .table(a(table))
-            .unique()
-            .col(a("initiative_id"))
-            .col(a("name"))
-            .and_where(Expr::col(a("archived_at")).is_null());
-        s.push(Step::Index(Box::new(live.to_owned())));
-    }
+    s.push(live_unique_name("funders"));
+    s.push(live_unique_name("cost_items"));
     s.push(index("commitments", &["funder_id"], false));
     s.extend(record_table(
         "budget_lines",
@@ -955,6 +947,18 @@ fn index(table: &str, cols: &[&str], unique: bool) -> Step {
         i.unique();
     }
     Step::Index(Box::new(i.to_owned()))
+}
+
+/// No two live records of `table` in one initiative share a name.
+fn live_unique_name(table: &str) -> Step {
+    let mut live = Index::create();
+    live.name(format!("ux_{table}_name_live"))
+        .table(a(table))
+        .unique()
+        .col(a("initiative_id"))
+        .col(a("name"))
+        .and_where(Expr::col(a("archived_at")).is_null());
+    Step::Index(Box::new(live.to_owned()))
 }
 
 /// A partnership record table: id, optional initiative scope, data columns,

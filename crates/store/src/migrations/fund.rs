@@ -27,6 +27,7 @@ pub(super) fn steps() -> Vec<Step> {
         ],
         &[("organization_id", "organizations")],
     ));
+    s.push(live_unique_name("fund_calls"));
     s.push(tbl(Table::create()
         .table(a("fund_assessors"))
         .col(int("call_id"))

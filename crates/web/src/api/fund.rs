@@ -26,8 +26,8 @@ use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
 use domain::access::{Action, Decision, Grants, decide, decide_record};
-use domain::resource::Class;
 use domain::funding::fund::{FundCall, Instalment};
+use domain::resource::Class;
 use domain::validation::{FieldErrors, FieldMap, Parser};
 use store::StoreError;
 use store::funding::fund::{ApplicationView, CallView};
@@ -62,7 +62,11 @@ pub fn routes(r: Routes) -> Routes {
         conflict,
     )
     .post(&app("/score"), on(Action::Read, "fund_application"), score)
-    .post(&app("/award"), on(Action::Update, "fund_application"), award)
+    .post(
+        &app("/award"),
+        on(Action::Update, "fund_application"),
+        award,
+    )
     .post(
         &app("/agreement"),
         on(Action::Update, "fund_application"),
@@ -156,7 +160,13 @@ fn row_json(v: &CallView, app: i64, contact: bool) -> Option<Value> {
 fn application_json(v: &ApplicationView, contact: bool, me: i64) -> Value {
     let id = v.application.id;
     let c = &v.call;
-    let keys: Vec<String> = c.call.data.criteria_list().into_iter().map(|k| k.key).collect();
+    let keys: Vec<String> = c
+        .call
+        .data
+        .criteria_list()
+        .into_iter()
+        .map(|k| k.key)
+        .collect();
     let mut out = row_json(c, id, contact).unwrap_or_else(|| json!({}));
     let d = &v.application.data;
     out["description"] = json!(d.description);
@@ -173,12 +183,13 @@ fn application_json(v: &ApplicationView, contact: bool, me: i64) -> Value {
             "weighted_hundredths": x.weighted,
         }))
         .collect::<Vec<_>>());
-    out["conflicts"] = json!(c
-        .conflicts
-        .iter()
-        .filter(|x| x.application_id == id)
-        .map(|x| json!({"user_id": x.user_id, "assessor": x.assessor, "note": x.note}))
-        .collect::<Vec<_>>());
+    out["conflicts"] = json!(
+        c.conflicts
+            .iter()
+            .filter(|x| x.application_id == id)
+            .map(|x| json!({"user_id": x.user_id, "assessor": x.assessor, "note": x.note}))
+            .collect::<Vec<_>>()
+    );
     out["you_assess"] = json!(c.assessors.iter().any(|x| x.0 == me));
     out["you_are_recused"] = json!(
         c.conflicts
@@ -195,16 +206,18 @@ fn application_json(v: &ApplicationView, contact: bool, me: i64) -> Value {
         }),
         None => Value::Null,
     };
-    out["payments"] = json!(v
-        .payments
-        .iter()
-        .map(|p| json!({"date": p.due_on, "amount_minor": p.amount_minor}))
-        .collect::<Vec<_>>());
-    out["reports"] = json!(v
-        .reports
-        .iter()
-        .map(|r| json!({"id": r.id, "reported_on": r.reported_on, "text": r.text}))
-        .collect::<Vec<_>>());
+    out["payments"] = json!(
+        v.payments
+            .iter()
+            .map(|p| json!({"date": p.due_on, "amount_minor": p.amount_minor}))
+            .collect::<Vec<_>>()
+    );
+    out["reports"] = json!(
+        v.reports
+            .iter()
+            .map(|r| json!({"id": r.id, "reported_on": r.reported_on, "text": r.text}))
+            .collect::<Vec<_>>()
+    );
     out
 }
 
@@ -219,7 +232,9 @@ fn body_fields(
     what: &str,
 ) -> Result<(FieldMap, Map<String, Value>), AppError> {
     let Value::Object(obj) = body else {
-        return Err(AppError::BadRequest("the body must be a JSON object".into()));
+        return Err(AppError::BadRequest(
+            "the body must be a JSON object".into(),
+        ));
     };
     let mut m = FieldMap::new();
     let mut rest = Map::new();
@@ -314,7 +329,11 @@ async fn add_assessor(
     ApiPath((_, call)): ApiPath<(String, i64)>,
     ApiJson(body): ApiJson,
 ) -> ApiResult<Json<Value>> {
-    refusal(decide_record(&auth.view.grants, Action::Update, "fund_call"))?;
+    refusal(decide_record(
+        &auth.view.grants,
+        Action::Update,
+        "fund_call",
+    ))?;
     load_call(&s, &auth, call).await?;
     let (m, _) = body_fields(body, &["email"], &[], "an assessor")?;
     let no_member = || {
@@ -545,7 +564,10 @@ fn instalments(v: Option<&Value>) -> Result<Vec<Instalment>, FieldErrors> {
             );
             continue;
         };
-        if let Some(k) = o.keys().find(|k| !["date", "amount_minor"].contains(&k.as_str())) {
+        if let Some(k) = o
+            .keys()
+            .find(|k| !["date", "amount_minor"].contains(&k.as_str()))
+        {
             errors.add(
                 &at(k),
                 "unknown_field",
@@ -557,7 +579,11 @@ fn instalments(v: Option<&Value>) -> Result<Vec<Instalment>, FieldErrors> {
             .and_then(Value::as_str)
             .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
         if date.is_none() {
-            errors.add(&at("date"), "invalid_date", "date must be a date (YYYY-MM-DD)");
+            errors.add(
+                &at("date"),
+                "invalid_date",
+                "date must be a date (YYYY-MM-DD)",
+            );
         }
         let amount = o.get("amount_minor").and_then(Value::as_i64);
         match amount {
@@ -590,7 +616,12 @@ async fn payments(
     ApiJson(body): ApiJson,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     coordinating(&s, &auth, call, id).await?;
-    let (_, rest) = body_fields(body, &["instalments"], &["instalments"], "a payment schedule")?;
+    let (_, rest) = body_fields(
+        body,
+        &["instalments"],
+        &["instalments"],
+        "a payment schedule",
+    )?;
     let schedule = instalments(rest.get("instalments")).map_err(AppError::Invalid)?;
     s.store
         .set_fund_payments(Some(auth.user.id), auth.initiative().id, id, &schedule)

@@ -961,37 +961,79 @@ fn fund(d: &mut Doc) {
         "rank": {"type": "integer", "nullable": true, "description": "1 is best; ties share a rank; null when nobody scored it"},
         "awarded_minor": opt_int,
     });
-    let row_required = json!(["id", "call_id", "title", "organization_name", "amount_minor", "currency", "submitted_on", "scores_count", "mean_hundredths", "rank", "awarded_minor"]);
-    d.schemas.insert("FundApplicationRow".into(), json!({"type": "object", "properties": row, "required": row_required}));
+    let row_required = json!([
+        "id",
+        "call_id",
+        "title",
+        "organization_name",
+        "amount_minor",
+        "currency",
+        "submitted_on",
+        "scores_count",
+        "mean_hundredths",
+        "rank",
+        "awarded_minor"
+    ]);
+    d.schemas.insert(
+        "FundApplicationRow".into(),
+        json!({"type": "object", "properties": row, "required": row_required}),
+    );
     let mut detail = row.as_object().cloned().unwrap_or_default();
     for (k, v) in [
         ("description", json!({"type": "string"})),
         ("language", json!({"type": "string"})),
         ("sdg", json!({"type": "string"})),
-        ("scores", json!({"type": "array", "items": {"type": "object", "properties": {
+        (
+            "scores",
+            json!({"type": "array", "items": {"type": "object", "properties": {
             "user_id": int, "assessor": {"type": "string"},
             "scores": {"type": "object", "additionalProperties": {"type": "integer"}, "description": "criterion → score from 0 to 5"},
             "weighted_hundredths": int,
-        }, "required": ["user_id", "assessor", "scores", "weighted_hundredths"]}})),
-        ("conflicts", json!({"type": "array", "items": {"type": "object", "properties": {
+        }, "required": ["user_id", "assessor", "scores", "weighted_hundredths"]}}),
+        ),
+        (
+            "conflicts",
+            json!({"type": "array", "items": {"type": "object", "properties": {
             "user_id": int, "assessor": {"type": "string"}, "note": {"type": "string"},
-        }, "required": ["user_id", "assessor", "note"]}})),
+        }, "required": ["user_id", "assessor", "note"]}}),
+        ),
         ("you_assess", json!({"type": "boolean"})),
         ("you_are_recused", json!({"type": "boolean"})),
-        ("award", json!({"type": "object", "nullable": true, "properties": {
+        (
+            "award",
+            json!({"type": "object", "nullable": true, "properties": {
             "amount_minor": int, "currency": {"type": "string"}, "awarded_on": date,
             "decision": {"type": "string"}, "agreement_signed_on": {"type": "string", "format": "date", "nullable": true},
-        }, "required": ["amount_minor", "currency", "awarded_on", "decision", "agreement_signed_on"]})),
-        ("payments", json!({"type": "array", "items": {"type": "object", "properties": {"date": date, "amount_minor": int}, "required": ["date", "amount_minor"]}})),
-        ("reports", json!({"type": "array", "items": {"type": "object", "properties": {"id": int, "reported_on": date, "text": {"type": "string"}}, "required": ["id", "reported_on", "text"]}})),
+        }, "required": ["amount_minor", "currency", "awarded_on", "decision", "agreement_signed_on"]}),
+        ),
+        (
+            "payments",
+            json!({"type": "array", "items": {"type": "object", "properties": {"date": date, "amount_minor": int}, "required": ["date", "amount_minor"]}}),
+        ),
+        (
+            "reports",
+            json!({"type": "array", "items": {"type": "object", "properties": {"id": int, "reported_on": date, "text": {"type": "string"}}, "required": ["id", "reported_on", "text"]}}),
+        ),
     ] {
         detail.insert(k.into(), v);
     }
     let mut detail_required = row_required.as_array().cloned().unwrap_or_default();
-    for k in ["description", "scores", "conflicts", "you_assess", "you_are_recused", "award", "payments", "reports"] {
+    for k in [
+        "description",
+        "scores",
+        "conflicts",
+        "you_assess",
+        "you_are_recused",
+        "award",
+        "payments",
+        "reports",
+    ] {
         detail_required.push(json!(k));
     }
-    d.schemas.insert("FundApplication".into(), json!({"type": "object", "properties": detail, "required": detail_required}));
+    d.schemas.insert(
+        "FundApplication".into(),
+        json!({"type": "object", "properties": detail, "required": detail_required}),
+    );
     let assessors = json!({"type": "array", "items": {"type": "object", "properties": {"user_id": int, "name": {"type": "string"}}, "required": ["user_id", "name"]}});
     d.schemas.insert("FundCallApplications".into(), json!({"type": "object", "properties": {
         "call": {"type": "object", "properties": {
@@ -1010,14 +1052,23 @@ fn fund(d: &mut Doc) {
         json!({"type": "object", "properties": props, "required": required, "additionalProperties": false})
     };
     d.schemas.insert("FundAssessorInput".into(), input(json!({"email": {"type": "string", "format": "email", "description": "the account of someone holding a role in the initiative"}}), &["email"]));
-    d.schemas.insert("FundConflictInput".into(), input(json!({"note": {"type": "string", "maxLength": domain::funding::records::MAX_ANSWER}}), &[]));
+    d.schemas.insert(
+        "FundConflictInput".into(),
+        input(
+            json!({"note": {"type": "string", "maxLength": domain::funding::records::MAX_ANSWER}}),
+            &[],
+        ),
+    );
     d.schemas.insert("FundScoreInput".into(), input(json!({"scores": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 5}, "description": "one score per criterion of the call, by its key"}}), &["scores"]));
     d.schemas.insert("FundAwardInput".into(), input(json!({
         "amount_minor": {"type": "integer", "format": "int64", "minimum": 1, "description": "in minor units; no more than requested nor than what remains of the budget"},
         "currency": {"type": "string", "description": "the call's currency (the default); another is refused"},
         "awarded_on": date, "decision": {"type": "string", "maxLength": domain::validation::MAX_NAME},
     }), &["amount_minor", "awarded_on"]));
-    d.schemas.insert("FundAgreementInput".into(), input(json!({"signed_on": date}), &["signed_on"]));
+    d.schemas.insert(
+        "FundAgreementInput".into(),
+        input(json!({"signed_on": date}), &["signed_on"]),
+    );
     d.schemas.insert("FundPaymentsInput".into(), input(json!({"instalments": {"type": "array", "minItems": 1, "maxItems": crate::api::fund::MAX_INSTALMENTS, "description": "replaces the schedule; the amounts sum exactly to the award", "items": {"type": "object", "properties": {"date": date, "amount_minor": {"type": "integer", "format": "int64", "minimum": 1}}, "required": ["date", "amount_minor"], "additionalProperties": false}}}), &["instalments"]));
     d.schemas.insert("FundReportInput".into(), input(json!({"reported_on": date, "text": {"type": "string", "minLength": 1, "maxLength": domain::funding::records::MAX_ANSWER}}), &["reported_on", "text"]));
     let p_call = json!({"name": "call", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64", "minimum": 1}});
@@ -1035,16 +1086,59 @@ fn fund(d: &mut Doc) {
     }));
     let app = reference("FundApplication");
     for (tail, summary, body, ok, forbidden) in [
-        ("conflict", "An assessor declares a conflict of interest and is recused (their score, if any, no longer counts); 422 for anyone not an assessor of the call", "FundConflictInput", "200", false),
-        ("score", "An assessor scores the application, one score per criterion; 422 for anyone not an assessor and for a recused assessor", "FundScoreInput", "200", false),
-        ("award", "Award the application (coordinators); 422 over the request, over the remaining budget, in another currency, or a second time", "FundAwardInput", "201", true),
-        ("agreement", "Record the day the grant agreement was signed (coordinators; after the award)", "FundAgreementInput", "200", true),
-        ("payments", "Replace the award's payment schedule (coordinators); the instalments sum exactly to the award", "FundPaymentsInput", "200", true),
-        ("reports", "Add a progress report to an awarded grant (coordinators)", "FundReportInput", "201", true),
+        (
+            "conflict",
+            "An assessor declares a conflict of interest and is recused (their score, if any, no longer counts); 422 for anyone not an assessor of the call",
+            "FundConflictInput",
+            "200",
+            false,
+        ),
+        (
+            "score",
+            "An assessor scores the application, one score per criterion; 422 for anyone not an assessor and for a recused assessor",
+            "FundScoreInput",
+            "200",
+            false,
+        ),
+        (
+            "award",
+            "Award the application (coordinators); 422 over the request, over the remaining budget, in another currency, or a second time",
+            "FundAwardInput",
+            "201",
+            true,
+        ),
+        (
+            "agreement",
+            "Record the day the grant agreement was signed (coordinators; after the award)",
+            "FundAgreementInput",
+            "200",
+            true,
+        ),
+        (
+            "payments",
+            "Replace the award's payment schedule (coordinators); the instalments sum exactly to the award",
+            "FundPaymentsInput",
+            "200",
+            true,
+        ),
+        (
+            "reports",
+            "Add a progress report to an awarded grant (coordinators)",
+            "FundReportInput",
+            "201",
+            true,
+        ),
     ] {
-        let errors: &[&str] = if forbidden { &["400", "401", "403", "404", "422"] } else { &["400", "401", "404", "422"] };
-        d.paths.insert(format!("{base}/applications/{{id}}/{tail}"), json!({
-            "post": op(summary, "fund", at_app.clone(), Some(body), (ok, app.clone()), errors),
-        }));
+        let errors: &[&str] = if forbidden {
+            &["400", "401", "403", "404", "422"]
+        } else {
+            &["400", "401", "404", "422"]
+        };
+        d.paths.insert(
+            format!("{base}/applications/{{id}}/{tail}"),
+            json!({
+                "post": op(summary, "fund", at_app.clone(), Some(body), (ok, app.clone()), errors),
+            }),
+        );
     }
 }

@@ -844,6 +844,7 @@ pub fn build() -> Value {
     measurement(&mut d);
     funding_transitions(&mut d);
     ledger(&mut d);
+    fund(&mut d);
     d.paths.insert(
         "/api/v1/me".into(),
         json!({
@@ -939,4 +940,205 @@ fn funding_transitions(d: &mut Doc) {
         "get": op("A cost item's schedule of funder shares", "funding", json!([p_slug(), p_id()]), None, ("200", reference("Schedule")), &["401", "404"]),
         "put": op("Replace a cost item's schedule whole (422 names each refused year and field; nothing written)", "funding", json!([p_slug(), p_id()]), Some("ScheduleInput"), ("200", reference("Schedule")), &["400", "401", "403", "404", "422"]),
     }));
+}
+
+/// The community investment fund: a call's applications ranked, assessment,
+/// award, agreement, payment schedule and progress reports.
+fn fund(d: &mut Doc) {
+    let int = json!({"type": "integer", "format": "int64"});
+    let date = json!({"type": "string", "format": "date"});
+    let opt_int = json!({"type": "integer", "format": "int64", "nullable": true});
+    let opt_str = json!({"type": "string", "nullable": true});
+    let row = json!({
+        "id": int, "call_id": int, "title": {"type": "string"},
+        "organization_name": {"type": "string"}, "org_identifier": opt_str,
+        "contact_name": {"type": "string", "nullable": true, "description": "null unless the policy shows you contact details"},
+        "contact_email": {"type": "string", "nullable": true, "description": "null unless the policy shows you contact details"},
+        "amount_minor": {"type": "integer", "format": "int64", "description": "requested, in minor units"},
+        "currency": {"type": "string"}, "submitted_on": date,
+        "scores_count": {"type": "integer"},
+        "mean_hundredths": {"type": "integer", "nullable": true, "description": "mean of the assessors' weighted scores (Σ score × weight), in hundredths of a point, rounded half up; null when nobody scored it"},
+        "rank": {"type": "integer", "nullable": true, "description": "1 is best; ties share a rank; null when nobody scored it"},
+        "awarded_minor": opt_int,
+    });
+    let row_required = json!([
+        "id",
+        "call_id",
+        "title",
+        "organization_name",
+        "amount_minor",
+        "currency",
+        "submitted_on",
+        "scores_count",
+        "mean_hundredths",
+        "rank",
+        "awarded_minor"
+    ]);
+    d.schemas.insert(
+        "FundApplicationRow".into(),
+        json!({"type": "object", "properties": row, "required": row_required}),
+    );
+    let mut detail = row.as_object().cloned().unwrap_or_default();
+    for (k, v) in [
+        ("description", json!({"type": "string"})),
+        ("language", json!({"type": "string"})),
+        ("sdg", json!({"type": "string"})),
+        (
+            "scores",
+            json!({"type": "array", "items": {"type": "object", "properties": {
+            "user_id": int, "assessor": {"type": "string"},
+            "scores": {"type": "object", "additionalProperties": {"type": "integer"}, "description": "criterion → score from 0 to 5"},
+            "weighted_hundredths": int,
+        }, "required": ["user_id", "assessor", "scores", "weighted_hundredths"]}}),
+        ),
+        (
+            "conflicts",
+            json!({"type": "array", "items": {"type": "object", "properties": {
+            "user_id": int, "assessor": {"type": "string"}, "note": {"type": "string"},
+        }, "required": ["user_id", "assessor", "note"]}}),
+        ),
+        ("you_assess", json!({"type": "boolean"})),
+        ("you_are_recused", json!({"type": "boolean"})),
+        (
+            "award",
+            json!({"type": "object", "nullable": true, "properties": {
+            "amount_minor": int, "currency": {"type": "string"}, "awarded_on": date,
+            "decision": {"type": "string"}, "agreement_signed_on": {"type": "string", "format": "date", "nullable": true},
+        }, "required": ["amount_minor", "currency", "awarded_on", "decision", "agreement_signed_on"]}),
+        ),
+        (
+            "payments",
+            json!({"type": "array", "items": {"type": "object", "properties": {"date": date, "amount_minor": int}, "required": ["date", "amount_minor"]}}),
+        ),
+        (
+            "reports",
+            json!({"type": "array", "items": {"type": "object", "properties": {"id": int, "reported_on": date, "text": {"type": "string"}}, "required": ["id", "reported_on", "text"]}}),
+        ),
+    ] {
+        detail.insert(k.into(), v);
+    }
+    let mut detail_required = row_required.as_array().cloned().unwrap_or_default();
+    for k in [
+        "description",
+        "scores",
+        "conflicts",
+        "you_assess",
+        "you_are_recused",
+        "award",
+        "payments",
+        "reports",
+    ] {
+        detail_required.push(json!(k));
+    }
+    d.schemas.insert(
+        "FundApplication".into(),
+        json!({"type": "object", "properties": detail, "required": detail_required}),
+    );
+    let assessors = json!({"type": "array", "items": {"type": "object", "properties": {"user_id": int, "name": {"type": "string"}}, "required": ["user_id", "name"]}});
+    d.schemas.insert("FundCallApplications".into(), json!({"type": "object", "properties": {
+        "call": {"type": "object", "properties": {
+            "id": int, "name": {"type": "string"}, "currency": {"type": "string"},
+            "budget_minor": int, "awarded_minor": int, "remaining_minor": int,
+            "criteria": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}, "weight": {"type": "integer"}}, "required": ["key", "weight"]}},
+            "opens_on": date, "closes_on": date,
+        }, "required": ["id", "name", "currency", "budget_minor", "awarded_minor", "remaining_minor", "criteria", "opens_on", "closes_on"]},
+        "assessors": assessors,
+        "items": {"type": "array", "description": "best first", "items": reference("FundApplicationRow")},
+    }, "required": ["call", "assessors", "items"]}));
+    let version = json!({"type": "integer", "format": "int64", "description": "ignored"});
+    let input = |props: Value, required: &[&str]| {
+        let mut props = props;
+        props["version"] = version.clone();
+        json!({"type": "object", "properties": props, "required": required, "additionalProperties": false})
+    };
+    d.schemas.insert("FundAssessorInput".into(), input(json!({"email": {"type": "string", "format": "email", "description": "the account of someone holding a role in the initiative"}}), &["email"]));
+    d.schemas.insert(
+        "FundConflictInput".into(),
+        input(
+            json!({"note": {"type": "string", "maxLength": domain::funding::records::MAX_ANSWER}}),
+            &[],
+        ),
+    );
+    d.schemas.insert("FundScoreInput".into(), input(json!({"scores": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 5}, "description": "one score per criterion of the call, by its key"}}), &["scores"]));
+    d.schemas.insert("FundAwardInput".into(), input(json!({
+        "amount_minor": {"type": "integer", "format": "int64", "minimum": 1, "description": "in minor units; no more than requested nor than what remains of the budget"},
+        "currency": {"type": "string", "description": "the call's currency (the default); another is refused"},
+        "awarded_on": date, "decision": {"type": "string", "maxLength": domain::validation::MAX_NAME},
+    }), &["amount_minor", "awarded_on"]));
+    d.schemas.insert(
+        "FundAgreementInput".into(),
+        input(json!({"signed_on": date}), &["signed_on"]),
+    );
+    d.schemas.insert("FundPaymentsInput".into(), input(json!({"instalments": {"type": "array", "minItems": 1, "maxItems": crate::api::fund::MAX_INSTALMENTS, "description": "replaces the schedule; the amounts sum exactly to the award", "items": {"type": "object", "properties": {"date": date, "amount_minor": {"type": "integer", "format": "int64", "minimum": 1}}, "required": ["date", "amount_minor"], "additionalProperties": false}}}), &["instalments"]));
+    d.schemas.insert("FundReportInput".into(), input(json!({"reported_on": date, "text": {"type": "string", "minLength": 1, "maxLength": domain::funding::records::MAX_ANSWER}}), &["reported_on", "text"]));
+    let p_call = json!({"name": "call", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64", "minimum": 1}});
+    let base = "/api/v1/initiatives/{slug}/fund/calls/{call}";
+    let at = json!([p_slug(), p_call.clone()]);
+    let at_app = json!([p_slug(), p_call, p_id()]);
+    d.paths.insert(format!("{base}/applications"), json!({
+        "get": op("A call's budget, assessors and applications ranked by mean weighted score", "fund", at.clone(), None, ("200", reference("FundCallApplications")), &["401", "404"]),
+    }));
+    d.paths.insert(format!("{base}/assessors"), json!({
+        "post": op("Make someone holding a role in the initiative an assessor of the call (coordinators)", "fund", at, Some("FundAssessorInput"), ("200", json!({"type": "object", "properties": {"assessors": assessors}, "required": ["assessors"]})), &["400", "401", "403", "404", "422"]),
+    }));
+    d.paths.insert(format!("{base}/applications/{{id}}"), json!({
+        "get": op("One application: scores, conflicts, award, payment schedule and progress reports", "fund", at_app.clone(), None, ("200", reference("FundApplication")), &["401", "404"]),
+    }));
+    let app = reference("FundApplication");
+    for (tail, summary, body, ok, forbidden) in [
+        (
+            "conflict",
+            "An assessor declares a conflict of interest and is recused (their score, if any, no longer counts); 422 for anyone not an assessor of the call",
+            "FundConflictInput",
+            "200",
+            false,
+        ),
+        (
+            "score",
+            "An assessor scores the application, one score per criterion; 422 for anyone not an assessor and for a recused assessor",
+            "FundScoreInput",
+            "200",
+            false,
+        ),
+        (
+            "award",
+            "Award the application (coordinators); 422 over the request, over the remaining budget, in another currency, or a second time",
+            "FundAwardInput",
+            "201",
+            true,
+        ),
+        (
+            "agreement",
+            "Record the day the grant agreement was signed (coordinators; after the award)",
+            "FundAgreementInput",
+            "200",
+            true,
+        ),
+        (
+            "payments",
+            "Replace the award's payment schedule (coordinators); the instalments sum exactly to the award",
+            "FundPaymentsInput",
+            "200",
+            true,
+        ),
+        (
+            "reports",
+            "Add a progress report to an awarded grant (coordinators)",
+            "FundReportInput",
+            "201",
+            true,
+        ),
+    ] {
+        let errors: &[&str] = if forbidden {
+            &["400", "401", "403", "404", "422"]
+        } else {
+            &["400", "401", "404", "422"]
+        };
+        d.paths.insert(
+            format!("{base}/applications/{{id}}/{tail}"),
+            json!({
+                "post": op(summary, "fund", at_app.clone(), Some(body), (ok, app.clone()), errors),
+            }),
+        );
+    }
 }

@@ -8,6 +8,7 @@ mod agenda_pages;
 mod api;
 mod conflict;
 mod fund;
+mod fund_api;
 mod funding_ledger;
 mod funding_records;
 mod funding_transitions;

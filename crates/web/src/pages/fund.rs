@@ -299,7 +299,8 @@ struct ApplicationPage {
     language: String,
     sdg: String,
     mean: String,
-    criteria: Vec<String>,
+    /// (key, label with its weight) of each criterion
+    criteria: Vec<(String, String)>,
     scores: Vec<(String, Vec<i64>, String)>,
     conflicts: Vec<(String, String)>,
     is_assessor: bool,
@@ -370,7 +371,7 @@ async fn application_page<A: crate::access::Need>(
             mean,
             criteria: criteria
                 .iter()
-                .map(|k| format!("{} ({}%)", k.key, k.weight))
+                .map(|k| (k.key.clone(), format!("{} ({}%)", k.key, k.weight)))
                 .collect(),
             scores: v
                 .call

@@ -174,6 +174,14 @@ async fn schedules_through_the_api_and_the_form(e: Engine) {
         r.body
     );
     assert!(r.body.contains("value=\"1000.50\""));
+    // The year's error describes each of its share cells.
+    assert!(
+        r.body.contains(&format!(
+            "id=\"{g}\" name=\"{g}\" value=\"40\" inputmode=\"decimal\" size=\"5\" aria-invalid=\"true\" aria-describedby=\"row_0-e\""
+        )),
+        "{}",
+        r.body
+    );
     assert_eq!(
         app.api(Method::GET, &path, Some(&viewer), None)
             .await

@@ -24,6 +24,9 @@ use crate::routes::{Access, Routes};
 pub const MAX_PAGE: u64 = 1000;
 /// The most entries one `POST …/ledger` takes.
 pub const MAX_BATCH: usize = 10_000;
+/// The largest `POST …/ledger` body: room for a full batch, so that one entry
+/// too many is answered with its reason (422), not with the size limit.
+const MAX_BODY: usize = 16 * 1024 * 1024;
 
 pub fn routes(r: Routes) -> Routes {
     let base = "/api/v1/initiatives/{slug}";
@@ -33,10 +36,11 @@ pub fn routes(r: Routes) -> Routes {
         on(Action::Read, "ledger_entry"),
         list,
     )
-    .post(
+    .post_with_limit(
         &format!("{base}/ledger"),
         on(Action::Create, "ledger_entry"),
         post,
+        MAX_BODY,
     )
     .post(
         &format!("{base}/ledger/{{id}}/reverse"),
@@ -74,7 +78,14 @@ async fn list(
             format!("limit must be from 1 to {MAX_PAGE}"),
         )));
     }
-    let after = q.after.unwrap_or(0).max(0);
+    let after = q.after.unwrap_or(0);
+    if after < 0 {
+        return Err(AppError::Invalid(FieldErrors::single(
+            "after",
+            "out_of_range",
+            "after must be 0 or more",
+        )));
+    }
     let items = s
         .store
         .ledger_entries(auth.initiative().id, Keyset::After(after), limit)

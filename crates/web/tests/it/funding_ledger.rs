@@ -345,6 +345,17 @@ async fn partners_read_the_book_coordinators_write_it(e: Engine) {
                 .await;
             assert_eq!(r.status, StatusCode::OK, "{path}");
         }
+        // A page cannot start before the first entry.
+        let r = app
+            .api(
+                Method::GET,
+                &format!("{API}/ledger?after=-1"),
+                Some(who),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.json()["fields"]["after"].is_string(), "{}", r.body);
         let r = app
             .api(
                 Method::POST,

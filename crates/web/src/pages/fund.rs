@@ -4,7 +4,7 @@
 //!   scores, ranking, assessors), `/i/{slug}/fund/{call}/applications/{id}`
 //!   (details, conflict declaration and scoring for the call's assessors;
 //!   award, agreement, payment schedule and progress reports for coordinators).
-//!   Contact emails are shown only to whom the policy shows contact details.
+//!   Contacts (name and email) are shown only to whom the policy shows contact details.
 //! - Public: `/p/{slug}/fund` (open calls) and `/p/{slug}/fund/{call}/apply`.
 //!   A visitor who is not signed in applies with a password: the application
 //!   creates their account (email = the contact email) in the same
@@ -357,7 +357,13 @@ async fn application_page<A: crate::access::Need>(
             title: a.title.clone(),
             organization: a.organization_name.clone(),
             org_identifier: a.org_identifier.clone().unwrap_or_default(),
-            contact_name: a.contact_name.clone(),
+            // A contact is a person: named only to whom the policy shows
+            // contact details, as in the API.
+            contact_name: if sees_contact(g) {
+                a.contact_name.clone()
+            } else {
+                String::new()
+            },
             contact_email: if sees_contact(g) {
                 a.contact_email.clone()
             } else {

@@ -201,6 +201,13 @@ async fn the_fund_from_application_to_award(e: Engine) {
     assert!(!page.body.contains("fund.applicant@example.org"));
     let page = app.get(&base, Some(&coordinator)).await;
     assert!(page.body.contains("fund.applicant@example.org"));
+    // Nor the contact's name on an application's own page.
+    let one = format!("{base}/applications/{hub}");
+    let page = app.get(&one, Some(&viewer)).await;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("Test Contact") && !page.body.contains("fund.applicant@"));
+    let page = app.get(&one, Some(&coordinator)).await;
+    assert!(page.body.contains("Test Contact") && page.body.contains("fund.applicant@"));
 
     // Awards: not over the request, not in another currency, not over budget.
     let award = |id, amount: &'static str, currency: &'static str| {

@@ -221,8 +221,7 @@ fn application_json(v: &ApplicationView, contact: bool, me: i64) -> Value {
     out
 }
 
-/// A body's top-level fields: an object holding only `allowed` (and the
-/// `version` every write may carry, ignored). Strings and numbers are read as
+/// A body's top-level fields: an object holding only `allowed`. Strings and numbers are read as
 /// form fields; the values of `structured` fields are given back as they are;
 /// anything else is refused naming the field.
 fn body_fields(
@@ -240,9 +239,6 @@ fn body_fields(
     let mut rest = Map::new();
     let mut errors = FieldErrors::default();
     for (k, v) in obj {
-        if k == "version" {
-            continue;
-        }
         if !allowed.contains(&k.as_str()) {
             errors.add(
                 &k,

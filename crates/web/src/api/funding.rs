@@ -22,11 +22,11 @@ use crate::routes::{Access, Routes};
 
 /// The most entries one `GET …/ledger` answers.
 pub const MAX_PAGE: u64 = 1000;
-/// The most entries one `POST …/ledger` takes.
-pub const MAX_BATCH: usize = 10_000;
-/// The largest `POST …/ledger` body: room for a full batch, so that one entry
-/// too many is answered with its reason (422), not with the size limit.
-const MAX_BODY: usize = 16 * 1024 * 1024;
+/// The most entries one `POST …/ledger` takes: a full batch of plain entries
+/// fits in the API's 1 MiB body, so one entry too many is answered with its
+/// reason (422) rather than with the size limit. Larger books come in several
+/// batches.
+pub const MAX_BATCH: usize = 2_000;
 
 pub fn routes(r: Routes) -> Routes {
     let base = "/api/v1/initiatives/{slug}";
@@ -36,11 +36,10 @@ pub fn routes(r: Routes) -> Routes {
         on(Action::Read, "ledger_entry"),
         list,
     )
-    .post_with_limit(
+    .post(
         &format!("{base}/ledger"),
         on(Action::Create, "ledger_entry"),
         post,
-        MAX_BODY,
     )
     .post(
         &format!("{base}/ledger/{{id}}/reverse"),

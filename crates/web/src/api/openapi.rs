@@ -1045,12 +1045,7 @@ fn fund(d: &mut Doc) {
         "assessors": assessors,
         "items": {"type": "array", "description": "best first", "items": reference("FundApplicationRow")},
     }, "required": ["call", "assessors", "items"]}));
-    let version = json!({"type": "integer", "format": "int64", "description": "ignored"});
-    let input = |props: Value, required: &[&str]| {
-        let mut props = props;
-        props["version"] = version.clone();
-        json!({"type": "object", "properties": props, "required": required, "additionalProperties": false})
-    };
+    let input = |props: Value, required: &[&str]| json!({"type": "object", "properties": props, "required": required, "additionalProperties": false});
     d.schemas.insert("FundAssessorInput".into(), input(json!({"email": {"type": "string", "format": "email", "description": "the account of someone holding a role in the initiative"}}), &["email"]));
     d.schemas.insert(
         "FundConflictInput".into(),

@@ -98,6 +98,20 @@ async fn bad_input_is_refused_naming_the_field(e: Engine) {
         }
         e
     };
+    // One entry more than a batch takes (2,000) is named, not cut off by the
+    // body limit.
+    let many: Vec<Value> = (0..2_001).map(|_| expense(json!({}))).collect();
+    let r = app
+        .api(
+            Method::POST,
+            &format!("{API}/ledger"),
+            Some(&coordinator),
+            Some(json!({ "entries": many })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.json()["fields"]["entries"].is_string(), "{}", r.body);
+
     let c = spu_years.id;
     for (body, field, code_word) in [
         (

@@ -221,8 +221,8 @@ fn application_json(v: &ApplicationView, contact: bool, me: i64) -> Value {
     out
 }
 
-/// A body's top-level fields: an object holding only `allowed`. Strings and numbers are read as
-/// form fields; the values of `structured` fields are given back as they are;
+/// A body's top-level fields: an object holding only `allowed`. Strings (and
+/// numbers for amounts in minor units, `…_minor`) are read as form fields; the values of `structured` fields are given back as they are;
 /// anything else is refused naming the field.
 fn body_fields(
     body: Value,
@@ -256,14 +256,16 @@ fn body_fields(
             Value::String(s) => {
                 m.insert(k.clone(), s.clone());
             }
-            Value::Number(n) => {
+            // Amounts are the only numbers these bodies take.
+            Value::Number(n) if k.ends_with("_minor") => {
                 m.insert(k.clone(), n.to_string());
             }
-            _ => errors.add(
+            _ if k.ends_with("_minor") => errors.add(
                 &k,
                 "invalid_type",
-                format!("{k} must be a string or a number"),
+                format!("{k} must be an integer in minor units"),
             ),
+            _ => errors.add(&k, "invalid_type", format!("{k} must be a string")),
         }
     }
     errors.finish((m, rest)).map_err(AppError::Invalid)

@@ -452,6 +452,16 @@ async fn the_fund_through_the_api(e: Engine) {
         "reported_on",
         "",
     );
+    refused(
+        &post(
+            &coord,
+            at(garden, "/reports"),
+            json!({"reported_on": d(3), "text": 0}),
+        )
+        .await,
+        "text",
+        "must be a string",
+    );
     assert_eq!(snapshot(garden).await, before, "nothing written");
     let r = post(&coord, at(garden, "/payments"), json!({"instalments": [{"date": d(2), "amount_minor": 20_000}, {"date": d(30), "amount_minor": 10_000}]})).await;
     assert_eq!(r.status, 200, "{}", r.body);

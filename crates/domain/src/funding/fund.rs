@@ -63,10 +63,10 @@ pub fn parse_criteria(text: &str) -> Result<Vec<Criterion>, String> {
             ));
         }
         let weight: i64 = match w.trim().parse() {
-            Ok(v) if v > 0 => v,
+            Ok(v) if (1..=WEIGHTS_TOTAL).contains(&v) => v,
             _ => {
                 return Err(format!(
-                    "the weight of {key} must be a positive whole number"
+                    "the weight of {key} must be a whole number from 1 to {WEIGHTS_TOTAL}"
                 ));
             }
         };
@@ -558,14 +558,18 @@ pub fn check_schedule(
             "a payment schedule needs at least one instalment",
         ));
     }
-    let total: i64 = instalments.iter().map(|i| i.amount_minor).sum();
-    if total != award {
+    // Summed wide: instalments typed as huge as an i64 allows must be
+    // refused, not overflow.
+    let total: i128 = instalments.iter().map(|i| i.amount_minor as i128).sum();
+    if total != award as i128 {
+        let shown = i64::try_from(total)
+            .map(|t| money::display(t, currency))
+            .unwrap_or_else(|_| format!("more than {}", money::display(i64::MAX, currency)));
         return Err(FieldErrors::single(
             "schedule",
             "not_award_total",
             format!(
-                "the instalments sum to {}, not to the award of {}",
-                money::display(total, currency),
+                "the instalments sum to {shown}, not to the award of {}",
                 money::display(award, currency)
             ),
         ));
@@ -576,6 +580,21 @@ pub fn check_schedule(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn huge_instalments_and_weights_are_refused_not_overflowed() {
+        let big = |d: &str| Instalment {
+            due_on: NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap(),
+            amount_minor: i64::MAX,
+        };
+        let e = check_schedule(&[big("2025-01-01"), big("2025-02-01")], "ILS", 100).unwrap_err();
+        assert!(
+            e.get("schedule").unwrap().message.contains("more than"),
+            "{e:?}"
+        );
+        assert!(parse_criteria("a=9223372036854775807;b=9223372036854775807").is_err());
+        assert!(parse_criteria("a=101;b=-1").is_err());
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

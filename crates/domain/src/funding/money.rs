@@ -3,9 +3,11 @@
 
 use std::cmp::Reverse;
 
-/// The largest amount (in minor units) Backbone accepts: a trillion major units
-/// of any currency, well inside `i64` even after summing a million of them.
-pub const MAX_MINOR: i64 = 1_000_000_000_000_000;
+/// The largest amount (in minor units) Backbone accepts: 10¹³, a hundred
+/// billion shekels or pounds, far above any partnership's budget. Sums stay
+/// inside `i64`: a full batch of these, and the running totals of nearly a
+/// million of them.
+pub const MAX_MINOR: i64 = 10_000_000_000_000;
 
 /// Decimal places of a currency's minor unit (ISO 4217): 0 for the yen, 3 for
 /// the Kuwaiti dinar, 2 for nearly everything else.

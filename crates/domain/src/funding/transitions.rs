@@ -36,6 +36,7 @@ pub const MAX_YEARS: usize = 100;
 /// that a negative share from the API can be refused by name rather than by a
 /// parse error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Share {
     pub funder_id: i64,
     pub share_bp: i64,
@@ -43,6 +44,7 @@ pub struct Share {
 
 /// One year of a schedule: the item's cost and who carries it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct YearPlan {
     pub year: i32,
     pub cost_minor: i64,

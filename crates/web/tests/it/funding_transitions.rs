@@ -120,6 +120,21 @@ async fn schedules_through_the_api_and_the_form(e: Engine) {
         .unwrap()
         .to_string();
     assert!(msg.contains("2030") && msg.contains("99%"), "{msg}");
+    // A share with a field schedules do not have is refused, not ignored.
+    let odd = json!({"years": [{"year": 2030, "cost_minor": 500, "shares": [
+        {"funder_id": gazit, "share_bp": 10_000, "percent": 100}]}]});
+    let r = app
+        .api(Method::PUT, &path, Some(&coordinator), Some(odd))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.json()["fields"]["years"]
+            .as_str()
+            .unwrap()
+            .contains("percent"),
+        "{}",
+        r.body
+    );
     assert_eq!(
         app.api(Method::GET, &path, Some(&viewer), None)
             .await

@@ -16,6 +16,7 @@
 //! - [`agenda`]: vision, objectives, ideas, prioritisation rounds, the systems map, work plans.
 //! - [`funding`]: commitments, the open book, funding transitions, the investment fund.
 //! - [`measurement`]: indicators, periods, values and the rules behind every figure.
+//! - [`meetings`]: meetings of bodies, agendas, attendance, minutes, decisions, action items.
 //! - [`sdg`]: the UN Sustainable Development Goals' targets and indicators.
 
 /// A closed list of stable snake_case codes, translated by the UI.
@@ -45,6 +46,7 @@ pub mod access;
 pub mod agenda;
 pub mod funding;
 pub mod measurement;
+pub mod meetings;
 pub mod partnership;
 pub mod resource;
 pub mod sdg;

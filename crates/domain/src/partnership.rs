@@ -391,6 +391,28 @@ pub struct Body {
     /// Shown on the public portal, with the organizations at its table.
     #[serde(default)]
     pub public: bool,
+    /// How many members make a meeting able to decide: `5` or `50%`; none
+    /// means a majority (see [`crate::meetings::quorum`]).
+    #[serde(default)]
+    pub quorum: Option<String>,
+    /// How many days before a meeting its agenda is sent to the members
+    /// (none: [`DEFAULT_AGENDA_NOTICE_DAYS`]).
+    #[serde(default)]
+    pub agenda_notice_days: Option<i64>,
+}
+
+/// Agendas go out this many days before a meeting unless the body says otherwise.
+pub const DEFAULT_AGENDA_NOTICE_DAYS: i64 = 5;
+
+impl Body {
+    pub fn quorum(&self) -> crate::meetings::quorum::Quorum {
+        crate::meetings::quorum::Quorum::parse(self.quorum.as_deref().unwrap_or(""))
+            .unwrap_or(crate::meetings::quorum::Quorum::Majority)
+    }
+    pub fn agenda_notice_days(&self) -> i64 {
+        self.agenda_notice_days
+            .unwrap_or(DEFAULT_AGENDA_NOTICE_DAYS)
+    }
 }
 
 impl Resource for Body {
@@ -405,6 +427,8 @@ impl Resource for Body {
             Column::int("cadence_min_days"),
             Column::int("cadence_max_days"),
             Column::boolean("public"),
+            Column::opt_text("quorum"),
+            Column::opt_int("agenda_notice_days"),
         ];
         C
     }
@@ -412,6 +436,23 @@ impl Resource for Body {
         let mut p = Parser::new(input);
         let name = p.name("name", MAX_NAME);
         let kind = p.choice("kind", BodyKind::parse);
+        let quorum = p.opt_text("quorum", 10, false);
+        let quorum = match quorum
+            .as_deref()
+            .map(crate::meetings::quorum::Quorum::parse)
+        {
+            None => None,
+            Some(Some(q)) => Some(q.to_string()).filter(|s| !s.is_empty()),
+            Some(None) => {
+                p.errors.add(
+                    "quorum",
+                    "invalid_quorum",
+                    "quorum must be a number of members (5) or a share of them (50%)",
+                );
+                None
+            }
+        };
+        let agenda_notice_days = p.opt_int("agenda_notice_days", 0, 60);
         let purpose = p.text("purpose");
         let min = p.int("cadence_min_days", 1, 366);
         let max = p.int("cadence_max_days", 1, 366);
@@ -434,6 +475,8 @@ impl Resource for Body {
                 cadence_min_days: min,
                 cadence_max_days: max,
                 public,
+                quorum,
+                agenda_notice_days,
             }),
             None => Err(p.errors),
         }

@@ -128,6 +128,8 @@ impl Loader<'_> {
             cadence_min_days: min,
             cadence_max_days: max,
             public: true,
+            quorum: None,
+            agenda_notice_days: None,
         };
         Ok(create_in(self.txn, None, Some(self.initiative), &b)
             .await?

@@ -103,10 +103,20 @@ const MIGRATIONS: &[Migration] = &[
         name: "0010_fund",
         steps: fund::steps,
     },
+    Migration {
+        name: "0011_meetings",
+        steps: meetings::steps,
+    },
+    Migration {
+        name: "0012_mail",
+        steps: mail::steps,
+    },
 ];
 
 mod fund;
 mod ledger;
+mod mail;
+mod meetings;
 
 /// Funding's registry records (funders, commitments, budget lines, cost items,
 /// what the portal publishes) and each cost item's schedule of funder shares:

@@ -19,6 +19,9 @@ use domain::measurement::survey::{Audience, Survey, SurveyStatus};
 use domain::measurement::{
     Aggregation, Frequency, IndicatorKind, PerformanceQuestion, PeriodAggregation, Polarity,
 };
+use domain::meetings::records::{
+    ActionItem, ActionStatus, AgendaItem, Decision, Meeting, MeetingStatus, Process,
+};
 use domain::partnership::{
     Body, BodyKind, Fact, Location, Membership, Organization, Person, Position, Sector, Service,
     ServiceStatus, Stage, StageReached,
@@ -38,6 +41,8 @@ pub enum Widget {
     Url,
     Tel,
     Date,
+    /// A local date and time (`2025-01-09T18:00`).
+    DateTime,
     Number,
     /// A yes/no checkbox.
     Check,
@@ -155,6 +160,8 @@ impl Kind for Body {
             f("cadence_min_days", Widget::Number, true),
             f("cadence_max_days", Widget::Number, true),
             f("public", Widget::Check, false),
+            f("quorum", Widget::Text, false),
+            f("agenda_notice_days", Widget::Number, false),
         ]
     }
     fn list_fields() -> &'static [&'static str] {
@@ -833,6 +840,149 @@ impl Kind for domain::funding::fund::FundCall {
     }
 }
 
+fn meeting_statuses() -> Vec<&'static str> {
+    MeetingStatus::ALL.iter().map(|s| s.as_str()).collect()
+}
+fn processes() -> Vec<&'static str> {
+    Process::ALL.iter().map(|s| s.as_str()).collect()
+}
+fn action_statuses() -> Vec<&'static str> {
+    ActionStatus::ALL.iter().map(|s| s.as_str()).collect()
+}
+fn meetings_links(slug: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("meetings-title", format!("/i/{slug}/calendar")),
+        ("decisions-title", format!("/i/{slug}/decision-register")),
+    ]
+}
+
+impl Kind for Meeting {
+    const SCHEMA: &'static str = "Meeting";
+    const PATH: &'static str = "meetings";
+    const LABEL: &'static str = "title";
+    const NAV: bool = false;
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("body_id", Widget::Ref("bodies"), true),
+            f("title", Widget::Text, true),
+            f("starts_at", Widget::DateTime, true),
+            f("ends_at", Widget::DateTime, true),
+            f("time_zone", Widget::Text, true),
+            f("place", Widget::Text, false),
+            f("online_url", Widget::Url, false),
+            f(
+                "status",
+                Widget::Choice(meeting_statuses, "meeting-status"),
+                true,
+            ),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["title", "body_id", "starts_at", "status"]
+    }
+    fn links(&self, slug: &str, id: i64) -> Vec<(&'static str, String)> {
+        vec![("meeting-room", format!("/i/{slug}/meetings/{id}/room"))]
+    }
+    fn list_links(slug: &str) -> Vec<(&'static str, String)> {
+        meetings_links(slug)
+    }
+}
+
+impl Kind for AgendaItem {
+    const SCHEMA: &'static str = "AgendaItem";
+    const PATH: &'static str = "agenda-items";
+    const LABEL: &'static str = "title";
+    const NAV: bool = false;
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("meeting_id", Widget::Ref("meetings"), true),
+            f("position", Widget::Number, true),
+            f("title", Widget::Text, true),
+            f("description", Widget::TextArea, false),
+            f("presenter_person_id", Widget::Ref("people"), false),
+            f("minutes_allotted", Widget::Number, false),
+            f("objective_id", Widget::Ref("objectives"), false),
+            f("indicator_id", Widget::Ref("indicators"), false),
+            f("activity_id", Widget::Ref("activities"), false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["meeting_id", "position", "title"]
+    }
+    fn list_links(slug: &str) -> Vec<(&'static str, String)> {
+        meetings_links(slug)
+    }
+}
+
+impl Kind for Decision {
+    const SCHEMA: &'static str = "Decision";
+    const PATH: &'static str = "decisions";
+    const LABEL: &'static str = "title";
+    const NAV: bool = false;
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("body_id", Widget::Ref("bodies"), true),
+            f("meeting_id", Widget::Ref("meetings"), false),
+            f("title", Widget::Text, true),
+            f("proposal", Widget::TextArea, true),
+            f(
+                "process",
+                Widget::Choice(processes, "decision-process"),
+                true,
+            ),
+            f("closes_on", Widget::Date, false),
+            f("outcome_statement", Widget::TextArea, false),
+            f("review_on", Widget::Date, false),
+            f("objective_id", Widget::Ref("objectives"), false),
+            f("budget_line_id", Widget::Ref("budget_lines"), false),
+            f("activity_id", Widget::Ref("activities"), false),
+            f("public", Widget::Check, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["title", "body_id", "process", "public"]
+    }
+    fn links(&self, slug: &str, id: i64) -> Vec<(&'static str, String)> {
+        vec![(
+            "decision-positions",
+            format!("/i/{slug}/decisions/{id}/positions"),
+        )]
+    }
+    fn list_links(slug: &str) -> Vec<(&'static str, String)> {
+        meetings_links(slug)
+    }
+}
+
+impl Kind for ActionItem {
+    const SCHEMA: &'static str = "ActionItem";
+    const PATH: &'static str = "action-items";
+    const LABEL: &'static str = "title";
+    const NAV: bool = false;
+    fn fields() -> Vec<FieldDef> {
+        vec![
+            f("body_id", Widget::Ref("bodies"), true),
+            f("title", Widget::Text, true),
+            f("meeting_id", Widget::Ref("meetings"), false),
+            f("decision_id", Widget::Ref("decisions"), false),
+            f("owner_person_id", Widget::Ref("people"), false),
+            f("owner_organization_id", Widget::Ref("organizations"), false),
+            f("due_on", Widget::Date, true),
+            f(
+                "status",
+                Widget::Choice(action_statuses, "action-status"),
+                true,
+            ),
+            f("notes", Widget::TextArea, false),
+        ]
+    }
+    fn list_fields() -> &'static [&'static str] {
+        &["title", "owner_person_id", "due_on", "status"]
+    }
+    fn list_links(slug: &str) -> Vec<(&'static str, String)> {
+        meetings_links(slug)
+    }
+}
+
 /// Every kind of registry record, in the order of the navigation.
 pub const KINDS: &[KindEntry] = &[
     entry::<Body>(),
@@ -860,6 +1010,10 @@ pub const KINDS: &[KindEntry] = &[
     entry::<CostItem>(),
     entry::<FundingPublication>(),
     entry::<domain::funding::fund::FundCall>(),
+    entry::<Meeting>(),
+    entry::<AgendaItem>(),
+    entry::<Decision>(),
+    entry::<ActionItem>(),
 ];
 
 /// The kinds the audit log of an initiative can hold: every registry kind, the
@@ -956,6 +1110,7 @@ pub fn display(tr: &Tr, fd: &FieldDef, values: &FieldMap, refs: &RefNames) -> St
                 .unwrap_or_else(|_| raw.to_string())
         }
         Widget::Check => tr.t(if raw == "true" { "yes" } else { "no" }),
+        Widget::DateTime => raw.replace('T', " "),
         _ => raw.to_string(),
     }
 }
@@ -1007,6 +1162,7 @@ pub fn form_fields(
                     Widget::Url => ("input", "url", vec![]),
                     Widget::Tel => ("input", "tel", vec![]),
                     Widget::Date => ("input", "date", vec![]),
+                    Widget::DateTime => ("input", "datetime-local", vec![]),
                     Widget::Number => ("input", "number", vec![]),
                     Widget::Money(_) | Widget::Amount(_) => ("input", "text", vec![]),
                     Widget::Check => ("checkbox", "checkbox", vec![]),

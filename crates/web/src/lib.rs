@@ -180,6 +180,10 @@ fn all_routes() -> routes::Routes {
     let r = pages::funding::routes(r);
     let r = pages::funding_transitions::routes(r);
     let r = pages::fund::routes(r);
+    let r = pages::meetings::routes(r);
+    let r = pages::meeting_room::routes(r);
+    let r = pages::decisions::routes(r);
+    let r = pages::mail::routes(r);
     api::routes(r)
 }
 

@@ -6,11 +6,14 @@
 //! `version` they were based on; a stale one gets 409 with the current values.
 
 mod agenda;
+mod decisions;
 mod extract;
 mod fund;
 mod funding;
 mod funding_transitions;
 mod measurement;
+mod meeting_room;
+mod meetings;
 pub mod openapi;
 mod platform;
 mod records;
@@ -80,6 +83,9 @@ pub fn routes(r: Routes) -> Routes {
     let r = funding::routes(r);
     let r = funding_transitions::routes(r);
     let r = fund::routes(r);
+    let r = meetings::routes(r);
+    let r = meeting_room::routes(r);
+    let r = decisions::routes(r);
     surveys::routes(r)
 }
 

@@ -5,12 +5,16 @@ pub mod account;
 pub mod agenda;
 pub mod audit;
 pub mod auth;
+pub mod decisions;
 pub mod fund;
 pub mod funding;
 pub mod funding_transitions;
 pub mod initiative;
+pub mod mail;
 pub mod measurement;
 pub mod measurement_import;
+pub mod meeting_room;
+pub mod meetings;
 pub mod network_measurement;
 pub mod networks;
 pub mod portal;
@@ -163,6 +167,11 @@ impl Chrome {
                 "funding",
                 format!("/i/{slug}/funding"),
                 self.t("funding-title"),
+            ),
+            (
+                "meetings",
+                format!("/i/{slug}/calendar"),
+                self.t("meetings-title"),
             ),
         ];
         v.extend(crate::kinds::KINDS.iter().filter(|k| k.nav).map(|k| {

@@ -97,6 +97,7 @@ async fn seed(app: &TestApp, slug: &str) -> Ids {
         .unwrap();
     seed_agenda(store, i.id).await;
     seed_funding(store, i.id).await;
+    seed_meetings(store, i.id, body, person.id).await;
     let (call, application) = seed_fund(store, i.id).await;
     let mut by_path = vec![("{call}", call), ("applications", application)];
     for k in web::kinds::KINDS {
@@ -117,6 +118,61 @@ async fn seed(app: &TestApp, slug: &str) -> Ids {
     }
     by_path.push(("ledger", seed_ledger(store, i.id).await));
     Ids { by_path }
+}
+
+/// One record of each meetings kind, so that every meetings route names a real record.
+async fn seed_meetings(store: &store::Store, i: i64, body: i64, person: i64) {
+    use domain::meetings::records::*;
+    let meeting = Meeting {
+        body_id: body,
+        title: "Matrix meeting".into(),
+        starts_at: "2026-03-05T18:00".into(),
+        ends_at: "2026-03-05T19:30".into(),
+        time_zone: "America/Chicago".into(),
+        place: "City hall".into(),
+        online_url: None,
+        status: MeetingStatus::Held,
+    };
+    let meeting = store.create(None, Some(i), &meeting).await.unwrap().id;
+    let item = AgendaItem {
+        meeting_id: meeting,
+        position: 1,
+        title: "Matrix agenda item".into(),
+        description: String::new(),
+        presenter_person_id: Some(person),
+        minutes_allotted: Some(20),
+        objective_id: None,
+        indicator_id: None,
+        activity_id: None,
+    };
+    store.create(None, Some(i), &item).await.unwrap();
+    let decision = Decision {
+        body_id: body,
+        meeting_id: Some(meeting),
+        title: "Matrix decision".into(),
+        proposal: "Fund the outreach position for two years.".into(),
+        process: Process::Consent,
+        closes_on: None,
+        outcome_statement: String::new(),
+        review_on: None,
+        objective_id: None,
+        budget_line_id: None,
+        activity_id: None,
+        public: true,
+    };
+    let decision = store.create(None, Some(i), &decision).await.unwrap().id;
+    let action = ActionItem {
+        body_id: body,
+        title: "Matrix action".into(),
+        meeting_id: Some(meeting),
+        decision_id: Some(decision),
+        owner_person_id: Some(person),
+        owner_organization_id: None,
+        due_on: chrono::NaiveDate::from_ymd_opt(2026, 3, 19).unwrap(),
+        status: ActionStatus::Open,
+        notes: String::new(),
+    };
+    store.create(None, Some(i), &action).await.unwrap();
 }
 
 /// One record of each funding kind, so that every funding route names a real record.

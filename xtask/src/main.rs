@@ -13,6 +13,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+mod python;
 mod schemathesis;
 mod sdg;
 
@@ -59,9 +60,14 @@ fn test(args: &[String]) -> Result<(), String> {
             ]),
         )?;
     }
+    let mut tests = cargo();
+    tests.args(["test", "--workspace", "--no-fail-fast"]);
+    if let Some(python) = python::venv(&root())? {
+        tests.env("BACKBONE_PYTHON", python);
+    }
     run(
         "unit and integration tests (SQLite and PostgreSQL)",
-        cargo().args(["test", "--workspace", "--no-fail-fast"]),
+        &mut tests,
     )?;
     if browser {
         run(

@@ -292,3 +292,28 @@ pub async fn send_to(router: &Router, req: Request<Body>) -> Res {
         body: String::from_utf8_lossy(&bytes).into_owned(),
     }
 }
+
+/// The Python interpreter with the test tools of `xtask/python-requirements.txt`
+/// (`icalendar`, `python-dateutil`, `aiosmtpd`), as `cargo xtask test` sets
+/// `BACKBONE_PYTHON`; otherwise `target/py-venv` if it was made. Without it the
+/// test that needs it (`purpose`) says loudly that it was skipped, unless
+/// `BACKBONE_REQUIRE_PYTHON` is set (as CI does), where it fails.
+pub fn python(purpose: &str) -> Option<std::path::PathBuf> {
+    let found = std::env::var_os("BACKBONE_PYTHON")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../target/py-venv/bin/python");
+            venv.exists().then_some(venv)
+        });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("BACKBONE_REQUIRE_PYTHON").is_none(),
+            "{purpose} needs the Python test tools: run `cargo xtask test`, or set BACKBONE_PYTHON"
+        );
+        eprintln!(
+            "SKIPPED: {purpose}: no Python test tools (run `cargo xtask test` once, or set BACKBONE_PYTHON)"
+        );
+    }
+    found
+}

@@ -184,6 +184,7 @@ fn all_routes() -> routes::Routes {
     let r = pages::meeting_room::routes(r);
     let r = pages::decisions::routes(r);
     let r = pages::mail::routes(r);
+    let r = pages::portal_meetings::routes(r);
     api::routes(r)
 }
 

@@ -232,7 +232,7 @@ fn input_schema(name: &str, data: &Value, required: &[&str], update: bool) -> Va
     schema
 }
 
-fn op(
+pub(crate) fn op(
     summary: &str,
     tag: &str,
     params: Value,
@@ -270,7 +270,7 @@ fn op(
 
 /// Archive and restore take an optional body with the version they are based
 /// on (a stale one is a 409).
-fn archive_op(mut o: Value) -> Value {
+pub(crate) fn archive_op(mut o: Value) -> Value {
     o["requestBody"] = json!({"required": false, "content": {"application/json": {"schema": {
         "type": "object",
         "properties": {"version": {"type": "integer", "format": "int64", "minimum": 1, "nullable": true}},
@@ -282,24 +282,24 @@ fn archive_op(mut o: Value) -> Value {
     o
 }
 
-fn list_of(name: &str) -> Value {
+pub(crate) fn list_of(name: &str) -> Value {
     json!({"type": "object", "properties": {
         "items": {"type": "array", "items": {"$ref": format!("#/components/schemas/{name}")}},
         "page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"}
     }, "required": ["items", "page", "per_page", "total"]})
 }
 
-fn reference(name: &str) -> Value {
+pub(crate) fn reference(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
 }
 
-fn p_slug() -> Value {
+pub(crate) fn p_slug() -> Value {
     json!({"name": "slug", "in": "path", "required": true, "schema": {"type": "string", "pattern": SLUG, "minLength": 2, "maxLength": 60}})
 }
-fn p_id() -> Value {
+pub(crate) fn p_id() -> Value {
     json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64", "minimum": 1}})
 }
-fn p_paging() -> Vec<Value> {
+pub(crate) fn p_paging() -> Vec<Value> {
     vec![
         json!({"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000}}),
         json!({"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}),
@@ -845,6 +845,9 @@ pub fn build() -> Value {
     funding_transitions(&mut d);
     ledger(&mut d);
     fund(&mut d);
+    super::meetings::openapi(&mut d);
+    super::meeting_room::openapi(&mut d);
+    super::decisions::openapi(&mut d);
     d.paths.insert(
         "/api/v1/me".into(),
         json!({

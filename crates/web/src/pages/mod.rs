@@ -18,6 +18,7 @@ pub mod meetings;
 pub mod network_measurement;
 pub mod networks;
 pub mod portal;
+pub mod portal_meetings;
 pub mod records;
 pub mod surveys;
 pub mod work_plans;

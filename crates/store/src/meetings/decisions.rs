@@ -453,6 +453,7 @@ impl Store {
     /// member of the decision's body (`person_id`); a decision already closed
     /// or past its `closes_on` day (`decision`); a position the process does
     /// not take (`position`) or a missing reason (`reason`).
+    #[allow(clippy::too_many_arguments)]
     pub async fn state_position(
         &self,
         actor: Option<i64>,
@@ -870,7 +871,9 @@ impl Store {
                     .to_owned(),
             )
             .await?;
-        let mut minutes: HashMap<i64, BTreeMap<(i64, i64), (String, String)>> = HashMap::new();
+        // Meeting → (item position, item id) → (item title, html).
+        type Minutes = BTreeMap<(i64, i64), (String, String)>;
+        let mut minutes: HashMap<i64, Minutes> = HashMap::new();
         for r in versions {
             let meeting: i64 = r.try_get("", "meeting_id")?;
             let item: Option<i64> = r.try_get("", "agenda_item_id")?;

@@ -203,13 +203,13 @@ async fn register(
             public: r.public,
         })
         .collect();
-    let bodies = s
-        .store
-        .names("bodies", "name", Some(reg.initiative))
+    let mut bodies: Vec<(i64, String, bool)> = reg
+        .list::<domain::partnership::Body>(store::records::ListOptions::all())
         .await?
         .into_iter()
-        .map(|(id, name)| (id, name, Some(id) == body_id))
+        .map(|b| (b.id, b.data.name, Some(b.id) == body_id))
         .collect();
+    bodies.sort_by(|x, y| x.1.cmp(&y.1));
     let current = match outcome {
         None => "",
         Some(None) => "open",

@@ -10,8 +10,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, JoinType, Order, Query};
-use sea_orm::{ConnectionTrait, QueryResult};
+use sea_orm::sea_query::{Alias, Cond, Expr, ExprTrait, Func, JoinType, LockType, Order, Query};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, QueryResult};
 use serde::Serialize;
 
 use domain::meetings::decision::{self as rules, Outcome, Position, Setting, Verdict};
@@ -283,6 +283,23 @@ async fn setting_of(
     ))
 }
 
+/// Serialise writes on one decision: on PostgreSQL the decision's row is
+/// locked until the transaction ends, so two positions of one member, or a
+/// position and the closing, cannot interleave. (SQLite's write transaction
+/// already holds the database's write lock.)
+async fn lock_decision(txn: &DatabaseTransaction, id: i64) -> Result<()> {
+    txn.query_one(
+        &Query::select()
+            .column(a("id"))
+            .from(a("decisions"))
+            .and_where(Expr::col(a("id")).eq(id))
+            .lock(LockType::Update)
+            .to_owned(),
+    )
+    .await?;
+    Ok(())
+}
+
 fn live_of(rows: &[PositionRow]) -> Vec<(i64, Position)> {
     rows.iter()
         .filter(|r| r.superseded_at.is_none())
@@ -465,6 +482,7 @@ impl Store {
         today: NaiveDate,
     ) -> Result<PositionRow> {
         let txn = self.write_txn().await?;
+        lock_decision(&txn, decision_id).await?;
         let decision = get_in::<Decision>(&txn, Some(initiative), decision_id)
             .await?
             .ok_or(StoreError::NotFound)?;
@@ -615,6 +633,7 @@ impl Store {
         today: NaiveDate,
     ) -> Result<Closed> {
         let txn = self.write_txn().await?;
+        lock_decision(&txn, id).await?;
         let decision = get_in::<Decision>(&txn, Some(initiative), id)
             .await?
             .ok_or(StoreError::NotFound)?;

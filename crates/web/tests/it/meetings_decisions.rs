@@ -726,7 +726,89 @@ async fn meetings_decisions_the_portal_shows_only_what_is_public(e: Engine) {
     assert!(r.body.contains(&format!("/p/{KM}/meetings")));
 }
 
+async fn meetings_decisions_past_closing_day_and_register_paging(e: Engine) {
+    let t = setup(e).await;
+    let yesterday = store::now().get().date_naive() - chrono::Days::new(1);
+    let late = t
+        .app
+        .store()
+        .create(
+            None,
+            Some(t.i),
+            &Decision {
+                body_id: t.body,
+                meeting_id: None,
+                title: "Closed yesterday".into(),
+                proposal: "Between meetings, by email.".into(),
+                process: Process::Consent,
+                closes_on: Some(yesterday),
+                outcome_statement: String::new(),
+                review_on: None,
+                objective_id: None,
+                budget_line_id: None,
+                activity_id: None,
+                public: false,
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let r = t.state(late, t.ada, "agree", "").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let msg = r.json()["fields"]["decision"].as_str().unwrap().to_string();
+    assert!(msg.contains(&yesterday.to_string()), "{msg}");
+    // 60 more: the register pages 50 at a time, newest first.
+    let mut ids = vec![late];
+    for n in 0..60 {
+        ids.push(
+            t.decision(
+                &format!("Paged decision {n:02}"),
+                Process::Vote,
+                None,
+                false,
+            )
+            .await,
+        );
+    }
+    let url = format!("{BASE}/decision-register?body_id={}", t.body);
+    let r = t.app.api(Method::GET, &url, Some(&t.member), None).await;
+    ok(&r);
+    let v = r.json();
+    assert_eq!(v["total"], 61);
+    assert_eq!(v["items"].as_array().unwrap().len(), 50);
+    assert_eq!(v["items"][0]["title"], "Paged decision 59");
+    let r = t
+        .app
+        .api(Method::GET, &format!("{url}&page=2"), Some(&t.member), None)
+        .await;
+    let v = r.json();
+    assert_eq!(v["items"].as_array().unwrap().len(), 11);
+    assert_eq!(v["items"][10]["title"], "Closed yesterday");
+    let r = t
+        .app
+        .api(
+            Method::GET,
+            &format!("{url}&outcome=maybe"),
+            Some(&t.member),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["fields"]["outcome"].is_string());
+    let r = t
+        .app
+        .get(
+            &format!("/i/{KM}/decision-register?body_id={}&page=2", t.body),
+            Some(&t.member),
+        )
+        .await;
+    ok(&r);
+    assert!(r.body.contains("Closed yesterday"));
+    assert!(r.body.contains("rel=\"prev\""));
+}
+
 both_engines!(
+    meetings_decisions_past_closing_day_and_register_paging,
     meetings_decisions_a_block_stops_consent_until_withdrawn,
     meetings_decisions_stand_aside_in_consensus,
     meetings_decisions_a_tie_in_a_vote_fails,

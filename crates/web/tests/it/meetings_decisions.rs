@@ -720,6 +720,16 @@ async fn meetings_decisions_the_portal_shows_only_what_is_public(e: Engine) {
     for name in ["Ada Member", "Ben Member"] {
         assert!(!r.body.contains(name), "{name} on the portal");
     }
+    // In Hebrew, right to left.
+    let req = axum::http::Request::builder()
+        .uri(format!("/p/{KM}/decisions"))
+        .header(axum::http::header::ACCEPT_LANGUAGE, "he")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let r = t.app.send(req).await;
+    ok(&r);
+    assert!(r.body.contains("dir=\"rtl\""));
+    assert!(r.body.contains("פנקס ההחלטות"));
     // Linked from the portal's home.
     let r = t.app.get(&format!("/p/{KM}/"), None).await;
     assert!(r.body.contains(&format!("/p/{KM}/decisions")));

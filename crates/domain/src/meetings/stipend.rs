@@ -88,7 +88,8 @@ pub fn round_half_up(n: i128, d: i128) -> i64 {
 /// Totals per person, month and currency, ordered by person, month and currency.
 pub fn accrue(items: &[Attended]) -> Vec<MonthTotal> {
     // (person, year, month, currency) -> (meetings, minutes, Σ minutes × rate)
-    let mut sums: BTreeMap<(i64, i32, u32, String), (u32, i64, i128)> = BTreeMap::new();
+    type Key = (i64, i32, u32, String);
+    let mut sums: BTreeMap<Key, (u32, i64, i128)> = BTreeMap::new();
     for a in items {
         let minutes = duration_minutes(a.starts_at, a.ends_at, a.tz);
         let d = a.starts_at.date();

@@ -1229,3 +1229,26 @@ async fn insert_guest(
         .to_owned();
     crate::records::insert_id(txn, &q).await
 }
+
+impl Store {
+    /// The name of each owner of the given action items (a person or an
+    /// organization of the initiative), in their order.
+    pub async fn action_owner_names(
+        &self,
+        initiative: i64,
+        items: &[Record<domain::meetings::records::ActionItem>],
+    ) -> Result<Vec<String>> {
+        let mut out = vec![];
+        for i in items {
+            let name = match (i.data.owner_person_id, i.data.owner_organization_id) {
+                (Some(p), _) => name_of(&self.db, "people", "name", initiative, Some(p)).await?,
+                (None, Some(o)) => {
+                    name_of(&self.db, "organizations", "name", initiative, Some(o)).await?
+                }
+                _ => None,
+            };
+            out.push(name.unwrap_or_default());
+        }
+        Ok(out)
+    }
+}

@@ -982,6 +982,13 @@ impl Store {
                 ));
             }
         };
+        if here.data.status == MeetingStatus::Cancelled {
+            return Err(invalid(
+                "minutes_of",
+                "cancelled",
+                "a cancelled meeting cannot approve minutes",
+            ));
+        }
         if of.data.body_id != here.data.body_id {
             return Err(invalid(
                 "minutes_of",

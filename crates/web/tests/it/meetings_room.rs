@@ -234,6 +234,52 @@ async fn meetings_room_attendance_and_quorum(e: Engine) {
     let q = app.store().meeting_quorum(w.i, w.m1).await.unwrap();
     assert_eq!((q.members, q.present, q.required, q.met), (3, 2, 2, true));
 
+    // The page's one form records everyone at once.
+    let form = format!("/i/{SLUG}/meetings/{}/attendance", w.m1);
+    let (a, b, c) = (
+        format!("att_{}", w.ada),
+        format!("att_{}", w.ben),
+        format!("att_{}", w.cy),
+    );
+    let r = app
+        .post_form(
+            &form,
+            &coord,
+            &[
+                ("attendance_form", "1"),
+                (&a, "present"),
+                (&b, "absent"),
+                (&c, "present"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let q = app.store().meeting_quorum(w.i, w.m1).await.unwrap();
+    assert_eq!((q.present, q.met), (2, true));
+    let d = format!("att_{}", w.dee);
+    let r = app
+        .post_form(
+            &form,
+            &coord,
+            &[("attendance_form", "1"), (&a, "present"), (&d, "present")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("not a current member"), "{}", r.body);
+    let r = app
+        .post_form(
+            &form,
+            &coord,
+            &[
+                ("attendance_form", "1"),
+                (&a, "present"),
+                (&b, "present"),
+                (&c, "absent"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+
     // The page says so.
     let page = app
         .get(&format!("/i/{SLUG}/meetings/{}/room", w.m1), Some(&coord))
@@ -438,8 +484,19 @@ async fn meetings_room_minutes_and_approval(e: Engine) {
         )
         .await;
     refused(&r, "agenda_item_id", "not on this meeting's agenda");
+    // Through the page too: saved safe, as a new version.
+    let r = app
+        .post_form(
+            &format!("/i/{SLUG}/meetings/{}/minutes", w.m1),
+            &coord,
+            &[("html", "<p>Opened at 18:05.</p><script>steal()</script>")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
     let history = app.store().minutes_history(w.i, w.m1).await.unwrap();
-    assert_eq!(history.len(), 3);
+    assert_eq!(history.len(), 4);
+    assert_eq!(history[3].html, "<p>Opened at 18:05.</p>");
+    assert_eq!(history[3].version, 2);
     assert_eq!(history[0].version, 1);
     assert!(!history[0].html.contains("script"));
     let page = app
@@ -532,7 +589,7 @@ async fn meetings_room_minutes_and_approval(e: Engine) {
     refused(&r, "html", "approved");
     assert_eq!(
         app.store().minutes_history(w.i, w.m1).await.unwrap().len(),
-        3
+        4
     );
     let room = app
         .api(

@@ -70,6 +70,9 @@ pub fn routes(r: Routes) -> Routes {
     )
 }
 
+/// Most people or guests one attendance request names.
+const MAX_ROWS: usize = 1000;
+
 fn bad(field: &str, code: &'static str, message: impl Into<String>) -> AppError {
     AppError::Invalid(FieldErrors::single(field, code, message))
 }
@@ -215,6 +218,13 @@ async fn put_attendance(
     let Some(list) = list.as_array() else {
         return Err(bad("attendance", "invalid", "attendance must be a list"));
     };
+    if list.len() > MAX_ROWS {
+        return Err(bad(
+            "attendance",
+            "too_many",
+            format!("attendance holds at most {MAX_ROWS} people"),
+        ));
+    }
     let mut entries = vec![];
     for (i, e) in list.iter().enumerate() {
         let at = |f: &str| format!("attendance[{i}].{f}");
@@ -244,6 +254,13 @@ async fn put_attendance(
     }
     let guests = match obj.get("guests") {
         None | Some(Value::Null) => None,
+        Some(Value::Array(gs)) if gs.len() > MAX_ROWS => {
+            return Err(bad(
+                "guests",
+                "too_many",
+                format!("guests holds at most {MAX_ROWS} guests"),
+            ));
+        }
         Some(Value::Array(gs)) => {
             let mut out = vec![];
             for (i, g) in gs.iter().enumerate() {
@@ -493,11 +510,11 @@ pub fn openapi(d: &mut Doc) {
         }, "required": ["meeting", "agenda", "attendance", "guests", "quorum"]}),
     );
     s.insert("AttendanceInput".into(), json!({"type": "object", "properties": {
-        "attendance": {"type": "array", "maxItems": 1000, "items": {"type": "object", "properties": {
+        "attendance": {"type": "array", "maxItems": MAX_ROWS, "items": {"type": "object", "properties": {
             "person_id": {"type": "integer", "format": "int64", "minimum": 1, "description": "a current member of the meeting's body"},
             "status": {"type": "string", "enum": presence},
         }, "required": ["person_id", "status"], "additionalProperties": false}},
-        "guests": {"type": "array", "nullable": true, "maxItems": 1000, "description": "replaces the meeting's guests when given", "items": {"type": "object", "properties": {
+        "guests": {"type": "array", "nullable": true, "maxItems": MAX_ROWS, "description": "replaces the meeting's guests when given", "items": {"type": "object", "properties": {
             "name": {"type": "string", "minLength": 1, "maxLength": MAX_GUEST_TEXT, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"},
             "affiliation": {"type": "string", "nullable": true, "maxLength": MAX_GUEST_TEXT, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},
         }, "required": ["name"], "additionalProperties": false}},

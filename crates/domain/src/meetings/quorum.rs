@@ -6,6 +6,34 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
+choices!(
+    /// A member's attendance at a meeting. Only `present` counts towards quorum.
+    Presence { Present = "present", Excused = "excused", Absent = "absent" }
+);
+
+/// A meeting's quorum: of `members` current members, `present` were present
+/// (guests do not count) and `required` are needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct QuorumState {
+    pub members: u32,
+    pub present: u32,
+    pub required: u32,
+    pub met: bool,
+}
+
+impl QuorumState {
+    pub fn of(quorum: Quorum, members: u32, present: u32) -> QuorumState {
+        QuorumState {
+            members,
+            present,
+            required: quorum.required(members),
+            met: quorum.met(present, members),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quorum {
     /// At least this many members present.
@@ -84,5 +112,15 @@ mod tests {
         assert!(Quorum::Majority.met(6, 10));
         assert!(!Quorum::Majority.met(5, 10));
         assert!(!Quorum::Count(3).met(0, 0));
+    }
+
+    #[test]
+    fn a_meeting_state_says_present_against_needed() {
+        let q = QuorumState::of(Quorum::Majority, 12, 7);
+        assert_eq!((q.members, q.present, q.required, q.met), (12, 7, 7, true));
+        let q = QuorumState::of(Quorum::Percent(75), 12, 8);
+        assert_eq!((q.required, q.met), (9, false));
+        assert_eq!(Presence::parse("excused"), Some(Presence::Excused));
+        assert_eq!(Presence::parse("late"), None);
     }
 }

@@ -19,6 +19,7 @@ mod measurement_pages;
 mod measurement_store;
 mod measurement_upload;
 mod meetings_decisions;
+mod meetings_room;
 mod ops;
 mod pages;
 mod registry;

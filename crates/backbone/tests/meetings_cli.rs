@@ -62,7 +62,7 @@ async fn feed_and_list_agree_across_dst(e: Engine) {
         online_url: Some("https://meet.example.org/circle".into()),
     };
     let s = db.store.schedule_series(None, i.id, &series).await.unwrap();
-    assert_eq!(s.meeting_ids.len(), 18);
+    assert_eq!(s.meeting_ids.len(), 19);
     // 2025-04-03 (after the spring change) skipped; 2025-10-16 moved across
     // the autumn change to 2025-10-28 at 19:00.
     let skipped = s.meeting_ids[2];
@@ -125,7 +125,7 @@ async fn feed_and_list_agree_across_dst(e: Engine) {
         String::from_utf8_lossy(&list.stderr)
     );
     let rows: Vec<Value> = serde_json::from_slice(&list.stdout).unwrap();
-    assert_eq!(rows.len(), 18);
+    assert_eq!(rows.len(), 19);
     let by_id = |id: i64| rows.iter().find(|r| r["id"] == id).unwrap();
     assert_eq!(
         by_id(s.meeting_ids[0])["start"],
@@ -168,7 +168,7 @@ async fn feed_and_list_agree_across_dst(e: Engine) {
         ],
     );
     assert!(csv.status.success());
-    assert_eq!(String::from_utf8(csv.stdout).unwrap().lines().count(), 19);
+    assert_eq!(String::from_utf8(csv.stdout).unwrap().lines().count(), 20);
 
     let Some(python) = testkit::python("the feed and list agree") else {
         return;

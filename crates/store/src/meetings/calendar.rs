@@ -450,6 +450,18 @@ impl Store {
         Ok(feed)
     }
 
+    /// Whether a person of the registry is linked to this user (a user's
+    /// feed lists the meetings of that person's bodies).
+    pub async fn user_has_person(&self, user: i64) -> Result<bool> {
+        let q = Query::select()
+            .expr(Expr::cust("COUNT(*)"))
+            .from(a("people"))
+            .and_where(Expr::col(a("user_id")).eq(user))
+            .and_where(Expr::col(a("archived_at")).is_null())
+            .to_owned();
+        Ok(crate::records::count(&self.db, &q).await? > 0)
+    }
+
     /// The secret token of a body's feed, made on first use.
     pub async fn body_feed_token(
         &self,

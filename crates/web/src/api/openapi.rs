@@ -308,8 +308,8 @@ pub(crate) fn p_paging() -> Vec<Value> {
 }
 
 pub struct Doc {
-    paths: Map<String, Value>,
-    schemas: Map<String, Value>,
+    pub(crate) paths: Map<String, Value>,
+    pub(crate) schemas: Map<String, Value>,
 }
 
 impl Doc {

@@ -18,6 +18,7 @@ mod measurement_api;
 mod measurement_pages;
 mod measurement_store;
 mod measurement_upload;
+mod meetings_calendar;
 mod ops;
 mod pages;
 mod registry;

@@ -145,8 +145,8 @@ async fn schedule(
     let m = fields(&body, SERIES_FIELDS).map_err(AppError::Invalid)?;
     let series = MeetingSeries::parse(&m).map_err(AppError::Invalid)?;
     let i = auth.initiative().id;
-    s.store
-        .get::<Body>(Some(i), series.body_id)
+    auth.registry(&s.store)
+        .get::<Body>(series.body_id)
         .await
         .map_err(|_| {
             AppError::Invalid(FieldErrors::single(
@@ -166,9 +166,9 @@ async fn list_series(
     State(s): State<AppState>,
     auth: ApiAuthorized<Read>,
 ) -> ApiResult<Json<Value>> {
-    let items = s
-        .store
-        .list::<MeetingSeries>(Some(auth.initiative().id), ListOptions::default())
+    let items = auth
+        .registry(&s.store)
+        .list::<MeetingSeries>(ListOptions::default())
         .await?;
     Ok(Json(json!({ "items": items })))
 }
@@ -179,7 +179,7 @@ async fn get_series(
     ApiPath((_, id)): ApiPath<(String, i64)>,
 ) -> ApiResult<Json<Value>> {
     let i = auth.initiative().id;
-    let series = s.store.get::<MeetingSeries>(Some(i), id).await?;
+    let series = auth.registry(&s.store).get::<MeetingSeries>(id).await?;
     let meeting_ids = s.store.series_meeting_ids(i, id).await?;
     Ok(Json(series_json(&store::meetings::calendar::Scheduled {
         series,
@@ -195,7 +195,7 @@ async fn end_series(
 ) -> ApiResult<Json<Value>> {
     let m = fields(&body, &["until", "version"]).map_err(AppError::Invalid)?;
     let i = auth.initiative().id;
-    let current = s.store.get::<MeetingSeries>(Some(i), id).await?;
+    let current = auth.registry(&s.store).get::<MeetingSeries>(id).await?;
     if version_of(&m)
         .map_err(AppError::Invalid)?
         .is_some_and(|v| v != current.version)

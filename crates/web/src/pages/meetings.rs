@@ -305,9 +305,9 @@ async fn calendar_page(
 ) -> PageResult {
     let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.view.grants.clone());
     let c = Chrome::new(ctx, ctx.tr.t("cal-title")).in_initiative(i, &g, "meetings");
-    let all_bodies = s
-        .store
-        .list::<Body>(Some(i.id), store::records::ListOptions::all())
+    let all_bodies = auth
+        .registry(&s.store)
+        .list::<Body>(store::records::ListOptions::all())
         .await?;
     let names: BTreeMap<i64, String> = all_bodies
         .iter()
@@ -440,7 +440,12 @@ async fn schedule(
         Ok(series) => series,
         Err(e) => return calendar_page(&s, &auth, &headers, None, fail(e)).await,
     };
-    if s.store.get::<Body>(Some(i), series.body_id).await.is_err() {
+    if auth
+        .registry(&s.store)
+        .get::<Body>(series.body_id)
+        .await
+        .is_err()
+    {
         let e = FieldErrors::single(
             "body_id",
             "unknown_reference",
@@ -481,7 +486,7 @@ async fn regenerate_body(
         .get("body_id")
         .and_then(|b| b.parse::<i64>().ok());
     if let Some(b) = body
-        && s.store.get::<Body>(Some(i.id), b).await.is_ok()
+        && auth.registry(&s.store).get::<Body>(b).await.is_ok()
     {
         s.store
             .regenerate_body_feed_token(Some(auth.user.id), i.id, b)
@@ -541,7 +546,7 @@ async fn move_page(
     typed: Option<(String, String, FieldErrors)>,
 ) -> PageResult {
     let (ctx, i, g) = (&auth.ctx, auth.initiative(), &auth.view.grants);
-    let m = s.store.get::<Meeting>(Some(i.id), id).await?;
+    let m = auth.registry(&s.store).get::<Meeting>(id).await?;
     let c = Chrome::new(ctx, ctx.tr.t("cal-move-title"))
         .in_initiative(i, g, "meetings")
         .crumb(

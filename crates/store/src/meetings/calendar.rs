@@ -444,7 +444,7 @@ impl Store {
         for r in self.db.query_all(&q).await? {
             feed.agendas
                 .entry(r.try_get("", "meeting_id")?)
-                .or_insert_with(Vec::new)
+                .or_default()
                 .push(r.try_get("", "title")?);
         }
         Ok(feed)

@@ -381,8 +381,7 @@ async fn calendar_page(
         let zone = feed
             .meetings
             .iter()
-            .filter(|m| m.data.start_local().date() <= today)
-            .next_back()
+            .rfind(|m| m.data.start_local().date() <= today)
             .or(feed.meetings.last())
             .map(|m| m.data.time_zone.clone())
             .unwrap_or_else(|| "UTC".into());

@@ -256,4 +256,146 @@ async fn meetings_calendar_series_feed_and_exceptions(e: Engine) {
     );
 }
 
-both_engines!(meetings_calendar_series_feed_and_exceptions);
+async fn meetings_calendar_page_schedules_skips_and_moves(e: Engine) {
+    let app = TestApp::new(e).await;
+    let coord = app
+        .user(
+            "calp.coord@example.org",
+            false,
+            &[(SLUG, Role::Coordinator)],
+        )
+        .await;
+    let viewer = app
+        .user("calp.viewer@example.org", false, &[(SLUG, Role::Viewer)])
+        .await;
+    let store = app.store();
+    let i = store.initiative_by_slug(SLUG).await.unwrap();
+    let body = store
+        .list::<Body>(Some(i.id), ListOptions::all())
+        .await
+        .unwrap()[0]
+        .id;
+    let page = format!("/i/{SLUG}/calendar");
+    let r = app.get(&page, Some(&coord)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body
+            .contains("action=\"/i/kiryat-malachi/calendar/series\"")
+    );
+    assert!(
+        r.body.contains("/feeds/bodies/"),
+        "coordinators see the bodies' feed addresses"
+    );
+    assert!(r.body.contains("aria-current"));
+    let r = app.get(&page, Some(&viewer)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        !r.body.contains("/calendar/series\""),
+        "viewers do not schedule"
+    );
+    assert!(!r.body.contains("/feeds/bodies/"));
+    assert!(
+        r.body.contains("not linked to a person"),
+        "a user without a person is told why"
+    );
+
+    // Bad input: the typed values stay, the message is beside the field.
+    let today = store::now().get().date_naive();
+    let first = format!("{}T18:00", today + chrono::Duration::days(3));
+    let until = (today + chrono::Duration::days(60)).to_string();
+    let body_s = body.to_string();
+    let mut fields = vec![
+        ("body_id", body_s.as_str()),
+        ("title", "Steering, fortnightly"),
+        ("first_start", first.as_str()),
+        ("duration_minutes", "90"),
+        ("time_zone", "Nowhere/Atlantis"),
+        ("interval_weeks", "2"),
+        ("until", until.as_str()),
+        ("place", "Hall B"),
+    ];
+    let r = app
+        .post_form(&format!("/i/{SLUG}/calendar/series"), &coord, &fields)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("id=\"e-time_zone\""));
+    assert!(r.body.contains("value=\"Steering, fortnightly\""));
+    assert!(r.body.contains("value=\"Nowhere/Atlantis\""));
+    fields[4] = ("time_zone", "Asia/Jerusalem");
+    let r = app
+        .post_form(&format!("/i/{SLUG}/calendar/series"), &coord, &fields)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = app.get(&format!("{page}?body={body}"), Some(&coord)).await;
+    assert!(r.body.contains("Steering, fortnightly"));
+    let series = store
+        .list::<domain::meetings::records::MeetingSeries>(Some(i.id), ListOptions::all())
+        .await
+        .unwrap();
+    let sid = series
+        .iter()
+        .find(|s| s.data.title == "Steering, fortnightly")
+        .unwrap()
+        .id;
+    let ids = store.series_meeting_ids(i.id, sid).await.unwrap();
+    assert!(
+        r.body
+            .contains(&format!("/i/{SLUG}/meetings/{}/room", ids[0]))
+    );
+
+    // Skip one; move another, first with an end before its start.
+    let r = app
+        .post_form(
+            &format!("/i/{SLUG}/meetings/{}/skip", ids[1]),
+            &coord,
+            &[("_version", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let m = store
+        .get::<domain::meetings::records::Meeting>(Some(i.id), ids[1])
+        .await
+        .unwrap();
+    assert_eq!(m.data.status.as_str(), "cancelled");
+    let r = app
+        .get(&format!("/i/{SLUG}/meetings/{}/move", ids[2]), Some(&coord))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = app
+        .post_form(
+            &format!("/i/{SLUG}/meetings/{}/move", ids[2]),
+            &coord,
+            &[
+                ("_version", "1"),
+                ("starts_at", "2030-01-01T18:00"),
+                ("ends_at", "2030-01-01T17:00"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"e-ends_at\""));
+    assert!(r.body.contains("value=\"2030-01-01T17:00\""));
+    let r = app
+        .post_form(
+            &format!("/i/{SLUG}/meetings/{}/move", ids[2]),
+            &coord,
+            &[
+                ("_version", "1"),
+                ("starts_at", "2030-01-01T18:00"),
+                ("ends_at", "2030-01-01T19:00"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let o = store
+        .series_of_meeting(i.id, ids[2])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(o.0, sid, "a moved meeting keeps its place in its series");
+}
+
+both_engines!(
+    meetings_calendar_series_feed_and_exceptions,
+    meetings_calendar_page_schedules_skips_and_moves
+);

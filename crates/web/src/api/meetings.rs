@@ -74,8 +74,11 @@ const SERIES_FIELDS: &[&str] = &[
     "online_url",
 ];
 
-/// A JSON object as form fields, refusing fields not in `allowed` and values
-/// that are neither strings nor numbers (null is absent).
+/// Fields the API takes as JSON integers; every other field is a JSON string.
+const INTEGER_FIELDS: &[&str] = &["body_id", "duration_minutes", "interval_weeks", "version"];
+
+/// A JSON object as form fields, refusing fields not in `allowed`, integers
+/// given as text and text given as numbers (null is absent).
 pub(crate) fn fields(body: &Value, allowed: &[&str]) -> Result<FieldMap, FieldErrors> {
     let Value::Object(obj) = body else {
         return Err(FieldErrors::single(
@@ -95,19 +98,17 @@ pub(crate) fn fields(body: &Value, allowed: &[&str]) -> Result<FieldMap, FieldEr
             );
             continue;
         }
+        let integer = INTEGER_FIELDS.contains(&k.as_str());
         match v {
             Value::Null => {}
-            Value::String(s) => {
+            Value::String(s) if !integer => {
                 m.insert(k.clone(), s.clone());
             }
-            Value::Number(n) => {
+            Value::Number(n) if integer && n.is_i64() => {
                 m.insert(k.clone(), n.to_string());
             }
-            _ => errors.add(
-                k,
-                "invalid_type",
-                format!("{k} must be a string or a number"),
-            ),
+            _ if integer => errors.add(k, "invalid_type", format!("{k} must be a whole number")),
+            _ => errors.add(k, "invalid_type", format!("{k} must be a string")),
         }
     }
     errors.finish(m)

@@ -241,6 +241,68 @@ async fn meetings_calendar_series_feed_and_exceptions(e: Engine) {
             .contains("SEQUENCE:1\r\nDTSTART;TZID=Asia/Jerusalem:20250306T180000")
     );
 
+    // A member's own feed: the meetings of the bodies where their person sits.
+    let member = app
+        .user("cal.member@example.org", false, &[(SLUG, Role::Viewer)])
+        .await;
+    let person = store
+        .create(
+            None,
+            Some(i.id),
+            &domain::partnership::Person {
+                name: "Calendar Member".into(),
+                email: None,
+                phone: None,
+                user_id: Some(member.user_id),
+                public_name_consent_on: None,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .create(
+            None,
+            Some(i.id),
+            &domain::partnership::Membership {
+                body_id: body,
+                person_id: person.id,
+                organization_id: None,
+                position: domain::partnership::Position::Member,
+                start_date: "2020-01-01".parse().unwrap(),
+                end_date: None,
+                stipend_hourly_cents: None,
+                stipend_currency: None,
+            },
+        )
+        .await
+        .unwrap();
+    let mine = store.user_feed_token(member.user_id).await.unwrap();
+    let f = app.get(&format!("/feeds/users/{mine}.ics"), None).await;
+    assert_eq!(f.status, StatusCode::OK);
+    assert!(
+        f.body
+            .contains(&format!("UID:series-{sid}@{SLUG}.backbone\r\n"))
+    );
+    assert_eq!(
+        app.get(&format!("/feeds/bodies/{mine}.ics"), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "a user's token opens no body feed"
+    );
+    let page = app.get(&format!("/i/{SLUG}/calendar"), Some(&member)).await;
+    assert!(page.body.contains(&format!("/feeds/users/{mine}.ics")));
+    // Integers must be JSON integers.
+    let r = app
+        .api(
+            Method::POST,
+            &format!("{base}/meetings/{}/skip", ids[3]),
+            Some(&coord),
+            Some(json!({"version": "1"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
     // Regenerating the token: the old address is gone.
     let new = store
         .regenerate_body_feed_token(None, i.id, body)

@@ -10,6 +10,7 @@ mod bench_measurement;
 mod funding_transitions;
 mod giving360;
 mod measurement;
+mod meetings_export;
 mod server;
 
 use std::io::Read;
@@ -288,6 +289,27 @@ enum ExportCommand {
         /// Only this fund call's grants (its id, as in its page's address).
         #[arg(long)]
         fund: Option<i64>,
+    },
+    /// A body's calendar feed as iCalendar (RFC 5545), to standard output: the
+    /// same text its subscribable address serves.
+    Ical {
+        #[arg(long)]
+        initiative: String,
+        /// The body's name.
+        #[arg(long)]
+        body: String,
+    },
+    /// A body's meetings, one per occurrence (series expanded, exceptions
+    /// applied, cancelled ones included and marked), to standard output.
+    Meetings {
+        #[arg(long)]
+        initiative: String,
+        /// The body's name.
+        #[arg(long)]
+        body: String,
+        /// Output format: json or csv.
+        #[arg(long, default_value = "json")]
+        format: String,
     },
     /// The services directory as Open Referral HSDS 3.0 JSON, to standard output.
     Hsds {
@@ -657,6 +679,17 @@ async fn run(cli: Cli) -> AnyResult {
         Command::Export {
             command: ExportCommand::Giving360 { initiative, fund },
         } => giving360::export(&cli.db, &initiative, fund).await,
+        Command::Export {
+            command: ExportCommand::Ical { initiative, body },
+        } => meetings_export::ical(&cli.db, &initiative, &body).await,
+        Command::Export {
+            command:
+                ExportCommand::Meetings {
+                    initiative,
+                    body,
+                    format,
+                },
+        } => meetings_export::meetings(&cli.db, &initiative, &body, &format).await,
         Command::Report { command } => measurement::report(&cli.db, command).await,
         Command::Bench(args) => bench::run(args).await,
     }

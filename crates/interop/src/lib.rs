@@ -8,10 +8,13 @@
 //!
 //! - [`hsds`]: the services directory as Open Referral HSDS 3.0 (organizations,
 //!   services and where each service is offered).
+//! - [`ical`]: calendar feeds as RFC 5545 iCalendar (series as RRULE with
+//!   their exceptions, VTIMEZONE included).
 //! - [`tabular`]: uploaded spreadsheets (CSV or XLSX) read into rows of text for
 //!   the imports, and CSV written for exports and templates.
 //!
-//! Next: HMIS CSV, OCDS, 360Giving and iCalendar.
+//! Next: HMIS CSV, OCDS and 360Giving.
 
 pub mod hsds;
+pub mod ical;
 pub mod tabular;

@@ -20,6 +20,7 @@ mod measurement_store;
 mod measurement_upload;
 mod meetings_decisions;
 mod meetings_room;
+mod meetings_calendar;
 mod ops;
 mod pages;
 mod registry;

@@ -117,6 +117,19 @@ async fn seed(app: &TestApp, slug: &str) -> Ids {
         by_path.push((k.path, id));
     }
     by_path.push(("ledger", seed_ledger(store, i.id).await));
+    let series = domain::meetings::records::MeetingSeries {
+        body_id: body,
+        title: "Matrix series".into(),
+        first_start: "2026-01-08T18:00".into(),
+        duration_minutes: 60,
+        time_zone: "America/Chicago".into(),
+        interval_weeks: 4,
+        until: chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
+        place: String::new(),
+        online_url: None,
+    };
+    let series = store.schedule_series(None, i.id, &series).await.unwrap();
+    by_path.push(("meeting-series", series.series.id));
     Ids { by_path }
 }
 

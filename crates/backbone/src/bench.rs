@@ -43,6 +43,8 @@ enum BenchWhat {
     Measurement(crate::bench_measurement::MeasurementArgs),
     /// The open book with a million ledger entries: budget against actual.
     Funding(crate::bench_funding::FundingArgs),
+    /// Ten years of a body's meetings and 2,000 decisions: the register and a feed.
+    Meetings(crate::bench_meetings::MeetingsArgs),
 }
 
 struct Figures {
@@ -57,6 +59,7 @@ pub async fn run(args: BenchArgs) -> super::AnyResult {
     match args.what {
         Some(BenchWhat::Measurement(m)) => return crate::bench_measurement::run(m).await,
         Some(BenchWhat::Funding(f)) => return crate::bench_funding::run(f).await,
+        Some(BenchWhat::Meetings(m)) => return crate::bench_meetings::run(m).await,
         None => {}
     }
     let dir = std::env::temp_dir().join(format!("backbone-bench-{}", std::process::id()));

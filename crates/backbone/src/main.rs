@@ -7,6 +7,7 @@
 mod bench;
 mod bench_funding;
 mod bench_measurement;
+mod bench_meetings;
 mod funding_transitions;
 mod giving360;
 mod measurement;

@@ -678,6 +678,20 @@ async fn kiryat_malachi(txn: &DatabaseTransaction, network: &Record<Network>) ->
             gazit,
         },
     )
+    .await?;
+    crate::meetings::demo::kiryat_malachi(
+        txn,
+        l.initiative,
+        &crate::meetings::demo::People {
+            forum,
+            steering,
+            dg,
+            coordinator,
+            gazit_rep,
+            rashi_rep,
+            municipality: muni,
+        },
+    )
     .await
 }
 

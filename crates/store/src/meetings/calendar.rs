@@ -49,57 +49,9 @@ impl Store {
         series: &MeetingSeries,
     ) -> Result<Scheduled> {
         let txn = self.write_txn().await?;
-        let rec = create_in(&txn, actor, Some(initiative), series).await?;
-        let mut ids = vec![];
-        let length = Duration::minutes(series.duration_minutes);
-        for o in expand(series) {
-            let m = Meeting {
-                body_id: series.body_id,
-                title: series.title.clone(),
-                starts_at: format_local(o.original_start),
-                ends_at: format_local(o.original_start + length),
-                time_zone: series.time_zone.clone(),
-                place: series.place.clone(),
-                online_url: series.online_url.clone(),
-                status: MeetingStatus::Planned,
-            };
-            let m = create_in(&txn, actor, Some(initiative), &m).await?;
-            txn.execute(
-                &Query::insert()
-                    .into_table(a("series_meetings"))
-                    .columns([
-                        a("meeting_id"),
-                        a("series_id"),
-                        a("initiative_id"),
-                        a("original_start"),
-                    ])
-                    .values_panic([
-                        m.id.into(),
-                        rec.id.into(),
-                        initiative.into(),
-                        format_local(o.original_start).into(),
-                    ])
-                    .to_owned(),
-            )
-            .await?;
-            ids.push(m.id);
-        }
-        audit::append(
-            &txn,
-            actor,
-            Some(initiative),
-            <MeetingSeries as Resource>::KIND,
-            rec.id,
-            "schedule",
-            None::<&()>,
-            Some(&serde_json::json!({ "meeting_ids": ids })),
-        )
-        .await?;
+        let out = schedule_series_in(&txn, actor, initiative, series).await?;
         txn.commit().await?;
-        Ok(Scheduled {
-            series: rec,
-            meeting_ids: ids,
-        })
+        Ok(out)
     }
 
     /// The ids of a series' meetings, by original start.
@@ -149,24 +101,9 @@ impl Store {
         expected_version: Option<i64>,
     ) -> Result<Record<Meeting>> {
         let txn = self.write_txn().await?;
-        let before = live_meeting(&txn, initiative, meeting).await?;
-        let version = expected_version.unwrap_or(before.version);
-        match before.data.status {
-            MeetingStatus::Cancelled => return Ok(before),
-            MeetingStatus::Held => {
-                return Err(StoreError::Invalid(FieldErrors::single(
-                    "status",
-                    "already_held",
-                    "a meeting that was held cannot be skipped",
-                )));
-            }
-            MeetingStatus::Planned => {}
-        }
-        let mut m = before.data.clone();
-        m.status = MeetingStatus::Cancelled;
-        let after = update_in(&txn, actor, Some(initiative), meeting, version, &m).await?;
+        let out = skip_meeting_in(&txn, actor, initiative, meeting, expected_version).await?;
         txn.commit().await?;
-        Ok(after)
+        Ok(out)
     }
 
     /// Move one meeting to a new local start and end (in its time zone). It
@@ -180,52 +117,10 @@ impl Store {
         ends_at: &str,
         expected_version: Option<i64>,
     ) -> Result<Record<Meeting>> {
-        let mut errors = FieldErrors::default();
-        let start = parse_local(starts_at);
-        let end = parse_local(ends_at);
-        if start.is_none() {
-            errors.add(
-                "starts_at",
-                "invalid_datetime",
-                "starts_at must be a local date and time as YYYY-MM-DDTHH:MM",
-            );
-        }
-        if end.is_none() {
-            errors.add(
-                "ends_at",
-                "invalid_datetime",
-                "ends_at must be a local date and time as YYYY-MM-DDTHH:MM",
-            );
-        }
-        let (Some(start), Some(end)) = (start, end) else {
-            return Err(StoreError::Invalid(errors));
-        };
-        if end <= start {
-            return Err(StoreError::Invalid(FieldErrors::single(
-                "ends_at",
-                "ends_before_start",
-                "ends_at must be after starts_at",
-            )));
-        }
-        if end - start > Duration::hours(24) {
-            return Err(StoreError::Invalid(FieldErrors::single(
-                "ends_at",
-                "too_long",
-                "a meeting lasts at most 24 hours",
-            )));
-        }
         let txn = self.write_txn().await?;
-        let before = live_meeting(&txn, initiative, meeting).await?;
-        let version = expected_version.unwrap_or(before.version);
-        let mut m = before.data.clone();
-        m.starts_at = format_local(start);
-        m.ends_at = format_local(end);
-        if m.starts_at == before.data.starts_at && m.ends_at == before.data.ends_at {
-            return Ok(before);
-        }
-        let after = update_in(&txn, actor, Some(initiative), meeting, version, &m).await?;
+        let out = move_meeting_in(&txn, actor, initiative, meeting, starts_at, ends_at, expected_version).await?;
         txn.commit().await?;
-        Ok(after)
+        Ok(out)
     }
 
     /// End a series early: its last day becomes `until` and its planned
@@ -643,4 +538,146 @@ async fn token_of(txn: &DatabaseTransaction, column: &str, owner: i64) -> Result
         Some(r) => Some(r.try_get("", "token")?),
         None => None,
     })
+}
+
+/// [`Store::schedule_series`] inside a caller's transaction (the demo loader, benches).
+pub async fn schedule_series_in(
+    txn: &DatabaseTransaction,
+        actor: Option<i64>,
+        initiative: i64,
+        series: &MeetingSeries,
+    ) -> Result<Scheduled> {
+    let rec = create_in(txn, actor, Some(initiative), series).await?;
+    let mut ids = vec![];
+    let length = Duration::minutes(series.duration_minutes);
+    for o in expand(series) {
+        let m = Meeting {
+            body_id: series.body_id,
+            title: series.title.clone(),
+            starts_at: format_local(o.original_start),
+            ends_at: format_local(o.original_start + length),
+            time_zone: series.time_zone.clone(),
+            place: series.place.clone(),
+            online_url: series.online_url.clone(),
+            status: MeetingStatus::Planned,
+        };
+        let m = create_in(txn, actor, Some(initiative), &m).await?;
+        txn.execute(
+            &Query::insert()
+                .into_table(a("series_meetings"))
+                .columns([
+                    a("meeting_id"),
+                    a("series_id"),
+                    a("initiative_id"),
+                    a("original_start"),
+                ])
+                .values_panic([
+                    m.id.into(),
+                    rec.id.into(),
+                    initiative.into(),
+                    format_local(o.original_start).into(),
+                ])
+                .to_owned(),
+        )
+        .await?;
+        ids.push(m.id);
+    }
+    audit::append(
+        txn,
+        actor,
+        Some(initiative),
+        <MeetingSeries as Resource>::KIND,
+        rec.id,
+        "schedule",
+        None::<&()>,
+        Some(&serde_json::json!({ "meeting_ids": ids })),
+    )
+    .await?;
+    Ok(Scheduled {
+        series: rec,
+        meeting_ids: ids,
+    })
+}
+
+/// [`Store::skip_meeting`] inside a caller's transaction (the demo loader, benches).
+pub async fn skip_meeting_in(
+    txn: &DatabaseTransaction,
+        actor: Option<i64>,
+        initiative: i64,
+        meeting: i64,
+        expected_version: Option<i64>,
+    ) -> Result<Record<Meeting>> {
+    let before = live_meeting(txn, initiative, meeting).await?;
+    let version = expected_version.unwrap_or(before.version);
+    match before.data.status {
+        MeetingStatus::Cancelled => return Ok(before),
+        MeetingStatus::Held => {
+            return Err(StoreError::Invalid(FieldErrors::single(
+                "status",
+                "already_held",
+                "a meeting that was held cannot be skipped",
+            )));
+        }
+        MeetingStatus::Planned => {}
+    }
+    let mut m = before.data.clone();
+    m.status = MeetingStatus::Cancelled;
+    let after = update_in(txn, actor, Some(initiative), meeting, version, &m).await?;
+    Ok(after)
+}
+
+/// [`Store::move_meeting`] inside a caller's transaction (the demo loader, benches).
+pub async fn move_meeting_in(
+    txn: &DatabaseTransaction,
+        actor: Option<i64>,
+        initiative: i64,
+        meeting: i64,
+        starts_at: &str,
+        ends_at: &str,
+        expected_version: Option<i64>,
+    ) -> Result<Record<Meeting>> {
+    let mut errors = FieldErrors::default();
+    let start = parse_local(starts_at);
+    let end = parse_local(ends_at);
+    if start.is_none() {
+        errors.add(
+            "starts_at",
+            "invalid_datetime",
+            "starts_at must be a local date and time as YYYY-MM-DDTHH:MM",
+        );
+    }
+    if end.is_none() {
+        errors.add(
+            "ends_at",
+            "invalid_datetime",
+            "ends_at must be a local date and time as YYYY-MM-DDTHH:MM",
+        );
+    }
+    let (Some(start), Some(end)) = (start, end) else {
+        return Err(StoreError::Invalid(errors));
+    };
+    if end <= start {
+        return Err(StoreError::Invalid(FieldErrors::single(
+            "ends_at",
+            "ends_before_start",
+            "ends_at must be after starts_at",
+        )));
+    }
+    if end - start > Duration::hours(24) {
+        return Err(StoreError::Invalid(FieldErrors::single(
+            "ends_at",
+            "too_long",
+            "a meeting lasts at most 24 hours",
+        )));
+    }
+    let before = live_meeting(txn, initiative, meeting).await?;
+    let version = expected_version.unwrap_or(before.version);
+    let mut m = before.data.clone();
+    m.starts_at = format_local(start);
+    m.ends_at = format_local(end);
+    if m.starts_at == before.data.starts_at && m.ends_at == before.data.ends_at {
+        return Ok(before);
+    }
+    let after = update_in(txn, actor, Some(initiative), meeting, version, &m).await?;
+    Ok(after)
 }

@@ -482,142 +482,9 @@ impl Store {
         today: NaiveDate,
     ) -> Result<PositionRow> {
         let txn = self.write_txn().await?;
-        lock_decision(&txn, decision_id).await?;
-        let decision = get_in::<Decision>(&txn, Some(initiative), decision_id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        if decision.archived {
-            return Err(invalid(
-                "decision",
-                "archived",
-                "positions are closed: the decision is archived",
-            ));
-        }
-        if let Some(c) = closed_of(&txn, decision_id).await? {
-            return Err(invalid(
-                "decision",
-                "closed",
-                format!(
-                    "positions are closed: the decision was decided on {}",
-                    c.decided_on
-                ),
-            ));
-        }
-        if let Some(last) = decision.data.closes_on
-            && today > last
-        {
-            return Err(invalid(
-                "decision",
-                "past_closing",
-                format!("positions are closed: the last day to state one was {last}"),
-            ));
-        }
-        let members = members_of(&txn, initiative, decision.data.body_id, today).await?;
-        if !members.iter().any(|(id, _)| *id == person_id) {
-            return Err(invalid(
-                "person_id",
-                "not_a_member",
-                format!(
-                    "person {person_id} is not a current member of the body this decision is put to"
-                ),
-            ));
-        }
-        let stated =
-            rules::check(decision.data.process, position, reason).map_err(StoreError::Invalid)?;
-        let now = crate::now();
-        let p = || a("decision_positions");
-        let before = txn
-            .query_one(
-                &Query::select()
-                    .columns([a("id"), a("position"), a("reason")])
-                    .from(p())
-                    .and_where(Expr::col(a("decision_id")).eq(decision_id))
-                    .and_where(Expr::col(a("person_id")).eq(person_id))
-                    .and_where(Expr::col(a("superseded_at")).is_null())
-                    .to_owned(),
-            )
-            .await?;
-        let before = match before {
-            Some(r) => {
-                let id: i64 = r.try_get("", "id")?;
-                txn.execute(
-                    &Query::update()
-                        .table(p())
-                        .value(a("superseded_at"), now)
-                        .and_where(Expr::col(a("id")).eq(id))
-                        .to_owned(),
-                )
-                .await?;
-                Some(serde_json::json!({
-                    "id": id,
-                    "position": r.try_get::<String>("", "position")?,
-                    "reason": r.try_get::<String>("", "reason")?,
-                }))
-            }
-            None => None,
-        };
-        let id = insert_id(
-            &txn,
-            &Query::insert()
-                .into_table(p())
-                .columns(
-                    [
-                        "decision_id",
-                        "person_id",
-                        "initiative_id",
-                        "position",
-                        "reason",
-                        "recorded_by",
-                        "recorded_at",
-                    ]
-                    .map(a),
-                )
-                .values_panic([
-                    decision_id.into(),
-                    person_id.into(),
-                    initiative.into(),
-                    stated.position.as_str().into(),
-                    stated.reason.as_str().into(),
-                    actor.into(),
-                    now.into(),
-                ])
-                .returning_col(a("id"))
-                .to_owned(),
-        )
-        .await?;
-        let after = serde_json::json!({
-            "id": id,
-            "decision_id": decision_id,
-            "person_id": person_id,
-            "position": stated.position.as_str(),
-            "reason": stated.reason,
-        });
-        audit::append(
-            &txn,
-            actor,
-            Some(initiative),
-            POSITION_KIND,
-            decision_id,
-            if before.is_some() { "restate" } else { "state" },
-            before.as_ref(),
-            Some(&after),
-        )
-        .await?;
+        let out = state_position_in(&txn, actor, initiative, decision_id, person_id, position, reason, today).await?;
         txn.commit().await?;
-        let name = members
-            .into_iter()
-            .find(|(id, _)| *id == person_id)
-            .map(|(_, n)| n)
-            .unwrap_or_default();
-        Ok(PositionRow {
-            id,
-            person_id,
-            person: name,
-            position: stated.position.as_str().into(),
-            reason: stated.reason,
-            recorded_at: now.get(),
-            superseded_at: None,
-        })
+        Ok(out)
     }
 
     /// Close a decision: the outcome of its live positions, worked out by the
@@ -633,76 +500,9 @@ impl Store {
         today: NaiveDate,
     ) -> Result<Closed> {
         let txn = self.write_txn().await?;
-        lock_decision(&txn, id).await?;
-        let decision = get_in::<Decision>(&txn, Some(initiative), id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        if decision.version != version {
-            return Err(StoreError::Conflict {
-                current: serde_json::to_value(&decision).unwrap_or_default(),
-            });
-        }
-        if let Some(c) = closed_of(&txn, id).await? {
-            return Err(invalid(
-                "decision",
-                "closed",
-                format!(
-                    "the decision is closed already: it was decided on {}",
-                    c.decided_on
-                ),
-            ));
-        }
-        let (setting, _, _) = setting_of(&txn, initiative, &decision.data, today).await?;
-        let verdict = rules::outcome(&setting, &live_of(&positions_of(&txn, id).await?));
-        let tally = serde_json::to_string(&verdict).map_err(|e| {
-            StoreError::Database(sea_orm::DbErr::Custom(format!(
-                "cannot encode a tally: {e}"
-            )))
-        })?;
-        txn.execute(
-            &Query::insert()
-                .into_table(a("decision_outcomes"))
-                .columns(
-                    [
-                        "decision_id",
-                        "initiative_id",
-                        "outcome",
-                        "tally",
-                        "decided_on",
-                        "closed_by",
-                        "closed_at",
-                    ]
-                    .map(a),
-                )
-                .values_panic([
-                    id.into(),
-                    initiative.into(),
-                    verdict.outcome.as_str().into(),
-                    tally.into(),
-                    today.into(),
-                    actor.into(),
-                    crate::now().into(),
-                ])
-                .to_owned(),
-        )
-        .await?;
-        let closed = Closed {
-            decided_on: today,
-            verdict,
-        };
-        audit::append(
-            &txn,
-            actor,
-            Some(initiative),
-            OUTCOME_KIND,
-            id,
-            "close",
-            None::<&()>,
-            Some(&closed),
-        )
-        .await?;
+        let out = close_decision_in(&txn, actor, initiative, id, version, today).await?;
         txn.commit().await?;
-        Ok(closed)
+        Ok(out)
     }
 
     /// One page of the decision register, newest first: two queries (the
@@ -942,4 +742,233 @@ impl Store {
             .collect();
         Ok((upcoming, held))
     }
+}
+
+/// [`Store::state_position`] inside a caller's transaction (the demo loader, benches).
+#[allow(clippy::too_many_arguments)]
+pub async fn state_position_in(
+    txn: &DatabaseTransaction,
+        actor: Option<i64>,
+        initiative: i64,
+        decision_id: i64,
+        person_id: i64,
+        position: &str,
+        reason: &str,
+        today: NaiveDate,
+    ) -> Result<PositionRow> {
+    lock_decision(txn, decision_id).await?;
+    let decision = get_in::<Decision>(txn, Some(initiative), decision_id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if decision.archived {
+        return Err(invalid(
+            "decision",
+            "archived",
+            "positions are closed: the decision is archived",
+        ));
+    }
+    if let Some(c) = closed_of(txn, decision_id).await? {
+        return Err(invalid(
+            "decision",
+            "closed",
+            format!(
+                "positions are closed: the decision was decided on {}",
+                c.decided_on
+            ),
+        ));
+    }
+    if let Some(last) = decision.data.closes_on
+        && today > last
+    {
+        return Err(invalid(
+            "decision",
+            "past_closing",
+            format!("positions are closed: the last day to state one was {last}"),
+        ));
+    }
+    let members = members_of(txn, initiative, decision.data.body_id, today).await?;
+    if !members.iter().any(|(id, _)| *id == person_id) {
+        return Err(invalid(
+            "person_id",
+            "not_a_member",
+            format!(
+                "person {person_id} is not a current member of the body this decision is put to"
+            ),
+        ));
+    }
+    let stated =
+        rules::check(decision.data.process, position, reason).map_err(StoreError::Invalid)?;
+    let now = crate::now();
+    let p = || a("decision_positions");
+    let before = txn
+        .query_one(
+            &Query::select()
+                .columns([a("id"), a("position"), a("reason")])
+                .from(p())
+                .and_where(Expr::col(a("decision_id")).eq(decision_id))
+                .and_where(Expr::col(a("person_id")).eq(person_id))
+                .and_where(Expr::col(a("superseded_at")).is_null())
+                .to_owned(),
+        )
+        .await?;
+    let before = match before {
+        Some(r) => {
+            let id: i64 = r.try_get("", "id")?;
+            txn.execute(
+                &Query::update()
+                    .table(p())
+                    .value(a("superseded_at"), now)
+                    .and_where(Expr::col(a("id")).eq(id))
+                    .to_owned(),
+            )
+            .await?;
+            Some(serde_json::json!({
+                "id": id,
+                "position": r.try_get::<String>("", "position")?,
+                "reason": r.try_get::<String>("", "reason")?,
+            }))
+        }
+        None => None,
+    };
+    let id = insert_id(
+        txn,
+        &Query::insert()
+            .into_table(p())
+            .columns(
+                [
+                    "decision_id",
+                    "person_id",
+                    "initiative_id",
+                    "position",
+                    "reason",
+                    "recorded_by",
+                    "recorded_at",
+                ]
+                .map(a),
+            )
+            .values_panic([
+                decision_id.into(),
+                person_id.into(),
+                initiative.into(),
+                stated.position.as_str().into(),
+                stated.reason.as_str().into(),
+                actor.into(),
+                now.into(),
+            ])
+            .returning_col(a("id"))
+            .to_owned(),
+    )
+    .await?;
+    let after = serde_json::json!({
+        "id": id,
+        "decision_id": decision_id,
+        "person_id": person_id,
+        "position": stated.position.as_str(),
+        "reason": stated.reason,
+    });
+    audit::append(
+        txn,
+        actor,
+        Some(initiative),
+        POSITION_KIND,
+        decision_id,
+        if before.is_some() { "restate" } else { "state" },
+        before.as_ref(),
+        Some(&after),
+    )
+    .await?;
+    let name = members
+        .into_iter()
+        .find(|(id, _)| *id == person_id)
+        .map(|(_, n)| n)
+        .unwrap_or_default();
+    Ok(PositionRow {
+        id,
+        person_id,
+        person: name,
+        position: stated.position.as_str().into(),
+        reason: stated.reason,
+        recorded_at: now.get(),
+        superseded_at: None,
+    })
+}
+
+/// [`Store::close_decision`] inside a caller's transaction (the demo loader, benches).
+pub async fn close_decision_in(
+    txn: &DatabaseTransaction,
+        actor: Option<i64>,
+        initiative: i64,
+        id: i64,
+        version: i64,
+        today: NaiveDate,
+    ) -> Result<Closed> {
+    lock_decision(txn, id).await?;
+    let decision = get_in::<Decision>(txn, Some(initiative), id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    if decision.version != version {
+        return Err(StoreError::Conflict {
+            current: serde_json::to_value(&decision).unwrap_or_default(),
+        });
+    }
+    if let Some(c) = closed_of(txn, id).await? {
+        return Err(invalid(
+            "decision",
+            "closed",
+            format!(
+                "the decision is closed already: it was decided on {}",
+                c.decided_on
+            ),
+        ));
+    }
+    let (setting, _, _) = setting_of(txn, initiative, &decision.data, today).await?;
+    let verdict = rules::outcome(&setting, &live_of(&positions_of(txn, id).await?));
+    let tally = serde_json::to_string(&verdict).map_err(|e| {
+        StoreError::Database(sea_orm::DbErr::Custom(format!(
+            "cannot encode a tally: {e}"
+        )))
+    })?;
+    txn.execute(
+        &Query::insert()
+            .into_table(a("decision_outcomes"))
+            .columns(
+                [
+                    "decision_id",
+                    "initiative_id",
+                    "outcome",
+                    "tally",
+                    "decided_on",
+                    "closed_by",
+                    "closed_at",
+                ]
+                .map(a),
+            )
+            .values_panic([
+                id.into(),
+                initiative.into(),
+                verdict.outcome.as_str().into(),
+                tally.into(),
+                today.into(),
+                actor.into(),
+                crate::now().into(),
+            ])
+            .to_owned(),
+    )
+    .await?;
+    let closed = Closed {
+        decided_on: today,
+        verdict,
+    };
+    audit::append(
+        txn,
+        actor,
+        Some(initiative),
+        OUTCOME_KIND,
+        id,
+        "close",
+        None::<&()>,
+        Some(&closed),
+    )
+    .await?;
+    Ok(closed)
 }

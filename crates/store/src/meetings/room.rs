@@ -649,104 +649,9 @@ impl Store {
         guests: Option<&[GuestInput]>,
     ) -> Result<QuorumState> {
         let txn = self.write_txn().await?;
-        let meeting = meeting_in(&txn, initiative, meeting_id).await?;
-        let members = current_members(
-            &txn,
-            initiative,
-            meeting.data.body_id,
-            meeting_day(&meeting.data),
-        )
-        .await?;
-        let mut errors = FieldErrors::default();
-        let mut seen: Vec<i64> = vec![];
-        for (i, e) in attendance.iter().enumerate() {
-            if !members.iter().any(|(p, _, _)| *p == e.person_id) {
-                errors.add(
-                    &format!("attendance[{i}].person_id"),
-                    "not_a_member",
-                    format!(
-                        "person {} is not a current member of this body on {}",
-                        e.person_id,
-                        meeting_day(&meeting.data)
-                    ),
-                );
-            } else if seen.contains(&e.person_id) {
-                errors.add(
-                    &format!("attendance[{i}].person_id"),
-                    "duplicate",
-                    format!("person {} is named twice", e.person_id),
-                );
-            }
-            seen.push(e.person_id);
-        }
-        if let Some(gs) = guests {
-            for (i, g) in gs.iter().enumerate() {
-                check_guest(&mut errors, &format!("guests[{i}]."), g);
-            }
-        }
-        if !errors.is_empty() {
-            return Err(StoreError::Invalid(errors));
-        }
-        let before_att = attendance_in(&txn, meeting_id).await?;
-        let before_guests = guests_in(&txn, meeting_id).await?;
-        txn.execute(
-            &Query::delete()
-                .from_table(a("attendance"))
-                .and_where(Expr::col(a("meeting_id")).eq(meeting_id))
-                .to_owned(),
-        )
-        .await?;
-        let now = crate::now();
-        if !attendance.is_empty() {
-            let mut q = Query::insert();
-            q.into_table(a("attendance")).columns([
-                a("meeting_id"),
-                a("person_id"),
-                a("initiative_id"),
-                a("status"),
-                a("recorded_by"),
-                a("recorded_at"),
-            ]);
-            for e in attendance {
-                q.values_panic([
-                    meeting_id.into(),
-                    e.person_id.into(),
-                    initiative.into(),
-                    e.status.as_str().into(),
-                    actor.into(),
-                    now.into(),
-                ]);
-            }
-            txn.execute(&q).await?;
-        }
-        if let Some(gs) = guests {
-            txn.execute(
-                &Query::delete()
-                    .from_table(a("meeting_guests"))
-                    .and_where(Expr::col(a("meeting_id")).eq(meeting_id))
-                    .to_owned(),
-            )
-            .await?;
-            for g in gs {
-                insert_guest(&txn, actor, initiative, meeting_id, g).await?;
-            }
-        }
-        let after_att = attendance_in(&txn, meeting_id).await?;
-        let after_guests = guests_in(&txn, meeting_id).await?;
-        audit::append(
-            &txn,
-            actor,
-            Some(initiative),
-            "attendance",
-            meeting_id,
-            "record",
-            Some(&serde_json::json!({"attendance": before_att, "guests": before_guests})),
-            Some(&serde_json::json!({"attendance": after_att, "guests": after_guests})),
-        )
-        .await?;
-        let q = quorum_in(&txn, initiative, &meeting).await?;
+        let out = record_attendance_in(&txn, actor, initiative, meeting_id, attendance, guests).await?;
         txn.commit().await?;
-        Ok(q)
+        Ok(out)
     }
 
     /// Add one guest to a meeting (audited as `meeting_guest`).
@@ -832,31 +737,9 @@ impl Store {
         expected_version: Option<i64>,
     ) -> Result<Record<Meeting>> {
         let txn = self.write_txn().await?;
-        let m = meeting_in(&txn, initiative, meeting_id).await?;
-        let version = expected_version.unwrap_or(m.version);
-        if version != m.version {
-            return Err(StoreError::Conflict {
-                current: serde_json::to_value(&m).unwrap_or_default(),
-            });
-        }
-        match m.data.status {
-            MeetingStatus::Held => return Ok(m),
-            MeetingStatus::Cancelled => {
-                return Err(invalid(
-                    "status",
-                    "cancelled",
-                    "a cancelled meeting cannot be marked held",
-                ));
-            }
-            MeetingStatus::Planned => {}
-        }
-        let data = Meeting {
-            status: MeetingStatus::Held,
-            ..m.data.clone()
-        };
-        let after = update_in(&txn, actor, Some(initiative), meeting_id, version, &data).await?;
+        let out = mark_held_in(&txn, actor, initiative, meeting_id, expected_version).await?;
         txn.commit().await?;
-        Ok(after)
+        Ok(out)
     }
 
     /// Save the minutes of an agenda item of the meeting (or of the meeting as
@@ -870,94 +753,10 @@ impl Store {
         agenda_item_id: Option<i64>,
         html: &str,
     ) -> Result<MinutesVersion> {
-        if html.chars().count() > minutes::MAX_MINUTES {
-            return Err(invalid(
-                "html",
-                "too_long",
-                format!(
-                    "minutes may be at most {} characters long",
-                    minutes::MAX_MINUTES
-                ),
-            ));
-        }
         let txn = self.write_txn().await?;
-        meeting_in(&txn, initiative, meeting_id).await?;
-        if let Some(item) = agenda_item_id {
-            let ok = get_in::<AgendaItem>(&txn, Some(initiative), item)
-                .await?
-                .is_some_and(|i| !i.archived && i.data.meeting_id == meeting_id);
-            if !ok {
-                return Err(invalid(
-                    "agenda_item_id",
-                    "not_on_agenda",
-                    format!("agenda item {item} is not on this meeting's agenda"),
-                ));
-            }
-        }
-        if let Some(ap) = approval_in(&txn, meeting_id).await? {
-            return Err(invalid(
-                "html",
-                "approved",
-                format!(
-                    "these minutes were approved at {}: they can no longer be changed",
-                    ap.approved_at_meeting
-                ),
-            ));
-        }
-        let clean = minutes::sanitise(html);
-        let previous = versions_in(&txn, meeting_id)
-            .await?
-            .into_iter()
-            .filter(|v| v.agenda_item_id == agenda_item_id)
-            .map(|v| v.version)
-            .max()
-            .unwrap_or(0);
-        let now = crate::now();
-        let q = Query::insert()
-            .into_table(a("minutes_versions"))
-            .columns([
-                a("meeting_id"),
-                a("agenda_item_id"),
-                a("initiative_id"),
-                a("version"),
-                a("html"),
-                a("author_id"),
-                a("created_at"),
-            ])
-            .values_panic([
-                meeting_id.into(),
-                agenda_item_id.into(),
-                initiative.into(),
-                (previous + 1).into(),
-                clean.clone().into(),
-                actor.into(),
-                now.into(),
-            ])
-            .returning_col(a("id"))
-            .to_owned();
-        let id = crate::records::insert_id(&txn, &q).await?;
-        let v = MinutesVersion {
-            id,
-            meeting_id,
-            agenda_item_id,
-            version: previous + 1,
-            html: clean,
-            author_id: actor,
-            created_at: now.get(),
-        };
-        audit::append(
-            &txn,
-            actor,
-            Some(initiative),
-            "minutes",
-            meeting_id,
-            "save",
-            None::<&()>,
-            Some(&v),
-        )
-        .await?;
+        let out = save_minutes_in(&txn, actor, initiative, meeting_id, agenda_item_id, html).await?;
         txn.commit().await?;
-        Ok(v)
+        Ok(out)
     }
 
     /// Approve the minutes of `minutes_of` at meeting `at`: only a later
@@ -971,92 +770,9 @@ impl Store {
         minutes_of: i64,
     ) -> Result<Approval> {
         let txn = self.write_txn().await?;
-        let here = meeting_in(&txn, initiative, at).await?;
-        let of = match get_in::<Meeting>(&txn, Some(initiative), minutes_of).await? {
-            Some(m) if !m.archived => m,
-            _ => {
-                return Err(invalid(
-                    "minutes_of",
-                    "unknown_meeting",
-                    format!("meeting {minutes_of} is not a meeting of this initiative"),
-                ));
-            }
-        };
-        if here.data.status == MeetingStatus::Cancelled {
-            return Err(invalid(
-                "minutes_of",
-                "cancelled",
-                "a cancelled meeting cannot approve minutes",
-            ));
-        }
-        if of.data.body_id != here.data.body_id {
-            return Err(invalid(
-                "minutes_of",
-                "other_body",
-                "only a meeting of the same body may approve these minutes",
-            ));
-        }
-        if of.id == here.id || start_instant(&of.data) >= start_instant(&here.data) {
-            return Err(invalid(
-                "minutes_of",
-                "not_earlier",
-                "minutes are approved at a later meeting of the same body",
-            ));
-        }
-        if let Some(ap) = approval_in(&txn, of.id).await? {
-            return Err(invalid(
-                "minutes_of",
-                "already_approved",
-                format!(
-                    "these minutes were already approved at {}",
-                    ap.approved_at_meeting
-                ),
-            ));
-        }
-        if versions_in(&txn, of.id).await?.is_empty() {
-            return Err(invalid(
-                "minutes_of",
-                "no_minutes",
-                format!("{} has no minutes to approve yet", meeting_label(&of.data)),
-            ));
-        }
-        let now = crate::now();
-        txn.execute(
-            &Query::insert()
-                .into_table(a("minutes_approvals"))
-                .columns([
-                    a("meeting_id"),
-                    a("initiative_id"),
-                    a("approved_at_meeting_id"),
-                    a("approved_by"),
-                    a("approved_at"),
-                ])
-                .values_panic([
-                    of.id.into(),
-                    initiative.into(),
-                    at.into(),
-                    actor.into(),
-                    now.into(),
-                ])
-                .to_owned(),
-        )
-        .await?;
-        let ap = approval_in(&txn, of.id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        audit::append(
-            &txn,
-            actor,
-            Some(initiative),
-            "minutes_approval",
-            of.id,
-            "approve",
-            None::<&()>,
-            Some(&ap),
-        )
-        .await?;
+        let out = approve_minutes_in(&txn, actor, initiative, at, minutes_of).await?;
         txn.commit().await?;
-        Ok(ap)
+        Ok(out)
     }
 
     /// Stipends accrued by attendance, per person, month and currency (see
@@ -1258,4 +974,338 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// [`Store::record_attendance`] inside a caller's transaction (the demo loader, benches).
+pub async fn record_attendance_in(
+    txn: &DatabaseTransaction,
+        actor: Option<i64>,
+        initiative: i64,
+        meeting_id: i64,
+        attendance: &[AttendanceInput],
+        guests: Option<&[GuestInput]>,
+    ) -> Result<QuorumState> {
+    let meeting = meeting_in(txn, initiative, meeting_id).await?;
+    let members = current_members(
+        txn,
+        initiative,
+        meeting.data.body_id,
+        meeting_day(&meeting.data),
+    )
+    .await?;
+    let mut errors = FieldErrors::default();
+    let mut seen: Vec<i64> = vec![];
+    for (i, e) in attendance.iter().enumerate() {
+        if !members.iter().any(|(p, _, _)| *p == e.person_id) {
+            errors.add(
+                &format!("attendance[{i}].person_id"),
+                "not_a_member",
+                format!(
+                    "person {} is not a current member of this body on {}",
+                    e.person_id,
+                    meeting_day(&meeting.data)
+                ),
+            );
+        } else if seen.contains(&e.person_id) {
+            errors.add(
+                &format!("attendance[{i}].person_id"),
+                "duplicate",
+                format!("person {} is named twice", e.person_id),
+            );
+        }
+        seen.push(e.person_id);
+    }
+    if let Some(gs) = guests {
+        for (i, g) in gs.iter().enumerate() {
+            check_guest(&mut errors, &format!("guests[{i}]."), g);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(StoreError::Invalid(errors));
+    }
+    let before_att = attendance_in(txn, meeting_id).await?;
+    let before_guests = guests_in(txn, meeting_id).await?;
+    txn.execute(
+        &Query::delete()
+            .from_table(a("attendance"))
+            .and_where(Expr::col(a("meeting_id")).eq(meeting_id))
+            .to_owned(),
+    )
+    .await?;
+    let now = crate::now();
+    if !attendance.is_empty() {
+        let mut q = Query::insert();
+        q.into_table(a("attendance")).columns([
+            a("meeting_id"),
+            a("person_id"),
+            a("initiative_id"),
+            a("status"),
+            a("recorded_by"),
+            a("recorded_at"),
+        ]);
+        for e in attendance {
+            q.values_panic([
+                meeting_id.into(),
+                e.person_id.into(),
+                initiative.into(),
+                e.status.as_str().into(),
+                actor.into(),
+                now.into(),
+            ]);
+        }
+        txn.execute(&q).await?;
+    }
+    if let Some(gs) = guests {
+        txn.execute(
+            &Query::delete()
+                .from_table(a("meeting_guests"))
+                .and_where(Expr::col(a("meeting_id")).eq(meeting_id))
+                .to_owned(),
+        )
+        .await?;
+        for g in gs {
+            insert_guest(txn, actor, initiative, meeting_id, g).await?;
+        }
+    }
+    let after_att = attendance_in(txn, meeting_id).await?;
+    let after_guests = guests_in(txn, meeting_id).await?;
+    audit::append(
+        txn,
+        actor,
+        Some(initiative),
+        "attendance",
+        meeting_id,
+        "record",
+        Some(&serde_json::json!({"attendance": before_att, "guests": before_guests})),
+        Some(&serde_json::json!({"attendance": after_att, "guests": after_guests})),
+    )
+    .await?;
+    let q = quorum_in(txn, initiative, &meeting).await?;
+    Ok(q)
+}
+
+/// [`Store::mark_held`] inside a caller's transaction (the demo loader, benches).
+pub async fn mark_held_in(
+    txn: &DatabaseTransaction,
+        actor: Option<i64>,
+        initiative: i64,
+        meeting_id: i64,
+        expected_version: Option<i64>,
+    ) -> Result<Record<Meeting>> {
+    let m = meeting_in(txn, initiative, meeting_id).await?;
+    let version = expected_version.unwrap_or(m.version);
+    if version != m.version {
+        return Err(StoreError::Conflict {
+            current: serde_json::to_value(&m).unwrap_or_default(),
+        });
+    }
+    match m.data.status {
+        MeetingStatus::Held => return Ok(m),
+        MeetingStatus::Cancelled => {
+            return Err(invalid(
+                "status",
+                "cancelled",
+                "a cancelled meeting cannot be marked held",
+            ));
+        }
+        MeetingStatus::Planned => {}
+    }
+    let data = Meeting {
+        status: MeetingStatus::Held,
+        ..m.data.clone()
+    };
+    let after = update_in(txn, actor, Some(initiative), meeting_id, version, &data).await?;
+    Ok(after)
+}
+
+/// [`Store::save_minutes`] inside a caller's transaction (the demo loader, benches).
+pub async fn save_minutes_in(
+    txn: &DatabaseTransaction,
+        actor: Option<i64>,
+        initiative: i64,
+        meeting_id: i64,
+        agenda_item_id: Option<i64>,
+        html: &str,
+    ) -> Result<MinutesVersion> {
+    if html.chars().count() > minutes::MAX_MINUTES {
+        return Err(invalid(
+            "html",
+            "too_long",
+            format!(
+                "minutes may be at most {} characters long",
+                minutes::MAX_MINUTES
+            ),
+        ));
+    }
+    meeting_in(txn, initiative, meeting_id).await?;
+    if let Some(item) = agenda_item_id {
+        let ok = get_in::<AgendaItem>(txn, Some(initiative), item)
+            .await?
+            .is_some_and(|i| !i.archived && i.data.meeting_id == meeting_id);
+        if !ok {
+            return Err(invalid(
+                "agenda_item_id",
+                "not_on_agenda",
+                format!("agenda item {item} is not on this meeting's agenda"),
+            ));
+        }
+    }
+    if let Some(ap) = approval_in(txn, meeting_id).await? {
+        return Err(invalid(
+            "html",
+            "approved",
+            format!(
+                "these minutes were approved at {}: they can no longer be changed",
+                ap.approved_at_meeting
+            ),
+        ));
+    }
+    let clean = minutes::sanitise(html);
+    let previous = versions_in(txn, meeting_id)
+        .await?
+        .into_iter()
+        .filter(|v| v.agenda_item_id == agenda_item_id)
+        .map(|v| v.version)
+        .max()
+        .unwrap_or(0);
+    let now = crate::now();
+    let q = Query::insert()
+        .into_table(a("minutes_versions"))
+        .columns([
+            a("meeting_id"),
+            a("agenda_item_id"),
+            a("initiative_id"),
+            a("version"),
+            a("html"),
+            a("author_id"),
+            a("created_at"),
+        ])
+        .values_panic([
+            meeting_id.into(),
+            agenda_item_id.into(),
+            initiative.into(),
+            (previous + 1).into(),
+            clean.clone().into(),
+            actor.into(),
+            now.into(),
+        ])
+        .returning_col(a("id"))
+        .to_owned();
+    let id = crate::records::insert_id(txn, &q).await?;
+    let v = MinutesVersion {
+        id,
+        meeting_id,
+        agenda_item_id,
+        version: previous + 1,
+        html: clean,
+        author_id: actor,
+        created_at: now.get(),
+    };
+    audit::append(
+        txn,
+        actor,
+        Some(initiative),
+        "minutes",
+        meeting_id,
+        "save",
+        None::<&()>,
+        Some(&v),
+    )
+    .await?;
+    Ok(v)
+}
+
+/// [`Store::approve_minutes`] inside a caller's transaction (the demo loader, benches).
+pub async fn approve_minutes_in(
+    txn: &DatabaseTransaction,
+        actor: Option<i64>,
+        initiative: i64,
+        at: i64,
+        minutes_of: i64,
+    ) -> Result<Approval> {
+    let here = meeting_in(txn, initiative, at).await?;
+    let of = match get_in::<Meeting>(txn, Some(initiative), minutes_of).await? {
+        Some(m) if !m.archived => m,
+        _ => {
+            return Err(invalid(
+                "minutes_of",
+                "unknown_meeting",
+                format!("meeting {minutes_of} is not a meeting of this initiative"),
+            ));
+        }
+    };
+    if here.data.status == MeetingStatus::Cancelled {
+        return Err(invalid(
+            "minutes_of",
+            "cancelled",
+            "a cancelled meeting cannot approve minutes",
+        ));
+    }
+    if of.data.body_id != here.data.body_id {
+        return Err(invalid(
+            "minutes_of",
+            "other_body",
+            "only a meeting of the same body may approve these minutes",
+        ));
+    }
+    if of.id == here.id || start_instant(&of.data) >= start_instant(&here.data) {
+        return Err(invalid(
+            "minutes_of",
+            "not_earlier",
+            "minutes are approved at a later meeting of the same body",
+        ));
+    }
+    if let Some(ap) = approval_in(txn, of.id).await? {
+        return Err(invalid(
+            "minutes_of",
+            "already_approved",
+            format!(
+                "these minutes were already approved at {}",
+                ap.approved_at_meeting
+            ),
+        ));
+    }
+    if versions_in(txn, of.id).await?.is_empty() {
+        return Err(invalid(
+            "minutes_of",
+            "no_minutes",
+            format!("{} has no minutes to approve yet", meeting_label(&of.data)),
+        ));
+    }
+    let now = crate::now();
+    txn.execute(
+        &Query::insert()
+            .into_table(a("minutes_approvals"))
+            .columns([
+                a("meeting_id"),
+                a("initiative_id"),
+                a("approved_at_meeting_id"),
+                a("approved_by"),
+                a("approved_at"),
+            ])
+            .values_panic([
+                of.id.into(),
+                initiative.into(),
+                at.into(),
+                actor.into(),
+                now.into(),
+            ])
+            .to_owned(),
+    )
+    .await?;
+    let ap = approval_in(txn, of.id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    audit::append(
+        txn,
+        actor,
+        Some(initiative),
+        "minutes_approval",
+        of.id,
+        "approve",
+        None::<&()>,
+        Some(&ap),
+    )
+    .await?;
+    Ok(ap)
 }

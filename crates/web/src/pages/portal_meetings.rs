@@ -173,7 +173,7 @@ async fn meetings(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>)
             minutes: h
                 .minutes
                 .iter()
-                .map(|(t, html)| (t.clone(), ammonia::clean(html)))
+                .map(|(t, html)| (t.clone(), domain::meetings::minutes::sanitise(html)))
                 .collect(),
             decisions: h.decisions.iter().map(|r| public_decision(&c, r)).collect(),
             ..shown(&h.meeting, &h.body)

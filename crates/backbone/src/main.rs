@@ -9,6 +9,7 @@ mod bench_funding;
 mod bench_measurement;
 mod funding_transitions;
 mod giving360;
+mod mail;
 mod measurement;
 mod server;
 
@@ -94,6 +95,30 @@ struct ServeArgs {
     /// Serve /metrics, without a token, on this address of its own (HOST:PORT).
     #[arg(long, env = "BACKBONE_METRICS_ADDR", global = true)]
     metrics_addr: Option<String>,
+    /// The address people reach Backbone at (https://backbone.example.org), for links in emails.
+    #[arg(long, env = "BACKBONE_PUBLIC_URL", global = true)]
+    public_url: Option<String>,
+    /// Send notifications through this SMTP server: smtp://HOST:PORT (plain),
+    /// smtp://USER:PASS@HOST?tls=required (STARTTLS) or smtps://USER:PASS@HOST (TLS).
+    /// Without it, messages are written as .eml files to DATA_DIR/mail/outbox/.
+    #[arg(long, env = "BACKBONE_SMTP_URL", global = true, hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The From address of notifications.
+    #[arg(
+        long,
+        env = "BACKBONE_MAIL_FROM",
+        default_value = "Backbone <backbone@localhost>",
+        global = true
+    )]
+    mail_from: String,
+    /// How often the outbox is looked at, in seconds.
+    #[arg(
+        long,
+        env = "BACKBONE_MAIL_INTERVAL_SECONDS",
+        default_value_t = 30,
+        global = true
+    )]
+    mail_interval_seconds: u64,
 }
 
 #[derive(Subcommand)]
@@ -685,12 +710,30 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> AnyResult {
         println!("  http://{local}/invite/{secret}");
     }
     tokio::spawn(prune_every_hour(store.clone()));
+    let public_url = args
+        .public_url
+        .clone()
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| u.trim().trim_end_matches('/').to_string());
+    let mailer = mail::Settings {
+        smtp_url: args.smtp_url.clone().filter(|u| !u.trim().is_empty()),
+        from: args.mail_from.clone(),
+        folder: std::path::Path::new(&db.data_dir)
+            .join("mail")
+            .join("outbox"),
+        interval: std::time::Duration::from_secs(args.mail_interval_seconds.clamp(1, 3600)),
+        base_url: public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local}")),
+    }
+    .start(store.clone())?;
     let state = web::AppState::new(
         store,
         web::Config {
             secure_cookies: args.secure_cookies,
             trust_proxy: args.trust_proxy,
             metrics_token: args.metrics_token.clone().filter(|t| !t.is_empty()),
+            public_url,
         },
     );
     let metrics = match &args.metrics_addr {
@@ -736,10 +779,13 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> AnyResult {
             stopped(stop_rx.clone()),
         ))
     });
+    let mail_task = tokio::spawn(mailer.run(stop_rx.clone()));
     server::serve(listener, app, stopped(stop_rx)).await;
     if let Some(t) = metrics_task {
         let _ = t.await;
     }
+    // The sender finishes the message in flight, then stops.
+    let _ = mail_task.await;
     tracing::info!("stopped");
     Ok(())
 }

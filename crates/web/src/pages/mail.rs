@@ -14,6 +14,7 @@
 //! `templates/mail/`, and ends (but invitations) with its unsubscribe address.
 //! Names of people appear only in messages to members of the same body.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use askama::Template;
@@ -263,8 +264,8 @@ pub async fn schedule(
         if start < now || start.date_naive() > today + Duration::days(notice) {
             continue;
         }
-        if !members.contains_key(&m.body_id) {
-            members.insert(m.body_id, store.mail_members(m.body_id, today).await?);
+        if let Entry::Vacant(e) = members.entry(m.body_id) {
+            e.insert(store.mail_members(m.body_id, today).await?);
         }
         let items = store.mail_agenda(m.id).await?;
         for r in &members[&m.body_id] {
@@ -330,8 +331,8 @@ pub async fn schedule(
     let decisions = store.mail_open_decisions(today).await?;
     let mut positions: HashMap<i64, HashSet<i64>> = HashMap::new();
     for d in &decisions {
-        if !members.contains_key(&d.body_id) {
-            members.insert(d.body_id, store.mail_members(d.body_id, today).await?);
+        if let Entry::Vacant(e) = members.entry(d.body_id) {
+            e.insert(store.mail_members(d.body_id, today).await?);
         }
         let held: HashSet<i64> = store.mail_positions(d.id).await?.into_iter().collect();
         for r in &members[&d.body_id] {
@@ -380,11 +381,8 @@ pub async fn schedule(
         .iter()
         .filter(|x| x.due_on <= today + Duration::days(2))
     {
-        if !people.contains_key(&x.owner_person_id) {
-            people.insert(
-                x.owner_person_id,
-                store.mail_person(x.owner_person_id).await?,
-            );
+        if let Entry::Vacant(e) = people.entry(x.owner_person_id) {
+            e.insert(store.mail_person(x.owner_person_id).await?);
         }
         let Some(r) = &people[&x.owner_person_id] else {
             continue;

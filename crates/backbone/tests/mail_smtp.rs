@@ -8,6 +8,8 @@
 //!   each arrives once;
 //! - without SMTP settings, each message is written once as an `.eml` file under
 //!   the data folder, also across a restart.
+//!
+//! Each on SQLite and PostgreSQL.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -19,7 +21,7 @@ use chrono::Duration as Days;
 use domain::meetings::records::*;
 use domain::partnership::{Body, BodyKind, Initiative, Membership, Person, Position};
 use store::Store;
-use testkit::{Engine, TestDb};
+use testkit::{Engine, TestDb, both_engines};
 
 const BIN: &str = env!("CARGO_BIN_EXE_backbone");
 const MEMBERS: usize = 8;
@@ -302,9 +304,9 @@ struct Setup {
     python: PathBuf,
 }
 
-async fn setup(purpose: &str) -> Option<Setup> {
+async fn setup(e: Engine, purpose: &str) -> Option<Setup> {
     let python = testkit::python(purpose)?;
-    let db = TestDb::new(Engine::Sqlite).await;
+    let db = TestDb::new(e).await;
     seed(&db.store).await;
     let dir =
         std::env::temp_dir().join(format!("bb_mail_{}_{}", std::process::id(), rand_suffix()));
@@ -319,9 +321,8 @@ fn rand_suffix() -> u128 {
         .as_nanos()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mail_reaches_smtp_once_across_a_restart_mid_sending() {
-    let Some(x) = setup("mail across a restart").await else {
+async fn mail_reaches_smtp_once_across_a_restart_mid_sending(e: Engine) {
+    let Some(x) = setup(e, "mail across a restart").await else {
         return;
     };
     let log = x.dir.join("received.jsonl");
@@ -348,9 +349,8 @@ async fn mail_reaches_smtp_once_across_a_restart_mid_sending() {
     let _ = std::fs::remove_dir_all(&x.dir);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mail_waits_out_an_smtp_outage_and_arrives_once() {
-    let Some(x) = setup("mail across an SMTP outage").await else {
+async fn mail_waits_out_an_smtp_outage_and_arrives_once(e: Engine) {
+    let Some(x) = setup(e, "mail across an SMTP outage").await else {
         return;
     };
     let log = x.dir.join("received.jsonl");
@@ -392,9 +392,8 @@ async fn mail_waits_out_an_smtp_outage_and_arrives_once() {
     let _ = std::fs::remove_dir_all(&x.dir);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn mail_without_smtp_is_written_to_files_once() {
-    let db = TestDb::new(Engine::Sqlite).await;
+async fn mail_without_smtp_is_written_to_files_once(e: Engine) {
+    let db = TestDb::new(e).await;
     seed(&db.store).await;
     let dir = std::env::temp_dir().join(format!("bb_mail_files_{}", rand_suffix()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -437,3 +436,9 @@ async fn mail_without_smtp_is_written_to_files_once() {
     assert_eq!(files(), first);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+both_engines!(
+    mail_reaches_smtp_once_across_a_restart_mid_sending,
+    mail_waits_out_an_smtp_outage_and_arrives_once,
+    mail_without_smtp_is_written_to_files_once,
+);

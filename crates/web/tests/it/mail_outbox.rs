@@ -411,6 +411,18 @@ async fn mail_scheduler_queues_each_notice_once(e: Engine) {
             .await
             .unwrap()
     );
+    // In Hebrew, right to left.
+    let he = app
+        .send(
+            axum::http::Request::builder()
+                .uri(path)
+                .header(axum::http::header::ACCEPT_LANGUAGE, "he")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(he.status, 200);
+    assert!(he.body.contains(r#"dir="rtl""#) && he.body.contains("הפסקת התראות"));
     let anyone = testkit::Auth::default();
     let done = app.post_form_raw(path, &anyone, &[]).await;
     assert_eq!(done.status, 200, "{}", done.body);

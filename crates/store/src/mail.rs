@@ -74,6 +74,9 @@ pub struct Mail {
     pub body_text: String,
     /// The address that stops this kind for the recipient (`List-Unsubscribe`).
     pub unsubscribe_url: Option<String>,
+    /// The secret in that address ([`unsubscribe_token`]), by which the
+    /// unsubscribe page finds the address and kind.
+    pub unsubscribe_token: Option<String>,
     /// The right-hand side of the Message-ID (`<…@DOMAIN>`).
     pub id_domain: String,
 }
@@ -145,6 +148,7 @@ pub async fn enqueue(conn: &impl ConnectionTrait, mail: &Mail) -> Result<Enqueue
             a("subject"),
             a("body_text"),
             a("unsubscribe_url"),
+            a("unsubscribe_token"),
             a("created_at"),
             a("status"),
             a("attempts"),
@@ -162,6 +166,7 @@ pub async fn enqueue(conn: &impl ConnectionTrait, mail: &Mail) -> Result<Enqueue
             mail.subject.as_str().into(),
             mail.body_text.as_str().into(),
             mail.unsubscribe_url.clone().into(),
+            mail.unsubscribe_token.clone().into(),
             now.into(),
             "queued".into(),
             0i64.into(),
@@ -404,32 +409,45 @@ impl Store {
     }
 }
 
-/// The secret part of an unsubscribe address: the address and kind, and the
-/// server's signature of both (HMAC-SHA256 with the signing key).
+/// The secret of an unsubscribe address: the server's HMAC-SHA256 (its
+/// signing key) of the address and the kind. It names neither: the unsubscribe
+/// page finds them through the messages that carried it
+/// ([`Store::unsubscribe_target`]), so no address appears in a URL or a log.
 pub fn unsubscribe_token(key: &SigningKey, email: &str, kind: &str) -> String {
     let msg = format!("{}\n{kind}", email.trim().to_lowercase());
-    format!(
-        "{}.{}",
-        hex::encode(msg.as_bytes()),
-        key.sign("unsubscribe", &msg)
-    )
+    key.sign("unsubscribe", &msg)
 }
 
-/// The address and kind of an unsubscribe token this server made; `None` for
-/// anything else.
-pub fn read_unsubscribe_token(key: &SigningKey, token: &str) -> Option<(String, String)> {
-    let (msg, sig) = token.split_once('.')?;
-    if msg.len() > 1000 {
-        return None;
+impl Store {
+    /// The address and kind an unsubscribe token stands for; `None` for a token
+    /// no message carried, or one this server's key did not make.
+    pub async fn unsubscribe_target(
+        &self,
+        key: &SigningKey,
+        token: &str,
+    ) -> Result<Option<(String, String)>> {
+        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let q = Query::select()
+            .columns([a("recipient_email"), a("kind")])
+            .from(a("mail_outbox"))
+            .and_where(Expr::col(a("unsubscribe_token")).eq(token))
+            .limit(1)
+            .to_owned();
+        let Some(row) = self.db.query_one(&q).await? else {
+            return Ok(None);
+        };
+        let (email, kind): (String, String) = (
+            row.try_get("", "recipient_email")?,
+            row.try_get("", "kind")?,
+        );
+        let msg = format!("{email}\n{kind}");
+        Ok(
+            (UNSUBSCRIBABLE.contains(&kind.as_str()) && key.verify("unsubscribe", &msg, token))
+                .then_some((email, kind)),
+        )
     }
-    let msg = String::from_utf8(hex::decode(msg).ok()?).ok()?;
-    if !key.verify("unsubscribe", &msg, sig) {
-        return None;
-    }
-    let (email, kind) = msg.split_once('\n')?;
-    UNSUBSCRIBABLE
-        .contains(&kind)
-        .then(|| (email.to_string(), kind.to_string()))
 }
 
 /// `a•••@example.org`: enough for its owner to recognise, no more.

@@ -25,6 +25,7 @@ pub(super) fn steps() -> Vec<Step> {
             .col(text("subject"))
             .col(text("body_text"))
             .col(opt_text("unsubscribe_url"))
+            .col(opt_text("unsubscribe_token"))
             .col(ts("created_at"))
             .col(text("status"))
             .col(int("attempts"))
@@ -39,6 +40,7 @@ pub(super) fn steps() -> Vec<Step> {
         index("mail_outbox", &["dedupe_key"], true),
         index("mail_outbox", &["status", "next_attempt_at", "id"], false),
         index("mail_outbox", &["initiative_id"], false),
+        index("mail_outbox", &["unsubscribe_token"], false),
         tbl(Table::create()
             .table(a("mail_unsubscribes"))
             .col(text("email"))

@@ -71,6 +71,7 @@ pub fn when(starts_at: &str, ends_at: &str, time_zone: &str) -> String {
 struct Footer {
     text: String,
     url: String,
+    token: String,
 }
 
 #[derive(Template)]
@@ -139,12 +140,11 @@ fn footer(
     email: &str,
     kind: &str,
 ) -> Footer {
+    let token = outbox::unsubscribe_token(key, email, kind);
     Footer {
         text: tr.t(&format!("mail-footer-{kind}")),
-        url: format!(
-            "{base}/unsubscribe/{}",
-            outbox::unsubscribe_token(key, email, kind)
-        ),
+        url: format!("{base}/unsubscribe/{token}"),
+        token,
     }
 }
 
@@ -205,6 +205,7 @@ impl Ctxs {
             .unwrap_or("")
     }
     fn mail(&self, initiative: i64, key: String, kind: &str, r: &Recipient, tr: Tr) -> Mail {
+        let f = footer(tr, &self.key, &self.base, &r.email, kind);
         Mail {
             initiative_id: Some(initiative),
             dedupe_key: key,
@@ -213,7 +214,8 @@ impl Ctxs {
             recipient_person_id: Some(r.person_id),
             recipient_user_id: r.user_id,
             language: tr.lang.into(),
-            unsubscribe_url: Some(footer(tr, &self.key, &self.base, &r.email, kind).url),
+            unsubscribe_url: Some(f.url),
+            unsubscribe_token: Some(f.token),
             id_domain: host_of(&self.base),
             ..Mail::default()
         }
@@ -566,6 +568,7 @@ pub async fn enqueue_invitation(
         subject: tr.t1("mail-invitation-subject", "initiative", initiative_name),
         body_text: render_text(&body)?,
         unsubscribe_url: None,
+        unsubscribe_token: None,
         id_domain: host_of(base),
     };
     store.enqueue_mail(&mail).await?;
@@ -612,7 +615,11 @@ struct UnsubscribePage {
 
 async fn unsubscribe_page(s: &AppState, ctx: &Ctx, token: &str, status: StatusCode) -> PageResult {
     let key = s.store.signing_key().await?;
-    let (email, kind) = outbox::read_unsubscribe_token(&key, token).ok_or(AppError::NotFound)?;
+    let (email, kind) = s
+        .store
+        .unsubscribe_target(&key, token)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let all_stopped = s.store.is_unsubscribed(&email, outbox::ALL).await?;
     let stopped = all_stopped || s.store.is_unsubscribed(&email, &kind).await?;
     let c = Chrome::new(ctx, ctx.tr.t("mail-unsubscribe-title"));
@@ -650,7 +657,11 @@ pub async fn unsubscribe(
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
     let key = s.store.signing_key().await?;
-    let (email, kind) = outbox::read_unsubscribe_token(&key, &token).ok_or(AppError::NotFound)?;
+    let (email, kind) = s
+        .store
+        .unsubscribe_target(&key, &token)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let kind = if sub.fields.get("scope").map(String::as_str) == Some("all") {
         outbox::ALL.to_string()
     } else {

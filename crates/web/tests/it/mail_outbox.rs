@@ -376,6 +376,10 @@ async fn mail_scheduler_queues_each_notice_once(e: Engine) {
     assert!(agenda.body_text.contains("Budget"));
     let unsubscribe = agenda.unsubscribe_url.clone().unwrap();
     assert!(unsubscribe.starts_with("https://bb.example.org/unsubscribe/"));
+    // The address is not in the link, plainly or encoded.
+    let token = unsubscribe.rsplit('/').next().unwrap();
+    assert_eq!(token.len(), 64);
+    assert!(!unsubscribe.contains("ana") && !unsubscribe.contains("616e61"));
     assert!(agenda.body_text.contains(&unsubscribe));
     assert!(agenda.message_id.ends_with("@bb.example.org>"));
     let bo_agenda = out

@@ -12,7 +12,8 @@
 //! With `--smtp-url` the message goes to that SMTP server (lettre; `smtp://`
 //! plain, `smtp://…?tls=required` STARTTLS, `smtps://` TLS, user and password in
 //! the URL). Without it the message is written, as the bytes SMTP would have
-//! carried (RFC 5322), to `DATA_DIR/mail/outbox/NNNNNNNNNN.eml`: first to a
+//! carried (RFC 5322), to `mail/outbox/NNNNNNNNNN.eml` in the data folder (see
+//! [`folder`]), made when the first message is written: first to a
 //! temporary name, then renamed, so a file is whole or absent; a file already
 //! there (a crash after the rename) is not written again.
 //!
@@ -26,7 +27,7 @@
 //! copy. Delivery is therefore exactly once across restarts and outages, at least
 //! once across a crash.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
@@ -58,6 +59,22 @@ pub struct Sender {
     base_url: String,
 }
 
+/// Where messages are written without SMTP: `mail/outbox/` in the data
+/// folder, which for SQLite is the folder the database file is in (the same
+/// as `--data-dir` unless `--database` names a file elsewhere).
+pub fn folder(database_url: &str, data_dir: &str) -> PathBuf {
+    let base = store::sqlite_path(database_url)
+        .map(|p| {
+            Path::new(p)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf()
+        })
+        .unwrap_or_else(|| PathBuf::from(data_dir));
+    base.join("mail").join("outbox")
+}
+
 /// The scheduler runs at most this often.
 const SCHEDULE_EVERY: Duration = Duration::from_secs(60);
 /// Messages read from the outbox at a time.
@@ -79,9 +96,6 @@ impl Settings {
                     .build(),
             ),
             None => {
-                std::fs::create_dir_all(&self.folder).map_err(|e| {
-                    format!("cannot create the mail folder {}: {e}", self.folder.display())
-                })?;
                 tracing::info!(folder = %self.folder.display(), "no --smtp-url: notifications are written to files");
                 None
             }
@@ -226,6 +240,8 @@ async fn write_file(folder: &std::path::Path, id: i64, bytes: &[u8]) -> Result<(
     let bytes = bytes.to_vec();
     tokio::task::spawn_blocking(move || {
         use std::io::Write;
+        std::fs::create_dir_all(&folder)
+            .map_err(|e| format!("cannot create the mail folder {}: {e}", folder.display()))?;
         let path = folder.join(format!("{id:010}.eml"));
         if path.exists() {
             return Ok(());

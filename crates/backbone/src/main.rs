@@ -100,7 +100,8 @@ struct ServeArgs {
     public_url: Option<String>,
     /// Send notifications through this SMTP server: smtp://HOST:PORT (plain),
     /// smtp://USER:PASS@HOST?tls=required (STARTTLS) or smtps://USER:PASS@HOST (TLS).
-    /// Without it, messages are written as .eml files to DATA_DIR/mail/outbox/.
+    /// Without it, messages are written as .eml files to mail/outbox/ in the data folder
+    /// (beside the SQLite database).
     #[arg(long, env = "BACKBONE_SMTP_URL", global = true, hide_env_values = true)]
     smtp_url: Option<String>,
     /// The From address of notifications.
@@ -718,9 +719,7 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> AnyResult {
     let mailer = mail::Settings {
         smtp_url: args.smtp_url.clone().filter(|u| !u.trim().is_empty()),
         from: args.mail_from.clone(),
-        folder: std::path::Path::new(&db.data_dir)
-            .join("mail")
-            .join("outbox"),
+        folder: mail::folder(&url, &db.data_dir),
         interval: std::time::Duration::from_secs(args.mail_interval_seconds.clamp(1, 3600)),
         base_url: public_url
             .clone()

@@ -397,7 +397,15 @@ async fn mail_without_smtp_is_written_to_files_once(e: Engine) {
     seed(&db.store).await;
     let dir = std::env::temp_dir().join(format!("bb_mail_files_{}", rand_suffix()));
     std::fs::create_dir_all(&dir).unwrap();
-    let folder = dir.join("mail").join("outbox");
+    // Beside a SQLite database; in the data folder with PostgreSQL.
+    let folder = match store::sqlite_path(&db.url) {
+        Some(file) => Path::new(file)
+            .parent()
+            .unwrap()
+            .join("mail")
+            .join("outbox"),
+        None => dir.join("mail").join("outbox"),
+    };
     let files = || -> Vec<PathBuf> {
         let mut v: Vec<PathBuf> = std::fs::read_dir(&folder)
             .map(|d| d.map(|e| e.unwrap().path()).collect())

@@ -10,6 +10,7 @@ mod bench_measurement;
 mod bench_meetings;
 mod funding_transitions;
 mod giving360;
+mod mail;
 mod measurement;
 mod meetings_export;
 mod server;
@@ -96,6 +97,31 @@ struct ServeArgs {
     /// Serve /metrics, without a token, on this address of its own (HOST:PORT).
     #[arg(long, env = "BACKBONE_METRICS_ADDR", global = true)]
     metrics_addr: Option<String>,
+    /// The address people reach Backbone at (https://backbone.example.org), for links in emails.
+    #[arg(long, env = "BACKBONE_PUBLIC_URL", global = true)]
+    public_url: Option<String>,
+    /// Send notifications through this SMTP server: smtp://HOST:PORT (plain),
+    /// smtp://USER:PASS@HOST?tls=required (STARTTLS) or smtps://USER:PASS@HOST (TLS).
+    /// Without it, messages are written as .eml files to mail/outbox/ in the data folder
+    /// (beside the SQLite database).
+    #[arg(long, env = "BACKBONE_SMTP_URL", global = true, hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The From address of notifications.
+    #[arg(
+        long,
+        env = "BACKBONE_MAIL_FROM",
+        default_value = "Backbone <backbone@localhost>",
+        global = true
+    )]
+    mail_from: String,
+    /// How often the outbox is looked at, in seconds.
+    #[arg(
+        long,
+        env = "BACKBONE_MAIL_INTERVAL_SECONDS",
+        default_value_t = 30,
+        global = true
+    )]
+    mail_interval_seconds: u64,
 }
 
 #[derive(Subcommand)]
@@ -719,12 +745,28 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> AnyResult {
         println!("  http://{local}/invite/{secret}");
     }
     tokio::spawn(prune_every_hour(store.clone()));
+    let public_url = args
+        .public_url
+        .clone()
+        .filter(|u| !u.trim().is_empty())
+        .map(|u| u.trim().trim_end_matches('/').to_string());
+    let mailer = mail::Settings {
+        smtp_url: args.smtp_url.clone().filter(|u| !u.trim().is_empty()),
+        from: args.mail_from.clone(),
+        folder: mail::folder(&url, &db.data_dir),
+        interval: std::time::Duration::from_secs(args.mail_interval_seconds.clamp(1, 3600)),
+        base_url: public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local}")),
+    }
+    .start(store.clone())?;
     let state = web::AppState::new(
         store,
         web::Config {
             secure_cookies: args.secure_cookies,
             trust_proxy: args.trust_proxy,
             metrics_token: args.metrics_token.clone().filter(|t| !t.is_empty()),
+            public_url,
         },
     );
     let metrics = match &args.metrics_addr {
@@ -770,10 +812,13 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> AnyResult {
             stopped(stop_rx.clone()),
         ))
     });
+    let mail_task = tokio::spawn(mailer.run(stop_rx.clone()));
     server::serve(listener, app, stopped(stop_rx)).await;
     if let Some(t) = metrics_task {
         let _ = t.await;
     }
+    // The sender finishes the message in flight, then stops.
+    let _ = mail_task.await;
     tracing::info!("stopped");
     Ok(())
 }

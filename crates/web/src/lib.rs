@@ -46,6 +46,10 @@ pub struct Config {
     /// token. Without it (and on the main address) `/metrics` is a 404; see
     /// [`metrics_router`] for serving it on an address of its own.
     pub metrics_token: Option<String>,
+    /// The address people reach Backbone at (`https://backbone.example.org`),
+    /// for links in emails. Without it, a link made during a request uses that
+    /// request's `Host`, and scheduled notifications the address served on.
+    pub public_url: Option<String>,
 }
 
 /// Shared by every request; cheap to clone.

@@ -56,11 +56,12 @@ pub async fn access(State(s): State<AppState>, auth: Authorized<ManageAccess>) -
     access_page(&s, &auth, None, String::new(), StatusCode::OK).await
 }
 
-/// Invite someone by link with a role. Backbone sends no email: the coordinator
-/// passes the link on.
+/// Invite someone by link with a role. The link is shown to the coordinator and
+/// emailed to the invitee (through the outbox).
 pub async fn invite(
     State(s): State<AppState>,
     auth: Authorized<ManageAccess>,
+    headers: axum::http::HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
@@ -80,6 +81,14 @@ pub async fn invite(
         .await
     {
         Ok(secret) => {
+            let base = super::mail::base_url(&s, &headers);
+            let (name, langs) = (&i.data.name, &i.data.languages);
+            if let Err(e) =
+                super::mail::enqueue_invitation(&s.store, &base, &secret, &email, name, langs).await
+            {
+                // The link is on the page all the same.
+                tracing::warn!(error = %e, "could not queue the invitation's email");
+            }
             access_page(
                 &s,
                 &auth,

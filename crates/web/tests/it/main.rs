@@ -13,6 +13,7 @@ mod funding_ledger;
 mod funding_records;
 mod funding_transitions;
 mod hostile;
+mod mail_outbox;
 mod matrix;
 mod measurement_api;
 mod measurement_pages;

@@ -531,7 +531,8 @@ fn scope_filter<T: Resource>(q: &mut SelectStatement, initiative: Option<i64>) {
     }
 }
 
-pub(crate) async fn get_in<T: Resource>(
+/// One record by id, on a caller's connection or transaction.
+pub async fn get_in<T: Resource>(
     conn: &impl ConnectionTrait,
     initiative: Option<i64>,
     id: i64,

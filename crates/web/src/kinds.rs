@@ -1021,6 +1021,20 @@ pub const KINDS: &[KindEntry] = &[
 pub fn audit_kinds() -> Vec<&'static str> {
     let mut v: Vec<&'static str> = KINDS.iter().map(|k| k.kind).collect();
     v.extend(["initiative", "network", "role_grant", "invitation"]);
+    // What the meetings module writes besides its registry records.
+    v.extend([
+        "meeting_series",
+        "attendance",
+        "meeting_guest",
+        "agenda_order",
+        "minutes",
+        "minutes_approval",
+        "decision_position",
+        "decision_outcome",
+        "body_calendar_feed",
+        "user_calendar_feed",
+        "mail_unsubscribe",
+    ]);
     v
 }
 

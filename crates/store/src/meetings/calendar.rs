@@ -118,7 +118,16 @@ impl Store {
         expected_version: Option<i64>,
     ) -> Result<Record<Meeting>> {
         let txn = self.write_txn().await?;
-        let out = move_meeting_in(&txn, actor, initiative, meeting, starts_at, ends_at, expected_version).await?;
+        let out = move_meeting_in(
+            &txn,
+            actor,
+            initiative,
+            meeting,
+            starts_at,
+            ends_at,
+            expected_version,
+        )
+        .await?;
         txn.commit().await?;
         Ok(out)
     }
@@ -543,10 +552,10 @@ async fn token_of(txn: &DatabaseTransaction, column: &str, owner: i64) -> Result
 /// [`Store::schedule_series`] inside a caller's transaction (the demo loader, benches).
 pub async fn schedule_series_in(
     txn: &DatabaseTransaction,
-        actor: Option<i64>,
-        initiative: i64,
-        series: &MeetingSeries,
-    ) -> Result<Scheduled> {
+    actor: Option<i64>,
+    initiative: i64,
+    series: &MeetingSeries,
+) -> Result<Scheduled> {
     let rec = create_in(txn, actor, Some(initiative), series).await?;
     let mut ids = vec![];
     let length = Duration::minutes(series.duration_minutes);
@@ -602,11 +611,11 @@ pub async fn schedule_series_in(
 /// [`Store::skip_meeting`] inside a caller's transaction (the demo loader, benches).
 pub async fn skip_meeting_in(
     txn: &DatabaseTransaction,
-        actor: Option<i64>,
-        initiative: i64,
-        meeting: i64,
-        expected_version: Option<i64>,
-    ) -> Result<Record<Meeting>> {
+    actor: Option<i64>,
+    initiative: i64,
+    meeting: i64,
+    expected_version: Option<i64>,
+) -> Result<Record<Meeting>> {
     let before = live_meeting(txn, initiative, meeting).await?;
     let version = expected_version.unwrap_or(before.version);
     match before.data.status {
@@ -629,13 +638,13 @@ pub async fn skip_meeting_in(
 /// [`Store::move_meeting`] inside a caller's transaction (the demo loader, benches).
 pub async fn move_meeting_in(
     txn: &DatabaseTransaction,
-        actor: Option<i64>,
-        initiative: i64,
-        meeting: i64,
-        starts_at: &str,
-        ends_at: &str,
-        expected_version: Option<i64>,
-    ) -> Result<Record<Meeting>> {
+    actor: Option<i64>,
+    initiative: i64,
+    meeting: i64,
+    starts_at: &str,
+    ends_at: &str,
+    expected_version: Option<i64>,
+) -> Result<Record<Meeting>> {
     let mut errors = FieldErrors::default();
     let start = parse_local(starts_at);
     let end = parse_local(ends_at);

@@ -482,7 +482,17 @@ impl Store {
         today: NaiveDate,
     ) -> Result<PositionRow> {
         let txn = self.write_txn().await?;
-        let out = state_position_in(&txn, actor, initiative, decision_id, person_id, position, reason, today).await?;
+        let out = state_position_in(
+            &txn,
+            actor,
+            initiative,
+            decision_id,
+            person_id,
+            position,
+            reason,
+            today,
+        )
+        .await?;
         txn.commit().await?;
         Ok(out)
     }
@@ -748,14 +758,14 @@ impl Store {
 #[allow(clippy::too_many_arguments)]
 pub async fn state_position_in(
     txn: &DatabaseTransaction,
-        actor: Option<i64>,
-        initiative: i64,
-        decision_id: i64,
-        person_id: i64,
-        position: &str,
-        reason: &str,
-        today: NaiveDate,
-    ) -> Result<PositionRow> {
+    actor: Option<i64>,
+    initiative: i64,
+    decision_id: i64,
+    person_id: i64,
+    position: &str,
+    reason: &str,
+    today: NaiveDate,
+) -> Result<PositionRow> {
     lock_decision(txn, decision_id).await?;
     let decision = get_in::<Decision>(txn, Some(initiative), decision_id)
         .await?
@@ -896,12 +906,12 @@ pub async fn state_position_in(
 /// [`Store::close_decision`] inside a caller's transaction (the demo loader, benches).
 pub async fn close_decision_in(
     txn: &DatabaseTransaction,
-        actor: Option<i64>,
-        initiative: i64,
-        id: i64,
-        version: i64,
-        today: NaiveDate,
-    ) -> Result<Closed> {
+    actor: Option<i64>,
+    initiative: i64,
+    id: i64,
+    version: i64,
+    today: NaiveDate,
+) -> Result<Closed> {
     lock_decision(txn, id).await?;
     let decision = get_in::<Decision>(txn, Some(initiative), id)
         .await?

@@ -57,51 +57,93 @@ fn a(s: &str) -> Alias {
 /// The Forum's nine meetings of 2017, every six weeks: each one's agenda.
 const FORUM_AGENDAS: &[&[(&str, &str)]] = &[
     &[
-        ("The Administration and its way of working", "How the Forum, the Steering Committee and the work teams share the work; decisions by consensus."),
-        ("The 2017 work plan", "The three areas — informal education, early childhood, excellence — and their activities for the year."),
-        ("Funding the first positions", "Report of the Steering Committee's proposal on who pays for the new positions."),
+        (
+            "The Administration and its way of working",
+            "How the Forum, the Steering Committee and the work teams share the work; decisions by consensus.",
+        ),
+        (
+            "The 2017 work plan",
+            "The three areas — informal education, early childhood, excellence — and their activities for the year.",
+        ),
+        (
+            "Funding the first positions",
+            "Report of the Steering Committee's proposal on who pays for the new positions.",
+        ),
     ],
     &[
-        ("The systems map: how our priorities influence each other", "Each member answers, in turn, which priority helps which."),
+        (
+            "The systems map: how our priorities influence each other",
+            "Each member answers, in turn, which priority helps which.",
+        ),
         ("Report from the Steering Committee", ""),
     ],
     &[
-        ("Early childhood: first data from the kindergartens", "The Early Childhood Director presents the first shared measurements."),
-        ("Residents' ideas round", "Ideas collected in the neighbourhoods since January."),
+        (
+            "Early childhood: first data from the kindergartens",
+            "The Early Childhood Director presents the first shared measurements.",
+        ),
+        (
+            "Residents' ideas round",
+            "Ideas collected in the neighbourhoods since January.",
+        ),
     ],
     &[
-        ("Informal education: youth movements", "Participation in youth movements and organizations, by neighbourhood."),
+        (
+            "Informal education: youth movements",
+            "Participation in youth movements and organizations, by neighbourhood.",
+        ),
         ("Budget against actual, first quarter", ""),
     ],
     &[
         ("Summer activities for young people", ""),
-        ("A Strategic Planning Unit for the municipality", "Why the city needs its own data and planning capacity."),
+        (
+            "A Strategic Planning Unit for the municipality",
+            "Why the city needs its own data and planning capacity.",
+        ),
     ],
     &[
         ("Excellence programmes in the high schools", ""),
-        ("Measurement: the shared indicators", "What every partner reports, and when."),
+        (
+            "Measurement: the shared indicators",
+            "What every partner reports, and when.",
+        ),
     ],
     &[
-        ("Matriculation results", "The first results since the Initiative began."),
+        (
+            "Matriculation results",
+            "The first results since the Initiative began.",
+        ),
         ("The 2018 budget: what the municipality takes over", ""),
     ],
     &[
-        ("A booklet for every resident", "The Administration's work, decisions and budgets, printed and sent to every household."),
+        (
+            "A booklet for every resident",
+            "The Administration's work, decisions and budgets, printed and sent to every household.",
+        ),
         ("Report from the Steering Committee", ""),
     ],
-    &[
-        ("The year in review", ""),
-        ("The 2018 work plan", ""),
-    ],
+    &[("The year in review", ""), ("The 2018 work plan", "")],
 ];
 
 /// The Steering Committee's agenda items, in turn.
 const STEERING_ITEMS: &[(&str, &str)] = &[
-    ("Progress of the work teams", "Each team lead reports in five minutes."),
+    (
+        "Progress of the work teams",
+        "Each team lead reports in five minutes.",
+    ),
     ("Data from the kindergartens and schools", ""),
-    ("Budget and commitments", "What was spent, what the funders have signed."),
-    ("Preparing the next Forum", "Agenda, presenters, what the members receive beforehand."),
-    ("Residents' questions", "Questions that reached the coordinator since the last meeting."),
+    (
+        "Budget and commitments",
+        "What was spent, what the funders have signed.",
+    ),
+    (
+        "Preparing the next Forum",
+        "Agenda, presenters, what the members receive beforehand.",
+    ),
+    (
+        "Residents' questions",
+        "Questions that reached the coordinator since the last meeting.",
+    ),
 ];
 
 /// The Steering Committee's decision on the first positions (seed 000).
@@ -144,7 +186,8 @@ pub(crate) async fn kiryat_malachi(
     }
 
     // The Steering Committee, 2017: every two weeks on Thursday morning; no
-    // meeting in Passover week, and the one in Sukkot moved to the Monday after.
+    // meeting in the August break, and the one in Sukkot moved to the Monday
+    // after.
     let steering = schedule_series_in(
         txn,
         None,
@@ -166,7 +209,7 @@ pub(crate) async fn kiryat_malachi(
     let mut held = vec![];
     for (n, &meeting) in steering.iter().enumerate() {
         let start = start_of(txn, meeting).await?;
-        if start.starts_with("2017-04-13") {
+        if start.starts_with("2017-08-10") {
             skip_meeting_in(txn, None, initiative, meeting, None).await?;
             continue;
         }
@@ -330,8 +373,7 @@ pub(crate) async fn kiryat_malachi(
             )
             .await?;
         } else {
-            state_position_in(txn, None, initiative, spu.id, person, "agree", "", spu_day)
-                .await?;
+            state_position_in(txn, None, initiative, spu.id, person, "agree", "", spu_day).await?;
         }
     }
     if present_at(txn, spu_meeting).await?.contains(&p.gazit_rep) {

@@ -649,7 +649,8 @@ impl Store {
         guests: Option<&[GuestInput]>,
     ) -> Result<QuorumState> {
         let txn = self.write_txn().await?;
-        let out = record_attendance_in(&txn, actor, initiative, meeting_id, attendance, guests).await?;
+        let out =
+            record_attendance_in(&txn, actor, initiative, meeting_id, attendance, guests).await?;
         txn.commit().await?;
         Ok(out)
     }
@@ -754,7 +755,8 @@ impl Store {
         html: &str,
     ) -> Result<MinutesVersion> {
         let txn = self.write_txn().await?;
-        let out = save_minutes_in(&txn, actor, initiative, meeting_id, agenda_item_id, html).await?;
+        let out =
+            save_minutes_in(&txn, actor, initiative, meeting_id, agenda_item_id, html).await?;
         txn.commit().await?;
         Ok(out)
     }
@@ -979,12 +981,12 @@ impl Store {
 /// [`Store::record_attendance`] inside a caller's transaction (the demo loader, benches).
 pub async fn record_attendance_in(
     txn: &DatabaseTransaction,
-        actor: Option<i64>,
-        initiative: i64,
-        meeting_id: i64,
-        attendance: &[AttendanceInput],
-        guests: Option<&[GuestInput]>,
-    ) -> Result<QuorumState> {
+    actor: Option<i64>,
+    initiative: i64,
+    meeting_id: i64,
+    attendance: &[AttendanceInput],
+    guests: Option<&[GuestInput]>,
+) -> Result<QuorumState> {
     let meeting = meeting_in(txn, initiative, meeting_id).await?;
     let members = current_members(
         txn,
@@ -1087,11 +1089,11 @@ pub async fn record_attendance_in(
 /// [`Store::mark_held`] inside a caller's transaction (the demo loader, benches).
 pub async fn mark_held_in(
     txn: &DatabaseTransaction,
-        actor: Option<i64>,
-        initiative: i64,
-        meeting_id: i64,
-        expected_version: Option<i64>,
-    ) -> Result<Record<Meeting>> {
+    actor: Option<i64>,
+    initiative: i64,
+    meeting_id: i64,
+    expected_version: Option<i64>,
+) -> Result<Record<Meeting>> {
     let m = meeting_in(txn, initiative, meeting_id).await?;
     let version = expected_version.unwrap_or(m.version);
     if version != m.version {
@@ -1121,12 +1123,12 @@ pub async fn mark_held_in(
 /// [`Store::save_minutes`] inside a caller's transaction (the demo loader, benches).
 pub async fn save_minutes_in(
     txn: &DatabaseTransaction,
-        actor: Option<i64>,
-        initiative: i64,
-        meeting_id: i64,
-        agenda_item_id: Option<i64>,
-        html: &str,
-    ) -> Result<MinutesVersion> {
+    actor: Option<i64>,
+    initiative: i64,
+    meeting_id: i64,
+    agenda_item_id: Option<i64>,
+    html: &str,
+) -> Result<MinutesVersion> {
     if html.chars().count() > minutes::MAX_MINUTES {
         return Err(invalid(
             "html",
@@ -1218,11 +1220,11 @@ pub async fn save_minutes_in(
 /// [`Store::approve_minutes`] inside a caller's transaction (the demo loader, benches).
 pub async fn approve_minutes_in(
     txn: &DatabaseTransaction,
-        actor: Option<i64>,
-        initiative: i64,
-        at: i64,
-        minutes_of: i64,
-    ) -> Result<Approval> {
+    actor: Option<i64>,
+    initiative: i64,
+    at: i64,
+    minutes_of: i64,
+) -> Result<Approval> {
     let here = meeting_in(txn, initiative, at).await?;
     let of = match get_in::<Meeting>(txn, Some(initiative), minutes_of).await? {
         Some(m) if !m.archived => m,
@@ -1293,9 +1295,7 @@ pub async fn approve_minutes_in(
             .to_owned(),
     )
     .await?;
-    let ap = approval_in(txn, of.id)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let ap = approval_in(txn, of.id).await?.ok_or(StoreError::NotFound)?;
     audit::append(
         txn,
         actor,

@@ -440,6 +440,7 @@ async fn meetings_decisions_refuse_non_members_and_others_positions(e: Engine) {
         .audit(&store::audit::Filter {
             initiative: Some(t.i),
             kind: Some("decision_position".into()),
+            record_id: Some(dec),
             limit: 100,
             ..Default::default()
         })

@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::resource::{Column, Resource, Scope};
 use crate::validation::{FieldErrors, FieldMap, MAX_NAME, Parser};
 
-/// Longest agenda item description, proposal or outcome statement.
-pub const MAX_LONG_TEXT: usize = 20_000;
+/// Longest agenda item description, proposal, outcome statement or notes
+/// (as every description: [`crate::validation::MAX_TEXT`]).
+pub const MAX_LONG_TEXT: usize = crate::validation::MAX_TEXT;
 /// A series spans at most this many years.
 pub const MAX_SERIES_YEARS: i32 = 10;
 

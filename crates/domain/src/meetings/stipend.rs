@@ -21,7 +21,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
@@ -53,23 +53,12 @@ pub struct MonthTotal {
     pub total_cents: i64,
 }
 
-/// The instant a local wall-clock time names in `tz`. A time that occurs twice
-/// (the hour the clocks go back) is its first occurrence; a time that does not
-/// occur (the hour the clocks skip) is read with the offset before the change,
-/// as RFC 5545 does: 02:30 on a night that jumps from 02:00 to 03:00 is 03:30.
+/// The instant a local wall-clock time names in `tz`, read as the calendar
+/// reads it ([`super::recurrence::resolve`]): a time in the hour the clocks
+/// skip takes the offset before the change; one in the hour they repeat is
+/// its first occurrence.
 pub fn instant(local: NaiveDateTime, tz: Tz) -> DateTime<Utc> {
-    match tz.from_local_datetime(&local).earliest() {
-        Some(t) => t.with_timezone(&Utc),
-        None => {
-            // In a gap: take the offset in force just before it.
-            let before = (1..=48)
-                .map(|h| local - Duration::minutes(30 * h))
-                .find_map(|t| tz.from_local_datetime(&t).earliest())
-                .map(|t| t.offset().fix())
-                .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero offset"));
-            (local - before).and_utc()
-        }
-    }
+    super::recurrence::resolve(tz, local).with_timezone(&Utc)
 }
 
 /// A meeting's length in minutes, between its start and end as instants.

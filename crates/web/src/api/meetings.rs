@@ -16,7 +16,7 @@ use domain::validation::{FieldErrors, FieldMap, MAX_NAME};
 use store::records::ListOptions;
 
 use super::extract::{ApiJson, ApiPath};
-use super::openapi::{Doc, list_of, op, p_id, p_slug, reference};
+use super::openapi::{Doc, op, p_id, p_slug, reference};
 use crate::AppState;
 use crate::access::{ApiAuthorized, Read, Write};
 use crate::error::{ApiResult, AppError};
@@ -353,6 +353,6 @@ pub fn openapi(d: &mut Doc) {
         "post": op("Move one meeting to a new local start and end", "meetings", json!([p_slug(), p_id()]), Some("MeetingMove"), ("200", any.clone()), &["401", "403", "404", "409", "422"]),
     }));
     d.paths.insert(format!("{base}/bodies/{{id}}/occurrences"), json!({
-        "get": op("A body's meetings, one per occurrence (series expanded, exceptions applied, cancelled ones marked)", "meetings", json!([p_slug(), p_id()]), None, ("200", list_of("Occurrence")), &["401", "403", "404"]),
+        "get": op("A body's meetings, one per occurrence (series expanded, exceptions applied, cancelled ones marked)", "meetings", json!([p_slug(), p_id()]), None, ("200", json!({"type": "object", "properties": {"items": {"type": "array", "items": reference("Occurrence")}}, "required": ["items"]})), &["401", "403", "404"]),
     }));
 }

@@ -57,7 +57,15 @@ fn limits(field: &str, ty: ColumnType) -> Value {
         ("country", _) => json!({"minLength": 1, "maxLength": 2, "pattern": "^[A-Za-z]{2}$"}),
         ("slug", _) => json!({"minLength": 2, "maxLength": 60, "pattern": SLUG}),
         ("languages", _) => json!({"maxLength": 100, "pattern": "^[a-z]{2}(,[a-z]{2})*$"}),
-        ("description" | "purpose", _) => json!({"maxLength": 5000, "pattern": MULTI}),
+        ("description" | "purpose" | "proposal" | "outcome_statement" | "notes", _) => {
+            json!({"maxLength": 5000, "pattern": MULTI})
+        }
+        ("agenda_notice_days", _) => json!({"minimum": 0, "maximum": 60}),
+        ("minutes_allotted", _) => json!({"minimum": 1, "maximum": 1440}),
+        ("position", ColumnType::Int) => json!({"minimum": 1, "maximum": 1000}),
+        ("quorum", _) => {
+            json!({"pattern": "^\\s*([0-9]+\\s*%?)?\\s*$", "description": "a number of members (5) or a share of them (50%); empty: a majority"})
+        }
         ("note", _) => json!({"maxLength": 1000, "pattern": MULTI}),
         // A survey's questions, one per line (`domain::measurement::survey`).
         ("questions", _) => json!({

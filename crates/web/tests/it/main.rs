@@ -21,6 +21,7 @@ mod measurement_store;
 mod measurement_upload;
 mod meetings_calendar;
 mod meetings_decisions;
+mod meetings_pages;
 mod meetings_room;
 mod ops;
 mod pages;

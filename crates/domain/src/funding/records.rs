@@ -437,7 +437,7 @@ impl Resource for FundingPublication {
         let v = Self {
             publish_transitions: p.flag("publish_transitions"),
             publish_book: p.flag("publish_book"),
-            note: p.opt_text("note", MAX_ANSWER, true).unwrap_or_default(),
+            note: p.opt_text("note", 1000, true).unwrap_or_default(),
         };
         p.errors.finish(v)
     }

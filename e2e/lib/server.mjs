@@ -150,7 +150,10 @@ export async function startBackbone() {
 
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    child = spawn(bin, ['--database', db.url, '--addr', `127.0.0.1:${port}`, '--no-demo', 'serve'], {
+    // The server's own folder (mail written without SMTP lands there), removed at the end.
+    const dataDir = await mkdtemp(join(tmpdir(), 'backbone-e2e-data-'));
+    db.dataDir = dataDir;
+    child = spawn(bin, ['--database', db.url, '--data-dir', dataDir, '--addr', `127.0.0.1:${port}`, '--no-demo', 'serve'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: cliEnv(),
     });
@@ -184,6 +187,7 @@ export async function startBackbone() {
         }
       }
       await db.cleanup();
+      await rm(db.dataDir, { recursive: true, force: true });
     };
     /**
      * Another account with one role in kiryat-malachi, made with

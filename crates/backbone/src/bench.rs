@@ -460,3 +460,75 @@ async fn load(
         p99_ms: pct(0.99),
     }
 }
+
+/// Run one bench on a scratch SQLite file (unless `no_sqlite`) and, given an
+/// admin URL, on a scratch PostgreSQL database (`bb_bench_{name}`); both are
+/// removed at the end. Returns each engine's figures, SQLite first.
+pub async fn on_scratch_engines<T, F, Fut>(
+    name: &str,
+    work_dir: Option<&std::path::Path>,
+    no_sqlite: bool,
+    postgres: Option<&str>,
+    one: F,
+) -> Result<Vec<T>, Box<dyn std::error::Error + Send + Sync>>
+where
+    F: Fn(store::Engine, String) -> Fut,
+    Fut: std::future::Future<Output = Result<T, Box<dyn std::error::Error + Send + Sync>>>,
+{
+    fn err(e: impl std::fmt::Display) -> Box<dyn std::error::Error + Send + Sync> {
+        e.to_string().into()
+    }
+    let (dir, temporary) = match work_dir {
+        Some(d) => (d.to_path_buf(), false),
+        None => (
+            std::env::temp_dir().join(format!("backbone-bench-{name}-{}", std::process::id())),
+            true,
+        ),
+    };
+    std::fs::create_dir_all(&dir)?;
+    let mut figures = vec![];
+    if !no_sqlite {
+        let path = dir.join(format!("{name}.db"));
+        let remove = || {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        };
+        remove();
+        let result = one(
+            store::Engine::Sqlite,
+            format!("sqlite://{}", path.display()),
+        )
+        .await;
+        remove();
+        figures.push(result?);
+    }
+    if temporary {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    if let Some(admin_url) = postgres {
+        let admin = Store::connect(admin_url).await.map_err(err)?;
+        let db = format!("bb_bench_{name}");
+        let drop = format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)");
+        admin.execute_unprepared(&drop).await.map_err(err)?;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {db}"))
+            .await
+            .map_err(err)?;
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_string())
+            .unwrap_or(admin_url.to_string());
+        let result = one(store::Engine::Postgres, format!("{base}/{db}")).await;
+        admin.execute_unprepared(&drop).await.map_err(err)?;
+        figures.push(result?);
+    } else {
+        eprintln!(
+            "\nnote: PostgreSQL skipped (give --postgres postgres://postgres@127.0.0.1:5432/postgres to include it)"
+        );
+    }
+    if figures.is_empty() {
+        return Err("nothing to measure: --no-sqlite without --postgres".into());
+    }
+    Ok(figures)
+}

@@ -230,9 +230,9 @@ fn entry(book: &Book, n: usize) -> NewEntry {
     e
 }
 
-async fn run_engine(engine: Engine, url: &str, args: &FundingArgs) -> AnyResult<Figures> {
-    eprintln!("\n== {}: {}", engine.name(), store::redact_url(url));
-    let store = Store::connect(url).await.map_err(err)?;
+async fn run_engine(engine: Engine, url: String, args: &FundingArgs) -> AnyResult<Figures> {
+    eprintln!("\n== {}: {}", engine.name(), store::redact_url(&url));
+    let store = Store::connect(&url).await.map_err(err)?;
     store.migrate().await.map_err(err)?;
     let book = registry(&store).await?;
     let started = Instant::now();
@@ -345,59 +345,14 @@ pub async fn run(args: FundingArgs) -> AnyResult {
         "Backbone open book bench: {} ledger entries, {LINES} budget lines × {YEARS} years, {FUNDERS} funders",
         args.entries
     );
-    let (dir, temporary) = match &args.work_dir {
-        Some(d) => (d.clone(), false),
-        None => (
-            std::env::temp_dir().join(format!("backbone-bench-funding-{}", std::process::id())),
-            true,
-        ),
-    };
-    std::fs::create_dir_all(&dir)?;
-    let mut figures = vec![];
-    if !args.no_sqlite {
-        let path = dir.join("funding.db");
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
-        let url = format!("sqlite://{}", path.display());
-        let result = run_engine(Engine::Sqlite, &url, &args).await;
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
-        figures.push(result?);
-    }
-    if temporary {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    if let Some(admin_url) = &args.postgres {
-        let admin = Store::connect(admin_url).await.map_err(err)?;
-        let name = "bb_bench_funding";
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await
-            .map_err(err)?;
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .map_err(err)?;
-        let base = admin_url
-            .rsplit_once('/')
-            .map(|(b, _)| b.to_string())
-            .unwrap_or(admin_url.clone());
-        let result = run_engine(Engine::Postgres, &format!("{base}/{name}"), &args).await;
-        admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await
-            .map_err(err)?;
-        figures.push(result?);
-    } else {
-        eprintln!(
-            "\nnote: PostgreSQL skipped (give --postgres postgres://postgres@127.0.0.1:5432/postgres to include it)"
-        );
-    }
-    if figures.is_empty() {
-        return Err("nothing to measure: --no-sqlite without --postgres".into());
-    }
+    let figures = crate::bench::on_scratch_engines(
+        "funding",
+        args.work_dir.as_deref(),
+        args.no_sqlite,
+        args.postgres.as_deref(),
+        |engine, url| run_engine(engine, url, &args),
+    )
+    .await?;
     println!(
         "\n{:<10} {:>10} {:>12} {:>14} {:>10} {:>10} {:>8}",
         "engine", "entries", "write (s)", "entries/s", "p50 (ms)", "p95 (ms)", "target"

@@ -362,23 +362,35 @@ async fn name_of(
     })
 }
 
+/// Live records of `T` in the initiative whose `column` is `value`, ordered by
+/// `order` and then id.
+async fn live_where<T: domain::resource::Resource>(
+    conn: &impl ConnectionTrait,
+    initiative: i64,
+    column: &str,
+    value: i64,
+    order: &str,
+) -> Result<Vec<Record<T>>> {
+    let mut q = crate::records::select::<T>();
+    q.and_where(Expr::col(a("initiative_id")).eq(initiative))
+        .and_where(Expr::col(a(column)).eq(value))
+        .and_where(Expr::col(a("archived_at")).is_null())
+        .order_by(a(order), Order::Asc)
+        .order_by(a("id"), Order::Asc);
+    conn.query_all(&q)
+        .await?
+        .iter()
+        .map(crate::records::read_record::<T>)
+        .collect()
+}
+
 /// Live agenda items of a meeting in order.
 async fn items_in(
     conn: &impl ConnectionTrait,
     initiative: i64,
     meeting: i64,
 ) -> Result<Vec<Record<AgendaItem>>> {
-    let mut q = crate::records::select::<AgendaItem>();
-    q.and_where(Expr::col(a("initiative_id")).eq(initiative))
-        .and_where(Expr::col(a("meeting_id")).eq(meeting))
-        .and_where(Expr::col(a("archived_at")).is_null())
-        .order_by(a("position"), Order::Asc)
-        .order_by(a("id"), Order::Asc);
-    conn.query_all(&q)
-        .await?
-        .iter()
-        .map(crate::records::read_record::<AgendaItem>)
-        .collect()
+    live_where(conn, initiative, "meeting_id", meeting, "position").await
 }
 
 /// Other live meetings of the same body.
@@ -387,17 +399,7 @@ async fn body_meetings(
     initiative: i64,
     body: i64,
 ) -> Result<Vec<Record<Meeting>>> {
-    let mut q = crate::records::select::<Meeting>();
-    q.and_where(Expr::col(a("initiative_id")).eq(initiative))
-        .and_where(Expr::col(a("body_id")).eq(body))
-        .and_where(Expr::col(a("archived_at")).is_null())
-        .order_by(a("starts_at"), Order::Asc)
-        .order_by(a("id"), Order::Asc);
-    conn.query_all(&q)
-        .await?
-        .iter()
-        .map(crate::records::read_record::<Meeting>)
-        .collect()
+    live_where(conn, initiative, "body_id", body, "starts_at").await
 }
 
 /// Attendance as one request gives it.

@@ -190,14 +190,15 @@ export async function startBackbone() {
       await rm(db.dataDir, { recursive: true, force: true });
     };
     /**
-     * Another account with one role in kiryat-malachi, made with
+     * Another account with one role in an initiative (kiryat-malachi unless
+     * `initiative` names another), made with
      * `backbone user create` like the coordinator's. Returns { email, password, name }.
      */
-    const createUser = async ({ name, role }) => {
+    const createUser = async ({ name, role, initiative = INITIATIVE }) => {
       const userEmail = `${role.replace(/_/g, '-')}-${randomToken(4)}@example.org`;
       const userPassword = `E2e-${randomToken(12)}-pw!`;
       await runBin(bin, ['--database', db.url, 'user', 'create', '--email', userEmail, '--name', name,
-        '--role', `${INITIATIVE}:${role}`], { input: `${userPassword}\n` });
+        '--role', `${initiative}:${role}`], { input: `${userPassword}\n` });
       return { email: userEmail, password: userPassword, name };
     };
     return { base, email, password, engine: db.engine, databaseUrl: db.url, log: () => logText, createUser, stop };

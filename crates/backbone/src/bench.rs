@@ -45,6 +45,9 @@ enum BenchWhat {
     Funding(crate::bench_funding::FundingArgs),
     /// Ten years of a body's meetings and 2,000 decisions: the register and a feed.
     Meetings(crate::bench_meetings::MeetingsArgs),
+    /// A million people and ten million events on 100 by-name lists: monthly
+    /// reports and the HMIS import beside DuckDB.
+    Cases(crate::bench_cases::CasesArgs),
 }
 
 struct Figures {
@@ -60,6 +63,7 @@ pub async fn run(args: BenchArgs) -> super::AnyResult {
         Some(BenchWhat::Measurement(m)) => return crate::bench_measurement::run(m).await,
         Some(BenchWhat::Funding(f)) => return crate::bench_funding::run(f).await,
         Some(BenchWhat::Meetings(m)) => return crate::bench_meetings::run(m).await,
+        Some(BenchWhat::Cases(c)) => return crate::bench_cases::run(c).await,
         None => {}
     }
     let dir = std::env::temp_dir().join(format!("backbone-bench-{}", std::process::id()));

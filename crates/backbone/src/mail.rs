@@ -5,6 +5,8 @@
 //! 1. runs the scheduler (`web::pages::mail::schedule`) on its first tick and
 //!    then at most once a minute: agendas, decisions awaiting a position, action
 //!    items due, weekly digests, each queued once by its dedupe key;
+//!    The same task runs the by-name lists' daily inactivity job, once per
+//!    UTC day (`Store::run_case_inactivity`).
 //! 2. sends every due message of the outbox, one at a time: claim it (which
 //!    counts the attempt and keeps other server processes off it for a lease),
 //!    send it, mark it sent at once.
@@ -116,9 +118,21 @@ impl Sender {
     /// is finished first.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let mut scheduled: Option<Instant> = None;
+        let mut inactivity_ran: Option<chrono::NaiveDate> = None;
         loop {
             if *stop.borrow() {
                 break;
+            }
+            // The by-name lists' daily job: spells without contact for longer
+            // than their list's inactivity days turn inactive (once a UTC day).
+            let today = store::now().get().date_naive();
+            if inactivity_ran != Some(today) {
+                inactivity_ran = Some(today);
+                match self.store.run_case_inactivity(today).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(events = n, "by-name lists: spells turned inactive"),
+                    Err(e) => tracing::warn!(error = %e, "the inactivity job failed"),
+                }
             }
             if scheduled.is_none_or(|t| t.elapsed() >= SCHEDULE_EVERY) {
                 scheduled = Some(Instant::now());

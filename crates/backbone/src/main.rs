@@ -5,9 +5,11 @@
 //! create the first administrator. See `backbone --help`.
 
 mod bench;
+mod bench_cases;
 mod bench_funding;
 mod bench_measurement;
 mod bench_meetings;
+mod cases;
 mod funding_transitions;
 mod giving360;
 mod mail;
@@ -245,10 +247,46 @@ enum ImportCommand {
         #[arg(long)]
         initiative: String,
     },
+    /// Import an HMIS CSV FY2024 export (a folder or a zip file) into a
+    /// by-name list (created if it does not exist). Every file is checked
+    /// first; errors are listed by file, row and column, and nothing is
+    /// written unless the whole export can be. Re-importing the same export
+    /// changes nothing.
+    Hmis {
+        path: String,
+        #[arg(long)]
+        initiative: String,
+        /// The list's name.
+        #[arg(long)]
+        list: String,
+    },
 }
 
 #[derive(Subcommand)]
 enum ReportCommand {
+    /// A by-name list's monthly reports (Built for Zero), one row per month.
+    Monthly {
+        #[arg(long)]
+        initiative: String,
+        /// The list's name.
+        #[arg(long)]
+        list: String,
+        /// all, veterans, chronic, youth or families.
+        #[arg(long, default_value = "all")]
+        population: String,
+        /// First month, YYYY-MM.
+        #[arg(long)]
+        from: String,
+        /// Last month, YYYY-MM.
+        #[arg(long)]
+        to: String,
+        /// Count only events recorded by this time (RFC 3339; default: now).
+        #[arg(long = "cut-off")]
+        cut_off: Option<String>,
+        /// Output format: csv or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
     /// One indicator's totals by period with target, variance to target and
     /// outlier flag, to standard output.
     Indicator {
@@ -694,6 +732,14 @@ async fn run(cli: Cli) -> AnyResult {
             println!("{}", serde_json::to_string_pretty(&data.export())?);
             Ok(())
         }
+        Command::Import {
+            command:
+                ImportCommand::Hmis {
+                    path,
+                    initiative,
+                    list,
+                },
+        } => cases::import_hmis(&cli.db, &path, &initiative, &list).await,
         Command::Import { command } => measurement::import(&cli.db, command).await,
         Command::Export {
             command:
@@ -717,6 +763,29 @@ async fn run(cli: Cli) -> AnyResult {
                     format,
                 },
         } => meetings_export::meetings(&cli.db, &initiative, &body, &format).await,
+        Command::Report {
+            command:
+                ReportCommand::Monthly {
+                    initiative,
+                    list,
+                    population,
+                    from,
+                    to,
+                    cut_off,
+                    format,
+                },
+        } => {
+            let q = cases::MonthlyArgs {
+                initiative,
+                list,
+                population,
+                from,
+                to,
+                cut_off,
+                format,
+            };
+            cases::report_monthly(&cli.db, q).await
+        }
         Command::Report { command } => measurement::report(&cli.db, command).await,
         Command::Bench(args) => bench::run(args).await,
     }

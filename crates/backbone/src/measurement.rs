@@ -118,6 +118,7 @@ pub(super) async fn import(db: &DbArgs, command: ImportCommand) -> AnyResult {
                 r.added, r.changed, r.unchanged
             );
         }
+        ImportCommand::Hmis { .. } => unreachable!("main dispatches hmis to cases"),
         ImportCommand::Values { file, initiative } => {
             let id = initiative_id(&store, &initiative).await?;
             let (bytes, name) = read_file(&file)?;
@@ -223,6 +224,7 @@ pub(super) async fn report(db: &DbArgs, command: ReportCommand) -> AnyResult {
                 println!("{}", serde_json::to_string_pretty(&doc)?);
             }
         }
+        ReportCommand::Monthly { .. } => unreachable!("main dispatches monthly to cases"),
         ReportCommand::Rollup {
             network,
             indicator,

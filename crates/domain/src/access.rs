@@ -72,6 +72,10 @@ pub enum Action {
     /// See a measured cell that counts fewer people than the small-cell
     /// minimum: coordinators only (everyone else sees it suppressed).
     SeeSmallCells,
+    /// Work the by-name lists: see people by name and their personal fields,
+    /// record their events, import, conference on cases, refer. Case workers
+    /// and coordinators only; everyone else sees counts.
+    CaseWork,
 }
 
 impl Action {
@@ -86,6 +90,7 @@ impl Action {
         Action::Participate,
         Action::Report,
         Action::SeeSmallCells,
+        Action::CaseWork,
     ];
     pub fn writes(self) -> bool {
         !matches!(self, Action::Read | Action::ReadAudit)
@@ -167,7 +172,10 @@ pub const PLATFORM_KINDS: &[&str] = &["network"];
 /// 5. Reporting measured values is for partners (who hold the data) and
 ///    coordinators. Cells counting fewer people than the small-cell minimum are
 ///    for coordinators; everyone else sees them suppressed.
-/// 6. Writing the registry, reading the audit log and managing access are for
+/// 6. Working the by-name lists (names, personal fields, events, referrals)
+///    is for case workers and coordinators; everyone else sees counts. A
+///    network lead sees no person.
+/// 7. Writing the registry, reading the audit log and managing access are for
 ///    coordinators. Creating, archiving and restoring initiatives and anything
 ///    about networks is for admins; so is a field of class `Placement` (which
 ///    network an initiative belongs to decides which network lead reads it).
@@ -184,7 +192,8 @@ pub fn decide(g: &Grants, action: Action, kind: &str, class: Class) -> Decision 
         | Action::ManageAccess
         | Action::Participate
         | Action::Report
-        | Action::SeeSmallCells => false,
+        | Action::SeeSmallCells
+        | Action::CaseWork => false,
         Action::Update | Action::Archive | Action::Restore => platform,
         Action::Create => platform || kind == "initiative",
     };
@@ -216,6 +225,13 @@ pub fn decide(g: &Grants, action: Action, kind: &str, class: Class) -> Decision 
         }
         Action::Report => {
             if coordinator || g.has(Role::Partner) {
+                Decision::Allow
+            } else {
+                Decision::Forbidden
+            }
+        }
+        Action::CaseWork => {
+            if coordinator || g.has(Role::CaseWorker) {
                 Decision::Allow
             } else {
                 Decision::Forbidden
@@ -358,6 +374,12 @@ mod tests {
             ("partner does not", role(Role::Partner), Action::SeeSmallCells, "indicator", Class::Ordinary, Forbidden),
             ("lead does not", lead(), Action::SeeSmallCells, "indicator", Class::Ordinary, Forbidden),
             ("nobody reports", nobody.clone(), Action::Report, "indicator", Class::Ordinary, Hidden),
+            ("coordinator works cases", coord.clone(), Action::CaseWork, "case_person", Class::Ordinary, Allow),
+            ("case worker works cases", role(Role::CaseWorker), Action::CaseWork, "case_person", Class::Ordinary, Allow),
+            ("partner sees no person", role(Role::Partner), Action::CaseWork, "case_person", Class::Ordinary, Forbidden),
+            ("viewer sees no person", role(Role::Viewer), Action::CaseWork, "case_person", Class::Ordinary, Forbidden),
+            ("lead sees no person", lead(), Action::CaseWork, "case_person", Class::Ordinary, Forbidden),
+            ("nobody works cases", nobody.clone(), Action::CaseWork, "case_person", Class::Ordinary, Hidden),
         ];
         let mut rows = cases;
         for r in [Role::Partner, Role::Resident, Role::Funder, Role::CaseWorker, Role::Viewer] {

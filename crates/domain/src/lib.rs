@@ -16,6 +16,7 @@
 //! - [`agenda`]: vision, objectives, ideas, prioritisation rounds, the systems map, work plans.
 //! - [`funding`]: commitments, the open book, funding transitions, the investment fund.
 //! - [`measurement`]: indicators, periods, values and the rules behind every figure.
+//! - [`cases`]: by-name lists, status events, monthly reports, functional zero, referrals.
 //! - [`meetings`]: meetings of bodies, agendas, attendance, minutes, decisions, action items.
 //! - [`sdg`]: the UN Sustainable Development Goals' targets and indicators.
 
@@ -44,6 +45,7 @@ macro_rules! choices {
 
 pub mod access;
 pub mod agenda;
+pub mod cases;
 pub mod funding;
 pub mod measurement;
 pub mod meetings;

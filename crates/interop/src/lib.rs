@@ -13,8 +13,12 @@
 //! - [`tabular`]: uploaded spreadsheets (CSV or XLSX) read into rows of text for
 //!   the imports, and CSV written for exports and templates.
 //!
-//! Next: HMIS CSV, OCDS and 360Giving.
+//! - [`hmis`]: HMIS CSV FY2024 exports read into people and their status
+//!   events for by-name lists, or refused with every error located.
+//!
+//! Next: OCDS and 360Giving.
 
+pub mod hmis;
 pub mod hsds;
 pub mod ical;
 pub mod tabular;

@@ -82,6 +82,46 @@ pub(crate) async fn append<B: Serialize, A: Serialize>(
     Ok(())
 }
 
+/// An entry for a read of personal data (a person's record viewed, a list
+/// with names seen, an export). Unlike [`append`] it leaves the initiative's
+/// generation alone: a read changes no page anyone else sees.
+pub(crate) async fn append_read(
+    txn: &DatabaseTransaction,
+    actor: Option<i64>,
+    initiative: i64,
+    kind: &str,
+    record_id: i64,
+    action: &str,
+    after: Option<serde_json::Value>,
+) -> Result<()> {
+    let after = after.map(|v| v.to_string());
+    let q = Query::insert()
+        .into_table(a("audit_log"))
+        .columns([
+            a("at"),
+            a("actor_user_id"),
+            a("initiative_id"),
+            a("kind"),
+            a("record_id"),
+            a("action"),
+            a("before"),
+            a("after"),
+        ])
+        .values_panic([
+            crate::now().into(),
+            actor.into(),
+            initiative.into(),
+            kind.into(),
+            record_id.into(),
+            action.into(),
+            Option::<String>::None.into(),
+            after.into(),
+        ])
+        .to_owned();
+    txn.execute(&q).await?;
+    Ok(())
+}
+
 mod erased {
     /// A value the log can store; encoding failures are errors, never a NULL.
     pub trait Json {

@@ -18,6 +18,7 @@
 pub mod accounts;
 pub mod agenda;
 pub mod audit;
+pub mod cases;
 pub mod demo;
 pub mod funding;
 pub mod mail;
@@ -375,6 +376,13 @@ impl Timestamp {
     /// The text SQLite holds for this instant.
     pub fn sqlite_text(self) -> String {
         self.0.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+    }
+}
+
+impl serde::Serialize for Timestamp {
+    /// As chrono writes an instant in UTC: `2026-11-24T02:44:04Z`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.0.serialize(s)
     }
 }
 

@@ -111,8 +111,13 @@ const MIGRATIONS: &[Migration] = &[
         name: "0012_mail",
         steps: mail::steps,
     },
+    Migration {
+        name: "0013_cases",
+        steps: cases::steps,
+    },
 ];
 
+mod cases;
 mod fund;
 mod ledger;
 mod mail;

@@ -66,6 +66,13 @@ impl Need for Report {
     const ACTION: Action = Action::Report;
 }
 
+/// Work the by-name lists: names, personal fields, events (case workers and
+/// coordinators).
+pub struct CaseWork;
+impl Need for CaseWork {
+    const ACTION: Action = Action::CaseWork;
+}
+
 /// The error a refused decision becomes.
 pub fn refusal(d: Decision) -> Result<(), AppError> {
     match d {

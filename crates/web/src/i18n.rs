@@ -35,6 +35,10 @@ const SOURCES: &[(&str, &[&str])] = &[
             include_str!("../locales/meetings/room.en.ftl"),
             include_str!("../locales/meetings/decisions.en.ftl"),
             include_str!("../locales/meetings/mail.en.ftl"),
+            include_str!("../locales/cases/en.ftl"),
+            include_str!("../locales/cases/referrals.en.ftl"),
+            include_str!("../locales/cases/portal.en.ftl"),
+            include_str!("../locales/cases/import.en.ftl"),
         ],
     ),
     (
@@ -56,6 +60,10 @@ const SOURCES: &[(&str, &[&str])] = &[
             include_str!("../locales/meetings/room.es.ftl"),
             include_str!("../locales/meetings/decisions.es.ftl"),
             include_str!("../locales/meetings/mail.es.ftl"),
+            include_str!("../locales/cases/es.ftl"),
+            include_str!("../locales/cases/referrals.es.ftl"),
+            include_str!("../locales/cases/portal.es.ftl"),
+            include_str!("../locales/cases/import.es.ftl"),
         ],
     ),
     (
@@ -77,6 +85,10 @@ const SOURCES: &[(&str, &[&str])] = &[
             include_str!("../locales/meetings/room.he.ftl"),
             include_str!("../locales/meetings/decisions.he.ftl"),
             include_str!("../locales/meetings/mail.he.ftl"),
+            include_str!("../locales/cases/he.ftl"),
+            include_str!("../locales/cases/referrals.he.ftl"),
+            include_str!("../locales/cases/portal.he.ftl"),
+            include_str!("../locales/cases/import.he.ftl"),
         ],
     ),
 ];

@@ -189,6 +189,11 @@ fn all_routes() -> routes::Routes {
     let r = pages::decisions::routes(r);
     let r = pages::mail::routes(r);
     let r = pages::portal_meetings::routes(r);
+    let r = pages::cases::routes(r);
+    let r = pages::cases_import::routes(r);
+    let r = pages::case_conference::routes(r);
+    let r = pages::referrals::routes(r);
+    let r = pages::portal_cases::routes(r);
     api::routes(r)
 }
 

@@ -6,6 +6,8 @@
 //! `version` they were based on; a stale one gets 409 with the current values.
 
 mod agenda;
+mod cases;
+mod cases_import;
 mod decisions;
 mod extract;
 mod fund;
@@ -17,6 +19,7 @@ mod meetings;
 pub mod openapi;
 mod platform;
 mod records;
+mod referrals;
 mod surveys;
 
 pub use extract::{
@@ -86,6 +89,9 @@ pub fn routes(r: Routes) -> Routes {
     let r = meetings::routes(r);
     let r = meeting_room::routes(r);
     let r = decisions::routes(r);
+    let r = cases::routes(r);
+    let r = cases_import::routes(r);
+    let r = referrals::routes(r);
     surveys::routes(r)
 }
 

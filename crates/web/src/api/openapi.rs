@@ -856,6 +856,9 @@ pub fn build() -> Value {
     super::meetings::openapi(&mut d);
     super::meeting_room::openapi(&mut d);
     super::decisions::openapi(&mut d);
+    super::cases::openapi(&mut d);
+    super::cases_import::openapi(&mut d);
+    super::referrals::openapi(&mut d);
     d.paths.insert(
         "/api/v1/me".into(),
         json!({

@@ -5,6 +5,9 @@ pub mod account;
 pub mod agenda;
 pub mod audit;
 pub mod auth;
+pub mod case_conference;
+pub mod cases;
+pub mod cases_import;
 pub mod decisions;
 pub mod fund;
 pub mod funding;
@@ -18,8 +21,10 @@ pub mod meetings;
 pub mod network_measurement;
 pub mod networks;
 pub mod portal;
+pub mod portal_cases;
 pub mod portal_meetings;
 pub mod records;
+pub mod referrals;
 pub mod surveys;
 pub mod work_plans;
 
@@ -174,6 +179,7 @@ impl Chrome {
                 format!("/i/{slug}/calendar"),
                 self.t("meetings-title"),
             ),
+            ("cases", format!("/i/{slug}/cases"), self.t("cases-nav")),
         ];
         v.extend(crate::kinds::KINDS.iter().filter(|k| k.nav).map(|k| {
             (

@@ -25,7 +25,12 @@ const SECRETS: &[&str] = &[
     "555 0100 77",
     "987.65",
     "\":98765",
+    CASE_NAME,
 ];
+
+/// The name of a person on a by-name list: only case workers and
+/// coordinators (`Action::CaseWork`) may see it.
+const CASE_NAME: &str = "Zqmatrixcase";
 
 #[derive(Clone)]
 struct Caller {
@@ -130,7 +135,35 @@ async fn seed(app: &TestApp, slug: &str) -> Ids {
     };
     let series = store.schedule_series(None, i.id, &series).await.unwrap();
     by_path.push(("meeting-series", series.series.id));
+    let (list, case_person) = seed_cases(store, i.id).await;
+    by_path.push(("cases", list));
+    by_path.push(("case-people", case_person));
     Ids { by_path }
+}
+
+/// A by-name list with a person on it (identified, then housed).
+async fn seed_cases(store: &store::Store, i: i64) -> (i64, i64) {
+    let list = store
+        .create_case_list(i, None, &store::cases::ListSettings::named("Matrix list"))
+        .await
+        .unwrap();
+    let person = domain::cases::person::Person {
+        first_name: Some(CASE_NAME.into()),
+        last_name: Some("Matrixlast".into()),
+        date_of_birth: chrono::NaiveDate::from_ymd_opt(1990, 5, 4),
+        ..Default::default()
+    };
+    let identified = store::cases::events::NewEvent {
+        occurred_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
+        kind: domain::cases::events::EventKind::Identified,
+        chronic: false,
+        supersedes: None,
+    };
+    let id = store
+        .add_case_person(i, list.id, None, &person, Some(&identified))
+        .await
+        .unwrap();
+    (list.id, id)
 }
 
 /// One record of each meetings kind, so that every meetings route names a real record.
@@ -684,11 +717,14 @@ async fn every_route_for_every_role(e: Engine) {
                     decide(&g, Action::Read, Person::KIND, Class::Contact) == Decision::Allow;
                 let sees_pay =
                     decide(&g, Action::Read, Membership::KIND, Class::Pay) == Decision::Allow;
+                let works_cases = decide_record(&g, Action::CaseWork, "case_person").allowed();
                 let shown: Vec<&&str> = SECRETS
                     .iter()
                     .filter(|m| res.body.contains(**m))
                     .filter(|m| {
-                        if m.contains('@') || m.contains("555") {
+                        if **m == CASE_NAME {
+                            !works_cases
+                        } else if m.contains('@') || m.contains("555") {
                             !sees_contact
                         } else {
                             !sees_pay

@@ -1,0 +1,7 @@
+//! Referrals pages.
+
+use crate::routes::Routes;
+
+pub fn routes(r: Routes) -> Routes {
+    r
+}

@@ -176,6 +176,43 @@ impl Store {
         referral_in(&self.db, initiative, id).await
     }
 
+    /// The referrals as a case worker reads them: the read is audited (one
+    /// entry naming how many rows were shown), like the list by name.
+    pub async fn view_referrals(
+        &self,
+        initiative: i64,
+        actor: Option<i64>,
+    ) -> Result<Vec<ReferralRow>> {
+        let rows = self.referrals(initiative).await?;
+        let txn = self.write_txn().await?;
+        audit::append_read(
+            &txn,
+            actor,
+            initiative,
+            "case_referral",
+            0,
+            "view",
+            Some(serde_json::json!({ "rows": rows.len() })),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(rows)
+    }
+
+    /// One referral as a case worker reads it, audited.
+    pub async fn view_referral(
+        &self,
+        initiative: i64,
+        id: i64,
+        actor: Option<i64>,
+    ) -> Result<ReferralRow> {
+        let row = referral_in(&self.db, initiative, id).await?;
+        let txn = self.write_txn().await?;
+        audit::append_read(&txn, actor, initiative, "case_referral", id, "view", None).await?;
+        txn.commit().await?;
+        Ok(row)
+    }
+
     /// A new referral, checked and audited by field name.
     pub async fn create_referral(
         &self,

@@ -1035,6 +1035,16 @@ pub fn audit_kinds() -> Vec<&'static str> {
         "user_calendar_feed",
         "mail_unsubscribe",
     ]);
+    // What the by-name lists write (volume data, not registry records).
+    v.extend([
+        "case_list",
+        "case_person",
+        "case_batch",
+        "case_report",
+        "case_triage",
+        "case_conference",
+        "case_referral",
+    ]);
     v
 }
 

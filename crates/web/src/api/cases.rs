@@ -112,19 +112,23 @@ use crate::pages::decisions::today;
 // ---------------------------------------------------------------------------
 
 #[derive(Clone, Copy)]
-enum Ty {
+pub(super) enum Ty {
     /// A string with at least one character that is not a space.
     Text,
     /// A string that may be empty (then it is absent).
     OptText,
+    /// A string that may be empty, at most this many characters.
+    Long(usize),
     Int,
     Bool,
     Codes,
+    /// An array of integers (ids).
+    Ids,
 }
 
 /// A JSON object read into form fields, refusing unknown fields and wrong
 /// JSON types by name (so the API takes exactly what its schema says).
-fn fields(body: Value, spec: &[(&str, Ty)]) -> Result<FieldMap, AppError> {
+pub(super) fn fields(body: Value, spec: &[(&str, Ty)]) -> Result<FieldMap, AppError> {
     let Value::Object(obj) = body else {
         return Err(AppError::BadRequest(
             "the body must be a JSON object".into(),
@@ -145,7 +149,7 @@ fn fields(body: Value, spec: &[(&str, Ty)]) -> Result<FieldMap, AppError> {
         let text = match (ty, v) {
             (_, Value::Null) => continue,
             (Ty::Text, Value::String(s)) if !s.trim().is_empty() => s,
-            (Ty::OptText, Value::String(s)) => s,
+            (Ty::OptText | Ty::Long(_), Value::String(s)) => s,
             (Ty::Int, Value::Number(n)) if n.is_i64() => n.to_string(),
             (Ty::Bool, Value::Bool(b)) => b.to_string(),
             (Ty::Codes, Value::Array(items)) if items.iter().all(Value::is_string) => items
@@ -153,10 +157,17 @@ fn fields(body: Value, spec: &[(&str, Ty)]) -> Result<FieldMap, AppError> {
                 .filter_map(Value::as_str)
                 .collect::<Vec<_>>()
                 .join(","),
+            (Ty::Ids, Value::Array(items)) if items.iter().all(Value::is_i64) => items
+                .iter()
+                .filter_map(Value::as_i64)
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
             (ty, _) => {
                 let want = match ty {
                     Ty::Text => "a string that is not blank",
-                    Ty::OptText => "a string",
+                    Ty::OptText | Ty::Long(_) => "a string",
+                    Ty::Ids => "an array of integers",
                     Ty::Int => "an integer",
                     Ty::Bool => "true or false",
                     Ty::Codes => "an array of codes",
@@ -166,11 +177,16 @@ fn fields(body: Value, spec: &[(&str, Ty)]) -> Result<FieldMap, AppError> {
             }
         };
         // The schema's maxLength counts the string as sent, spaces included.
-        if !matches!(ty, Ty::Int | Ty::Bool | Ty::Codes) && text.chars().count() > MAX_NAME {
+        let max = match ty {
+            Ty::Text | Ty::OptText => Some(MAX_NAME),
+            Ty::Long(n) => Some(*n),
+            _ => None,
+        };
+        if let Some(max) = max.filter(|m| text.chars().count() > *m) {
             errors.add(
                 &k,
                 "too_long",
-                format!("{k} is longer than {MAX_NAME} characters"),
+                format!("{k} is longer than {max} characters"),
             );
             continue;
         }

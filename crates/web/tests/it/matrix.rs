@@ -135,14 +135,16 @@ async fn seed(app: &TestApp, slug: &str) -> Ids {
     };
     let series = store.schedule_series(None, i.id, &series).await.unwrap();
     by_path.push(("meeting-series", series.series.id));
-    let (list, case_person) = seed_cases(store, i.id).await;
+    let (list, case_person, referral) = seed_cases(store, i.id).await;
     by_path.push(("cases", list));
     by_path.push(("case-people", case_person));
+    by_path.push(("referrals", referral));
     Ids { by_path }
 }
 
-/// A by-name list with a person on it (identified, then housed).
-async fn seed_cases(store: &store::Store, i: i64) -> (i64, i64) {
+/// A by-name list with a person on it (identified), a triage question they
+/// answered, a conference note, and a referral whose outcome names them.
+async fn seed_cases(store: &store::Store, i: i64) -> (i64, i64, i64) {
     let list = store
         .create_case_list(i, None, &store::cases::ListSettings::named("Matrix list"))
         .await
@@ -163,7 +165,46 @@ async fn seed_cases(store: &store::Store, i: i64) -> (i64, i64) {
         .add_case_person(i, list.id, None, &person, Some(&identified))
         .await
         .unwrap();
-    (list.id, id)
+    let q = store
+        .set_triage_questions(
+            i,
+            list.id,
+            None,
+            &[domain::cases::triage::Question {
+                text: "Sleeping outside".into(),
+                weight: 5,
+            }],
+        )
+        .await
+        .unwrap();
+    store.answer_triage(i, id, None, &[q[0].id]).await.unwrap();
+    let note = domain::cases::triage::ConferenceNote {
+        person_id: id,
+        conference_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 6).unwrap(),
+        note: format!("{CASE_NAME} asked for a locker"),
+        next_steps: "Call the shelter".into(),
+    };
+    store
+        .record_conference_note(i, list.id, None, &note)
+        .await
+        .unwrap();
+    let referral = domain::cases::referrals::Referral {
+        referral_type: "Early intervention".into(),
+        from_organization_id: None,
+        to_organization_id: None,
+        person_id: Some(id),
+        risk_level: domain::cases::referrals::RiskLevel::High,
+        race_ethnicity: None,
+        neighbourhood: Some("North".into()),
+        referred_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 7).unwrap(),
+        accepted_on: None,
+        first_service_on: None,
+        outcome: Some(format!("{CASE_NAME} was seen")),
+        closed_on: None,
+        closed_reason: None,
+    };
+    let referral = store.create_referral(i, None, &referral).await.unwrap();
+    (list.id, id, referral.id)
 }
 
 /// One record of each meetings kind, so that every meetings route names a real record.

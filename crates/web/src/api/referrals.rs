@@ -280,7 +280,7 @@ fn rename(e: AppError, name: impl Fn(&str) -> String) -> AppError {
         AppError::Invalid(errs) => {
             let mut out = FieldErrors::default();
             for (f, v) in errs.0 {
-                out.add(&name(&f), &v.code, v.message);
+                out.add(&name(&f), v.code, v.message);
             }
             AppError::Invalid(out)
         }
@@ -305,8 +305,7 @@ async fn set_questions(
     let i = auth.initiative().id;
     s.store.case_list(i, id).await?;
     let form = question_fields(body)?;
-    let qs =
-        parse_questions(&form).map_err(|e| rename(AppError::Invalid(e), |f| question_field(f)))?;
+    let qs = parse_questions(&form).map_err(|e| rename(AppError::Invalid(e), question_field))?;
     let after = s
         .store
         .set_triage_questions(i, id, Some(auth.user.id), &qs)

@@ -143,40 +143,104 @@ pub struct Measures {
     pub outcome_pct: Option<f64>,
 }
 
-fn round1(v: f64) -> f64 {
-    (v * 10.0).round() / 10.0
+/// An exact value `num / den` (`den > 0`): measures are compared before they
+/// are rounded, so a gap is the rounded gap of the exact values, not the gap
+/// of two rounded ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Exact {
+    num: i128,
+    den: i128,
+}
+
+/// `num / den` rounded to `1 / scale`, halves away from zero, as a number.
+fn rounded(num: i128, den: i128, scale: i128) -> f64 {
+    let x = num * scale;
+    let q = (2 * x.abs() + den) / (2 * den);
+    (x.signum() * q) as f64 / scale as f64
+}
+
+impl Exact {
+    fn shown(self) -> f64 {
+        rounded(self.num, self.den, 10)
+    }
+    /// self − other, one decimal.
+    fn minus(self, o: Exact) -> f64 {
+        rounded(self.num * o.den - o.num * self.den, self.den * o.den, 10)
+    }
+    /// self ÷ other, two decimals; `None` when other is 0.
+    fn over(self, o: Exact) -> Option<f64> {
+        (o.num != 0).then(|| rounded(self.num * o.den, self.den * o.num, 100))
+    }
+}
+
+/// The three measures, exact.
+#[derive(Debug, Clone, Copy)]
+struct ExactMeasures {
+    n: usize,
+    accepted: Option<Exact>,
+    median_days: Option<Exact>,
+    outcome: Option<Exact>,
+}
+
+impl ExactMeasures {
+    fn of(rs: &[&Referral]) -> Self {
+        let n = rs.len();
+        let pct = |k: usize| {
+            (n > 0).then(|| Exact {
+                num: 100 * k as i128,
+                den: n as i128,
+            })
+        };
+        let mut days: Vec<i64> = rs
+            .iter()
+            .filter_map(|r| r.first_service_on.map(|f| (f - r.referred_on).num_days()))
+            .collect();
+        days.sort_unstable();
+        let k = days.len();
+        let median_days = (k > 0).then(|| Exact {
+            num: if k % 2 == 1 {
+                2 * days[k / 2] as i128
+            } else {
+                (days[k / 2 - 1] + days[k / 2]) as i128
+            },
+            den: 2,
+        });
+        ExactMeasures {
+            n,
+            accepted: pct(rs.iter().filter(|r| r.accepted_on.is_some()).count()),
+            median_days,
+            outcome: pct(rs.iter().filter(|r| r.outcome.is_some()).count()),
+        }
+    }
+
+    fn shown(&self) -> Measures {
+        Measures {
+            n: self.n,
+            accepted_pct: self.accepted.map(Exact::shown),
+            median_days_to_service: self.median_days.map(Exact::shown),
+            outcome_pct: self.outcome.map(Exact::shown),
+        }
+    }
 }
 
 /// The median (mean of the two middle values for an even count), one decimal.
-pub fn median(mut v: Vec<i64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
+pub fn median(v: Vec<i64>) -> Option<f64> {
+    let mut v = v;
     v.sort_unstable();
     let n = v.len();
-    let m = if n % 2 == 1 {
-        v[n / 2] as f64
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) as f64 / 2.0
-    };
-    Some(round1(m))
+    (n > 0).then(|| {
+        let twice = if n % 2 == 1 {
+            2 * v[n / 2]
+        } else {
+            v[n / 2 - 1] + v[n / 2]
+        };
+        rounded(twice as i128, 2, 10)
+    })
 }
 
+/// The measures of `rs`: percentages rounded half up to one decimal.
 pub fn measures(rs: &[&Referral]) -> Measures {
-    let n = rs.len();
-    let pct = |k: usize| (n > 0).then(|| round1(100.0 * k as f64 / n as f64));
-    let accepted = rs.iter().filter(|r| r.accepted_on.is_some()).count();
-    let outcome = rs.iter().filter(|r| r.outcome.is_some()).count();
-    let days = rs
-        .iter()
-        .filter_map(|r| r.first_service_on.map(|f| (f - r.referred_on).num_days()))
-        .collect();
-    Measures {
-        n,
-        accepted_pct: pct(accepted),
-        median_days_to_service: median(days),
-        outcome_pct: pct(outcome),
-    }
+    ExactMeasures::of(rs).shown()
 }
 
 /// One measure of one group against the reference group.
@@ -223,9 +287,9 @@ pub fn split(rs: &[Referral], by: SplitBy, reference: Option<&str>, small_cells:
             groups.entry(g).or_default().push(r);
         }
     }
-    let measured: Vec<(String, Measures)> = groups
+    let measured: Vec<(String, ExactMeasures)> = groups
         .iter()
-        .map(|(g, v)| (g.clone(), measures(v)))
+        .map(|(g, v)| (g.clone(), ExactMeasures::of(v)))
         .collect();
     let reference = reference
         .filter(|r| groups.contains_key(*r))
@@ -236,13 +300,13 @@ pub fn split(rs: &[Referral], by: SplitBy, reference: Option<&str>, small_cells:
                 .max_by(|a, b| a.1.n.cmp(&b.1.n).then(b.0.cmp(&a.0)))
                 .map(|(g, _)| g.clone())
         });
-    let hidden = |m: &Measures| !small_cells && m.n < SMALL_CELL;
+    let hidden = |m: &ExactMeasures| !small_cells && m.n < SMALL_CELL;
     let ref_m = reference
         .as_ref()
         .and_then(|r| measured.iter().find(|(g, _)| g == r))
         .map(|(_, m)| *m)
         .filter(|m| !hidden(m));
-    let cell = |v: Option<f64>, rv: Option<f64>, hide: bool| {
+    let cell = |v: Option<Exact>, rv: Option<Exact>, hide: bool| {
         if hide {
             return Cell {
                 value: None,
@@ -250,15 +314,11 @@ pub fn split(rs: &[Referral], by: SplitBy, reference: Option<&str>, small_cells:
                 ratio: None,
             };
         }
-        let difference = v.zip(rv).map(|(a, b)| round1(a - b));
-        let ratio = v
-            .zip(rv)
-            .filter(|(_, b)| *b != 0.0)
-            .map(|(a, b)| (a / b * 100.0).round() / 100.0);
+        let both = v.zip(rv);
         Cell {
-            value: v,
-            difference,
-            ratio,
+            value: v.map(Exact::shown),
+            difference: both.map(|(a, b)| a.minus(b)),
+            ratio: both.and_then(|(a, b)| a.over(b)),
         }
     };
     let all: Vec<&Referral> = rs.iter().collect();
@@ -274,13 +334,13 @@ pub fn split(rs: &[Referral], by: SplitBy, reference: Option<&str>, small_cells:
                     reference: reference.as_deref() == Some(g.as_str()),
                     n: (!hide).then_some(m.n),
                     suppressed: hide,
-                    accepted_pct: cell(m.accepted_pct, ref_m.and_then(|r| r.accepted_pct), hide),
+                    accepted_pct: cell(m.accepted, ref_m.and_then(|r| r.accepted), hide),
                     median_days_to_service: cell(
-                        m.median_days_to_service,
-                        ref_m.and_then(|r| r.median_days_to_service),
+                        m.median_days,
+                        ref_m.and_then(|r| r.median_days),
                         hide,
                     ),
-                    outcome_pct: cell(m.outcome_pct, ref_m.and_then(|r| r.outcome_pct), hide),
+                    outcome_pct: cell(m.outcome, ref_m.and_then(|r| r.outcome), hide),
                 }
             })
             .collect(),
@@ -380,6 +440,29 @@ mod tests {
         // A reference that is not a group falls back to the largest.
         let s = split(&rs, SplitBy::Neighbourhood, Some("Nowhere"), false);
         assert_eq!(s.reference.as_deref(), Some("North"));
+    }
+
+    #[test]
+    fn gaps_are_of_exact_values_rounded_half_away_from_zero() {
+        // 1/8 = 12.5%, 1/3 = 33.333…%: the gap −20.8333… shows −20.8.
+        let a = Exact { num: 100, den: 8 };
+        let b = Exact { num: 100, den: 3 };
+        assert_eq!(a.shown(), 12.5);
+        assert_eq!(b.shown(), 33.3);
+        assert_eq!(a.minus(b), -20.8);
+        // 1/16 = 6.25% shows 6.3 (half up). 5/16 = 31.25% against 1/12 =
+        // 8.333…%: the exact gap 22.9166… shows 22.9, where subtracting the
+        // rounded values (31.3 − 8.3) would give 23.0.
+        assert_eq!(Exact { num: 100, den: 16 }.shown(), 6.3);
+        let c = Exact { num: 500, den: 16 };
+        let d = Exact { num: 100, den: 12 };
+        assert_eq!(c.minus(d), 22.9);
+        assert_eq!(c.over(d), Some(3.75));
+        assert_eq!(c.over(Exact { num: 0, den: 5 }), None);
+        // Halves go away from zero on both sides.
+        assert_eq!(rounded(-1, 20, 10), -0.1);
+        assert_eq!(rounded(1, 20, 10), 0.1);
+        assert_eq!(median(vec![1, 2]), Some(1.5));
     }
 
     #[test]

@@ -888,7 +888,7 @@ async fn riverside_zero(txn: &DatabaseTransaction, network: &Record<Network>) ->
     )
     .await?;
     crate::measurement::demo::riverside_zero(txn, l.initiative, coc).await?;
-    crate::cases::demo::riverside_zero(txn, l.initiative).await?;
+    crate::cases::demo::riverside_zero(txn, l.initiative, [outreach, coc, authority]).await?;
     crate::survey::demo(txn, l.initiative, 6, 4, 2).await?;
     riverside_agenda(&l, coc, outreach, lived, pat).await
 }

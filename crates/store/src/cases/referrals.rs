@@ -159,6 +159,39 @@ async fn referral_in(conn: &impl ConnectionTrait, initiative: i64, id: i64) -> R
     row_of(&conn.query_one(&q).await?.ok_or(StoreError::NotFound)?)
 }
 
+/// Insert a checked referral; its id.
+pub(crate) async fn insert_in(
+    txn: &sea_orm::DatabaseTransaction,
+    initiative: i64,
+    actor: Option<i64>,
+    r: &Referral,
+) -> Result<i64> {
+    check(txn, initiative, r).await?;
+    let now = crate::now();
+    let mut cols = vec![
+        a("initiative_id"),
+        a("recorded_by"),
+        a("created_at"),
+        a("updated_at"),
+    ];
+    let mut vals: Vec<sea_orm::sea_query::SimpleExpr> =
+        vec![initiative.into(), actor.into(), now.into(), now.into()];
+    for (c, v) in values(r) {
+        cols.push(a(c));
+        vals.push(v.into());
+    }
+    crate::records::insert_id(
+        txn,
+        &Query::insert()
+            .into_table(a("case_referrals"))
+            .columns(cols)
+            .values_panic(vals)
+            .returning_col(a("id"))
+            .to_owned(),
+    )
+    .await
+}
+
 impl Store {
     /// The initiative's referrals, latest referred first.
     pub async fn referrals(&self, initiative: i64) -> Result<Vec<ReferralRow>> {
@@ -221,30 +254,7 @@ impl Store {
         r: &Referral,
     ) -> Result<ReferralRow> {
         let txn = self.write_txn().await?;
-        check(&txn, initiative, r).await?;
-        let now = crate::now();
-        let mut cols = vec![
-            a("initiative_id"),
-            a("recorded_by"),
-            a("created_at"),
-            a("updated_at"),
-        ];
-        let mut vals: Vec<sea_orm::sea_query::SimpleExpr> =
-            vec![initiative.into(), actor.into(), now.into(), now.into()];
-        for (c, v) in values(r) {
-            cols.push(a(c));
-            vals.push(v.into());
-        }
-        let id = crate::records::insert_id(
-            &txn,
-            &Query::insert()
-                .into_table(a("case_referrals"))
-                .columns(cols)
-                .values_panic(vals)
-                .returning_col(a("id"))
-                .to_owned(),
-        )
-        .await?;
+        let id = insert_in(&txn, initiative, actor, r).await?;
         let fields: Vec<&str> = values(r)
             .into_iter()
             .filter(|(_, v)| *v != sea_orm::sea_query::Value::String(None))

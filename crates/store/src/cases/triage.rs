@@ -118,6 +118,117 @@ pub(crate) async fn person_list(
         .try_get("", "list_id")?)
 }
 
+/// Replace a list's questions (kept by position: a reworded question keeps
+/// its answers; the ones past the new count are archived) and rescore the
+/// list. Returns the questions before and after, and how many were rescored.
+pub(crate) async fn set_questions_in(
+    txn: &DatabaseTransaction,
+    list: i64,
+    questions: &[Question],
+) -> Result<(Vec<QuestionRow>, Vec<QuestionRow>, usize)> {
+    let before = questions_in(txn, list).await?;
+    let now = crate::now();
+    for (i, q) in questions.iter().enumerate() {
+        if let Some(old) = before.get(i) {
+            txn.execute(
+                &Query::update()
+                    .table(a("case_triage_questions"))
+                    .values([
+                        (a("position"), (i as i64).into()),
+                        (a("text"), q.text.clone().into()),
+                        (a("weight"), q.weight.into()),
+                    ])
+                    .and_where(Expr::col(a("id")).eq(old.id))
+                    .to_owned(),
+            )
+            .await?;
+        } else {
+            txn.execute(
+                &Query::insert()
+                    .into_table(a("case_triage_questions"))
+                    .columns(["list_id", "position", "text", "weight"].map(a))
+                    .values_panic([
+                        list.into(),
+                        (i as i64).into(),
+                        q.text.clone().into(),
+                        q.weight.into(),
+                    ])
+                    .to_owned(),
+            )
+            .await?;
+        }
+    }
+    for old in before.iter().skip(questions.len()) {
+        txn.execute(
+            &Query::update()
+                .table(a("case_triage_questions"))
+                .value(a("archived_at"), now)
+                .and_where(Expr::col(a("id")).eq(old.id))
+                .to_owned(),
+        )
+        .await?;
+    }
+    let rescored = rescore(txn, list, None).await?;
+    let after = questions_in(txn, list).await?;
+    Ok((before, after, rescored))
+}
+
+/// Replace one person's answers (`yes`: the ids answered yes) and rescore
+/// them. Returns how many questions the list has.
+pub(crate) async fn answer_in(
+    txn: &DatabaseTransaction,
+    list: i64,
+    person: i64,
+    actor: Option<i64>,
+    yes: &[i64],
+) -> Result<usize> {
+    let questions = questions_in(txn, list).await?;
+    if let Some(bad) = yes.iter().find(|y| !questions.iter().any(|q| q.id == **y)) {
+        return Err(StoreError::Invalid(
+            domain::validation::FieldErrors::single(
+                &format!("q_{bad}"),
+                "unknown_question",
+                "not a question of this list",
+            ),
+        ));
+    }
+    txn.execute(
+        &Query::delete()
+            .from_table(a("case_triage_answers"))
+            .and_where(Expr::col(a("person_id")).eq(person))
+            .to_owned(),
+    )
+    .await?;
+    let now = crate::now();
+    for q in &questions {
+        txn.execute(
+            &Query::insert()
+                .into_table(a("case_triage_answers"))
+                .columns(
+                    [
+                        "person_id",
+                        "question_id",
+                        "yes",
+                        "answered_by",
+                        "answered_at",
+                    ]
+                    .map(a),
+                )
+                .values_panic([
+                    person.into(),
+                    q.id.into(),
+                    yes.contains(&q.id).into(),
+                    actor.into(),
+                    now.into(),
+                ])
+                .to_owned(),
+        )
+        .await?;
+    }
+    rescore(txn, list, Some(&[person])).await?;
+    Ok(questions.len())
+}
+
 impl Store {
     /// The list's questions, in order.
     pub async fn triage_questions(&self, initiative: i64, list: i64) -> Result<Vec<QuestionRow>> {
@@ -137,50 +248,7 @@ impl Store {
     ) -> Result<Vec<QuestionRow>> {
         let txn = self.write_txn().await?;
         list_in(&txn, initiative, list).await?;
-        let before = questions_in(&txn, list).await?;
-        let now = crate::now();
-        for (i, q) in questions.iter().enumerate() {
-            if let Some(old) = before.get(i) {
-                txn.execute(
-                    &Query::update()
-                        .table(a("case_triage_questions"))
-                        .values([
-                            (a("position"), (i as i64).into()),
-                            (a("text"), q.text.clone().into()),
-                            (a("weight"), q.weight.into()),
-                        ])
-                        .and_where(Expr::col(a("id")).eq(old.id))
-                        .to_owned(),
-                )
-                .await?;
-            } else {
-                txn.execute(
-                    &Query::insert()
-                        .into_table(a("case_triage_questions"))
-                        .columns(["list_id", "position", "text", "weight"].map(a))
-                        .values_panic([
-                            list.into(),
-                            (i as i64).into(),
-                            q.text.clone().into(),
-                            q.weight.into(),
-                        ])
-                        .to_owned(),
-                )
-                .await?;
-            }
-        }
-        for old in before.iter().skip(questions.len()) {
-            txn.execute(
-                &Query::update()
-                    .table(a("case_triage_questions"))
-                    .value(a("archived_at"), now)
-                    .and_where(Expr::col(a("id")).eq(old.id))
-                    .to_owned(),
-            )
-            .await?;
-        }
-        let rescored = rescore(&txn, list, None).await?;
-        let after = questions_in(&txn, list).await?;
+        let (before, after, rescored) = set_questions_in(&txn, list, questions).await?;
         audit::append(
             &txn,
             actor,
@@ -196,7 +264,6 @@ impl Store {
         Ok(after)
     }
 
-    /// A person's answers, question by question.
     pub async fn triage_answers(
         &self,
         initiative: i64,
@@ -239,50 +306,7 @@ impl Store {
     ) -> Result<i64> {
         let txn = self.write_txn().await?;
         let list = person_list(&txn, initiative, person).await?;
-        let questions = questions_in(&txn, list).await?;
-        if let Some(bad) = yes.iter().find(|y| !questions.iter().any(|q| q.id == **y)) {
-            return Err(StoreError::Invalid(
-                domain::validation::FieldErrors::single(
-                    &format!("q_{bad}"),
-                    "unknown_question",
-                    "not a question of this list",
-                ),
-            ));
-        }
-        txn.execute(
-            &Query::delete()
-                .from_table(a("case_triage_answers"))
-                .and_where(Expr::col(a("person_id")).eq(person))
-                .to_owned(),
-        )
-        .await?;
-        let now = crate::now();
-        for q in &questions {
-            txn.execute(
-                &Query::insert()
-                    .into_table(a("case_triage_answers"))
-                    .columns(
-                        [
-                            "person_id",
-                            "question_id",
-                            "yes",
-                            "answered_by",
-                            "answered_at",
-                        ]
-                        .map(a),
-                    )
-                    .values_panic([
-                        person.into(),
-                        q.id.into(),
-                        yes.contains(&q.id).into(),
-                        actor.into(),
-                        now.into(),
-                    ])
-                    .to_owned(),
-            )
-            .await?;
-        }
-        rescore(&txn, list, Some(&[person])).await?;
+        let questions = answer_in(&txn, list, person, actor, yes).await?;
         let s: i64 = txn
             .query_one(
                 &Query::select()
@@ -302,7 +326,7 @@ impl Store {
             person,
             "answer",
             None::<&()>,
-            Some(&serde_json::json!({ "fields": ["answers", "triage_score"], "questions": questions.len() })),
+            Some(&serde_json::json!({ "fields": ["answers", "triage_score"], "questions": questions })),
         )
         .await?;
         txn.commit().await?;

@@ -177,8 +177,8 @@ async fn measures(
     auth: ApiAuthorized<Read>,
     ApiQuery(q): ApiQuery<MeasuresQuery>,
 ) -> ApiResult<Json<Value>> {
-    let by = match q.by.as_deref().map(str::trim) {
-        None | Some("") => SplitBy::RaceEthnicity,
+    let by = match q.by.as_deref() {
+        None => SplitBy::RaceEthnicity,
         Some(b) => SplitBy::parse(b).ok_or_else(|| {
             AppError::Invalid(FieldErrors::single(
                 "by",
@@ -187,6 +187,15 @@ async fn measures(
             ))
         })?,
     };
+    if let Some(r) = &q.reference
+        && (r.chars().count() > MAX_NAME || r.chars().any(char::is_control))
+    {
+        return Err(AppError::Invalid(FieldErrors::single(
+            "reference",
+            "invalid",
+            format!("reference is a group's name: at most {MAX_NAME} characters, one line"),
+        )));
+    }
     let reference = q
         .reference
         .as_deref()
@@ -384,9 +393,9 @@ async fn agenda(
     ApiPath((_, id)): ApiPath<(String, i64)>,
     ApiQuery(q): ApiQuery<AgendaQuery>,
 ) -> ApiResult<Json<Value>> {
-    let on = match q.on.as_deref().map(str::trim) {
-        None | Some("") => today(),
-        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+    let on = match q.on.as_deref() {
+        None => today(),
+        Some(d) => full_date(d).ok_or_else(|| {
             AppError::Invalid(FieldErrors::single(
                 "on",
                 "invalid_date",
@@ -399,6 +408,20 @@ async fn agenda(
         .case_agenda(auth.initiative().id, id, on, Some(auth.user.id))
         .await?;
     Ok(Json(json!(view)))
+}
+
+/// An RFC 3339 full-date, exactly `YYYY-MM-DD`.
+fn full_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    let shape = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    shape
+        .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .flatten()
 }
 
 async fn note(

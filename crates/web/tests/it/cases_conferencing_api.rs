@@ -14,12 +14,14 @@ use domain::access::Role;
 use testkit::{Auth, Engine, TestApp, both_engines};
 
 const RZ: &str = "riverside-zero";
-const BASE: &str = "/api/v1/initiatives/riverside-zero";
+/// An initiative of the demo without referrals of its own.
+const KM: &str = "kiryat-malachi";
 const NAME: &str = "Xanthippe";
 const OUTCOME: &str = "Qzoutcome seen twice";
 
 struct Setup {
     app: TestApp,
+    base: String,
     coordinator: Auth,
     worker: Auth,
     partner: Auth,
@@ -27,21 +29,26 @@ struct Setup {
 }
 
 async fn setup(e: Engine) -> Setup {
+    setup_in(e, RZ).await
+}
+
+async fn setup_in(e: Engine, slug: &str) -> Setup {
     let app = TestApp::new(e).await;
     let coordinator = app
-        .user("c@example.org", false, &[(RZ, Role::Coordinator)])
+        .user("c@example.org", false, &[(slug, Role::Coordinator)])
         .await;
     let worker = app
-        .user("w@example.org", false, &[(RZ, Role::CaseWorker)])
+        .user("w@example.org", false, &[(slug, Role::CaseWorker)])
         .await;
     let partner = app
-        .user("p@example.org", false, &[(RZ, Role::Partner)])
+        .user("p@example.org", false, &[(slug, Role::Partner)])
         .await;
     let viewer = app
-        .user("v@example.org", false, &[(RZ, Role::Viewer)])
+        .user("v@example.org", false, &[(slug, Role::Viewer)])
         .await;
     Setup {
         app,
+        base: format!("/api/v1/initiatives/{slug}"),
         coordinator,
         worker,
         partner,
@@ -59,7 +66,7 @@ impl Setup {
     ) -> (StatusCode, Value) {
         let r = self
             .app
-            .api(m, &format!("{BASE}{path}"), Some(who), body)
+            .api(m, &format!("{}{path}", self.base), Some(who), body)
             .await;
         let v = serde_json::from_str(&r.body).unwrap_or(Value::Null);
         (r.status, v)
@@ -313,7 +320,7 @@ async fn triage_and_conferencing(e: Engine) {
 }
 
 async fn referrals_and_their_measures(e: Engine) {
-    let s = setup(e).await;
+    let s = setup_in(e, KM).await;
     let (st, v) = s
         .call(
             Method::POST,
@@ -465,3 +472,68 @@ async fn referrals_and_their_measures(e: Engine) {
 }
 
 both_engines!(triage_and_conferencing, referrals_and_their_measures);
+
+/// The demo: a triage tool answered for everyone, and referrals where
+/// Eastside's are accepted less often and served later than the others'.
+async fn the_demo_has_triage_and_referrals(e: Engine) {
+    let s = setup(e).await;
+    let (_, lists) = s.call(Method::GET, "/cases", &s.worker, None).await;
+    let l = lists["items"][0]["id"].as_i64().unwrap();
+    let (_, qs) = s
+        .call(Method::GET, &format!("/cases/{l}/triage"), &s.worker, None)
+        .await;
+    assert_eq!(qs["questions"].as_array().unwrap().len(), 5, "{qs}");
+    let (_, roster) = s
+        .call(
+            Method::GET,
+            &format!("/cases/{l}/people?status=active"),
+            &s.worker,
+            None,
+        )
+        .await;
+    let scores: Vec<i64> = roster["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["triage_score"].as_i64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    assert!(
+        scores[0] > 0 && scores.iter().any(|s| *s == 0),
+        "{scores:?}"
+    );
+    let (st, v) = s
+        .call(
+            Method::GET,
+            "/referrals/measures?by=neighbourhood&reference=Harbor",
+            &s.viewer,
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let group = |name: &str| {
+        v["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["group"] == name)
+            .cloned()
+            .unwrap()
+    };
+    let east = group("Eastside");
+    assert_eq!(east["suppressed"], false, "{v}");
+    assert!(
+        east["accepted_pct"]["difference"].as_f64().unwrap() < 0.0,
+        "{v}"
+    );
+    assert!(
+        east["median_days_to_service"]["difference"]
+            .as_f64()
+            .unwrap()
+            > 0.0,
+        "{v}"
+    );
+    assert_eq!(v["overall"]["n"], 180);
+}
+
+both_engines!(the_demo_has_triage_and_referrals);

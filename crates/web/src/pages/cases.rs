@@ -107,14 +107,14 @@ const VETERAN: &[(&str, &str)] = &[
     ("unknown", "cases-unknown"),
 ];
 
-fn allows(g: &Grants, a: Action, kind: &str) -> bool {
+pub(crate) fn allows(g: &Grants, a: Action, kind: &str) -> bool {
     decide_record(g, a, kind) == Decision::Allow
 }
 
 use crate::pages::decisions::today;
 
 /// A form's fields; a field sent more than once (checkboxes) is joined by commas.
-fn fields_of(pairs: Vec<(String, String)>) -> (FieldMap, Option<String>) {
+pub(crate) fn fields_of(pairs: Vec<(String, String)>) -> (FieldMap, Option<String>) {
     let mut m = FieldMap::new();
     let mut csrf = None;
     for (k, v) in pairs {
@@ -152,7 +152,7 @@ impl FormView {
     pub fn has(&self, k: &str, code: &str) -> bool {
         self.v(k).split(',').any(|c| c.trim() == code)
     }
-    fn failed(values: FieldMap, e: &FieldErrors) -> Self {
+    pub(crate) fn failed(values: FieldMap, e: &FieldErrors) -> Self {
         FormView {
             values,
             errors: e
@@ -164,7 +164,7 @@ impl FormView {
     }
 }
 
-fn status_of(forms: &[&FormView]) -> StatusCode {
+pub(crate) fn status_of(forms: &[&FormView]) -> StatusCode {
     if forms.iter().any(|f| !f.errors.is_empty()) {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -172,7 +172,7 @@ fn status_of(forms: &[&FormView]) -> StatusCode {
     }
 }
 
-fn labels<T: Copy>(
+pub(crate) fn labels<T: Copy>(
     c: &Chrome,
     prefix: &str,
     all: &[T],
@@ -319,7 +319,7 @@ struct RosterQuery {
     status: Option<String>,
 }
 
-fn person_name(c: &Chrome, first: Option<&str>, last: Option<&str>, id: i64) -> String {
+pub(crate) fn person_name(c: &Chrome, first: Option<&str>, last: Option<&str>, id: i64) -> String {
     let n = [first.unwrap_or(""), last.unwrap_or("")]
         .iter()
         .filter(|s| !s.is_empty())
@@ -532,6 +532,14 @@ pub struct SpellView {
     pub chronic: bool,
 }
 
+/// One triage question with a person's answer.
+pub struct TriageAnswer {
+    pub id: i64,
+    pub text: String,
+    pub weight: i64,
+    pub yes: bool,
+}
+
 #[derive(Template)]
 #[template(path = "cases/person.html")]
 struct PersonPage {
@@ -551,6 +559,9 @@ struct PersonPage {
     races: Vec<(String, String)>,
     genders: Vec<(String, String)>,
     may_erase: bool,
+    /// The list's triage questions with this person's answers.
+    triage: Vec<TriageAnswer>,
+    triage_form: FormView,
     /// Who read or changed this record, newest first: (when, who, what, fields).
     history: Vec<(String, String, String, String)>,
     event: FormView,
@@ -613,13 +624,15 @@ fn person_values(p: &Person) -> FieldMap {
 }
 
 #[derive(Default)]
-struct PersonForms {
-    event: Option<FormView>,
-    edit: Option<FormView>,
-    erase: Option<FormView>,
+pub(crate) struct PersonForms {
+    pub event: Option<FormView>,
+    pub edit: Option<FormView>,
+    pub erase: Option<FormView>,
+    /// The triage answers, when they were refused.
+    pub triage: Option<FormView>,
 }
 
-async fn person_view(
+pub(crate) async fn person_view(
     s: &AppState,
     auth: &Authorized<CaseWork>,
     id: i64,
@@ -751,7 +764,24 @@ async fn person_view(
         errors: BTreeMap::new(),
     });
     let erase = forms.erase.unwrap_or_default();
-    let status = status_of(&[&event, &edit, &erase]);
+    let triage_form = forms.triage.unwrap_or_default();
+    let status = status_of(&[&event, &edit, &erase, &triage_form]);
+    let (_, answers) = s.store.triage_answers(i.id, id).await?;
+    let triage = answers
+        .into_iter()
+        .map(|a| TriageAnswer {
+            id: a.question.id,
+            text: a.question.text,
+            weight: a.question.weight,
+            yes: if triage_form.errors.is_empty() {
+                a.yes
+            } else {
+                triage_form
+                    .values
+                    .contains_key(&format!("q_{}", a.question.id))
+            },
+        })
+        .collect();
     // The record's own history, from the audit log: names of fields, never values.
     let history = s
         .store
@@ -801,6 +831,8 @@ async fn person_view(
         races: labels(&c, "cases-race-", Race::ALL, Race::as_str),
         genders: labels(&c, "cases-gender-", Gender::ALL, Gender::as_str),
         may_erase: allows(g, Action::Archive, "case_person"),
+        triage,
+        triage_form,
         history,
         c,
         event,

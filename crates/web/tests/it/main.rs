@@ -8,6 +8,7 @@ mod agenda_pages;
 mod api;
 mod cases_api;
 mod cases_conferencing_api;
+mod cases_conferencing_pages;
 mod cases_import;
 mod cases_pages;
 mod cases_referrals;

@@ -33,7 +33,7 @@ let app;
 let browser;
 let coordinator;
 let worker;
-const state = { listId: null, personId: null };
+const state = { listId: null, personId: null, referral: null };
 
 before(async () => {
   app = await startBackbone();
@@ -188,5 +188,78 @@ test('the report reads right to left in Hebrew, and a partner sees it without na
     await p.goto(`${I}/cases/${state.listId}/report?from=${MONTH}&to=${MONTH}`);
     assert.ok(!(await text(p.page.locator('main'))).includes(FIRST), 'no name on the report');
     await p.goto(`${I}/cases/${state.listId}`, { status: 403 });
+  });
+});
+
+test('the coordinator sets the triage tool and a case worker answers it', async () => {
+  needs('a person', state.personId);
+  const triage = `${I}/cases/${state.listId}/triage`;
+  const c = await visitor('en', 'Coordinator: triage tool');
+  await withDiagnostics(c, async () => {
+    await login(c, coordinator);
+    await c.goto(triage);
+    await c.page.fill('#f-text_0', 'Sleeping outside');
+    await c.page.fill('#f-weight_0', '10');
+    await submitForm(c, triage, { expectPath: new RegExp(`^${triage}$`) });
+    assert.match(await text(c.page.locator('#questions')), /Sleeping outside/);
+  });
+  const v = await visitor('es', 'Case worker: triage answers (es)');
+  await withDiagnostics(v, async () => {
+    await login(v, worker);
+    const person = `${I}/case-people/${state.personId}`;
+    await v.goto(person);
+    await v.page.locator('section[aria-labelledby="triage"] input[type="checkbox"]').first().check();
+    await submitForm(v, `${person}/triage`, { expectPath: new RegExp(`^${person}$`) });
+    assert.match(await text(v.page.locator('section[aria-labelledby="triage"]')), /10/, 'the score is the weight answered yes');
+  });
+});
+
+test('a case worker holds the weekly case conference on the demo list and the note carries to next week', async () => {
+  const v = await visitor('en', 'Case worker: conference');
+  await withDiagnostics(v, async () => {
+    await login(v, worker);
+    await v.goto(`${I}/cases`);
+    const href = await v.page.locator('main tr', { hasText: 'Riverside by-name list' }).locator('a').first().getAttribute('href');
+    const list = /^(\/i\/[^/]+\/cases\/\d+)/.exec(href)[1];
+    const today = new Date().toISOString().slice(0, 10);
+    await v.goto(`${list}/conferencing?on=${today}`);
+    const form = v.page.locator('main table form[method="post"]').first();
+    const personId = await form.locator('input[name="person_id"]').getAttribute('value');
+    const steps = `Call the shelter ${run}`;
+    await form.locator('textarea[name="next_steps"]').fill(steps);
+    const navigated = v.page.waitForNavigation({ waitUntil: 'load' });
+    await form.locator('button[type="submit"]').click();
+    const resp = await navigated;
+    assert.equal(resp.status(), 200);
+    await v.check();
+    const next = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+    await v.goto(`${list}/conferencing?on=${next}`);
+    assert.match(await text(v.page.locator(`#person-${personId}`)), new RegExp(steps), 'last week\'s next steps carry');
+  });
+});
+
+test('a case worker records a referral in Hebrew; a partner sees the measures and no referral', async () => {
+  const v = await visitor('he', 'Case worker: referral (he)');
+  await withDiagnostics(v, async () => {
+    await login(v, worker);
+    await v.goto(`${I}/referrals`);
+    assert.equal(await v.page.getAttribute('html', 'dir'), 'rtl');
+    await v.page.fill('#rf-referral_type', `Housing navigation ${run}`);
+    await v.page.selectOption('#rf-risk_level', 'high');
+    await v.page.fill('#rf-referred_on', `${MONTH}-03`);
+    await v.page.fill('#rf-neighbourhood', 'Eastside');
+    await submitForm(v, `${I}/referrals`, { expectPath: new RegExp(`^${I}/referrals/\\d+$`) });
+    state.referral = new URL(v.page.url()).pathname;
+  });
+  const partner = await app.createUser({ name: 'Referral Partner', role: 'partner', initiative: SLUG });
+  const p = await visitor('en', 'Partner: referral measures');
+  await withDiagnostics(p, async () => {
+    await login(p, partner);
+    await p.goto(`${I}/referrals?by=neighbourhood`);
+    const main = await text(p.page.locator('main'));
+    assert.match(main, /Eastside/, 'the measures by neighbourhood');
+    assert.ok(!main.includes(run), 'no referral of anyone');
+    assert.equal(await p.page.locator('#referrals').count(), 0);
+    await p.goto(state.referral, { status: 403 });
   });
 });

@@ -143,14 +143,16 @@ pub struct CellView {
 }
 
 fn cell_view(c: &Cell, unit: &str) -> CellView {
-    let num = |v: Option<f64>| v.map(|v| format!("{v}{unit}")).unwrap_or_default();
+    // One decimal for values and differences, two for ratios, as the rule
+    // rounds them (so 50.0 shows as 50.0, not 50).
+    let num = |v: Option<f64>| v.map(|v| format!("{v:.1}{unit}")).unwrap_or_default();
     CellView {
         value: num(c.value),
         difference: c
             .difference
-            .map(|d| format!("{d:+}{unit}"))
+            .map(|d| format!("{d:+.1}{unit}"))
             .unwrap_or_default(),
-        ratio: c.ratio.map(|r| format!("{r}")).unwrap_or_default(),
+        ratio: c.ratio.map(|r| format!("{r:.2}")).unwrap_or_default(),
     }
 }
 
@@ -210,7 +212,7 @@ fn group_label(c: &Chrome, by: SplitBy, g: &str) -> String {
 }
 
 fn or_dash(v: Option<f64>, unit: &str) -> String {
-    v.map(|v| format!("{v}{unit}"))
+    v.map(|v| format!("{v:.1}{unit}"))
         .unwrap_or_else(|| "—".to_string())
 }
 

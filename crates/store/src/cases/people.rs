@@ -236,6 +236,10 @@ pub(crate) async fn insert_person(
     .await
 }
 
+/// What an erased person's referral shows instead of its outcome and closed
+/// reason.
+pub const ERASED: &str = "(erased)";
+
 impl Store {
     /// The audit entries about one person, newest first: every view and
     /// change of their record, for those who may read it (the entries name
@@ -392,8 +396,10 @@ impl Store {
     }
 
     /// Erase a person on request: names, date of birth, race, gender, consent,
-    /// the HMIS id and case-conference notes are wiped; veteran status,
-    /// household type and the events stay, anonymous, so every count holds.
+    /// the HMIS id, case-conference notes and the free text of their
+    /// referrals (outcome, closed reason: replaced by [`ERASED`]) are wiped;
+    /// veteran status, household type, the events and the referrals' dates
+    /// stay, anonymous, so every count and measure holds.
     pub async fn erase_case_person(
         &self,
         initiative: i64,
@@ -431,6 +437,19 @@ impl Store {
                 .to_owned(),
         )
         .await?;
+        // A referral's free text may describe the person: it is replaced by a
+        // marker, so the referral still counts as having an outcome.
+        for col in ["outcome", "closed_reason"] {
+            txn.execute(
+                &Query::update()
+                    .table(a("case_referrals"))
+                    .value(a(col), ERASED)
+                    .and_where(Expr::col(a("person_id")).eq(id))
+                    .and_where(Expr::col(a(col)).is_not_null())
+                    .to_owned(),
+            )
+            .await?;
+        }
         audit::append(
             &txn,
             actor,

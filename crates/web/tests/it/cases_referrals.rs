@@ -329,3 +329,64 @@ async fn referrals_and_measures(engine: Engine) {
 }
 
 both_engines!(score_and_rescore, agenda_and_notes, referrals_and_measures);
+
+/// Erasing a person wipes the free text of their referrals (outcome, closed
+/// reason) and their conference notes; the referral still counts as having an
+/// outcome, so the measures hold.
+async fn erasure_reaches_referrals_and_notes(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    let (i, list) = setup(&app).await;
+    let s = app.store();
+    let p = person(&app, i, list, "Ottoline", Some("2026-01-05")).await;
+    let secret = "Ottoline moved in with her sister on Elm Street";
+    let r = Referral {
+        referral_type: "Housing navigation".into(),
+        from_organization_id: None,
+        to_organization_id: None,
+        person_id: Some(p),
+        risk_level: RiskLevel::High,
+        race_ethnicity: Some(Race::Asian),
+        neighbourhood: Some("North".into()),
+        referred_on: day("2026-01-06"),
+        accepted_on: Some(day("2026-01-07")),
+        first_service_on: Some(day("2026-01-10")),
+        outcome: Some(secret.into()),
+        closed_on: Some(day("2026-02-01")),
+        closed_reason: Some(format!("{secret}, closed")),
+    };
+    let row = s.create_referral(i, None, &r).await.unwrap();
+    let note = ConferenceNote {
+        person_id: p,
+        conference_on: day("2026-01-08"),
+        note: secret.into(),
+        next_steps: secret.into(),
+    };
+    s.record_conference_note(i, list, None, &note).await.unwrap();
+    let before = s
+        .referral_measures(i, SplitBy::Neighbourhood, None, true)
+        .await
+        .unwrap();
+    s.erase_case_person(i, list, p, None).await.unwrap();
+    let after = s.referral(i, row.id).await.unwrap().referral;
+    assert_eq!(after.outcome.as_deref(), Some(store::cases::people::ERASED));
+    assert_eq!(after.closed_reason.as_deref(), Some(store::cases::people::ERASED));
+    assert_eq!(after.first_service_on, r.first_service_on, "dates stay");
+    let measures = s
+        .referral_measures(i, SplitBy::Neighbourhood, None, true)
+        .await
+        .unwrap();
+    assert_eq!(measures, before, "the measures hold");
+    let agenda = s
+        .case_agenda(i, list, day("2026-01-15"), None)
+        .await
+        .unwrap();
+    let everyone = [
+        &agenda.new_this_week,
+        &agenda.highest_priority,
+        &agenda.no_contact,
+    ];
+    let shown = serde_json::to_string(&everyone).unwrap();
+    assert!(!shown.contains("Elm Street"), "{shown}");
+}
+
+both_engines!(erasure_reaches_referrals_and_notes);

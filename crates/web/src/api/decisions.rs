@@ -242,6 +242,18 @@ async fn register(
             "body_id must be a whole number of at least 1",
         )));
     }
+    // The API takes exactly the schema's values (the page's select also sends
+    // an empty one for "any").
+    if q.outcome
+        .as_deref()
+        .is_some_and(|o| !["open", "passed", "not_passed"].contains(&o))
+    {
+        return Err(AppError::Invalid(FieldErrors::single(
+            "outcome",
+            "invalid_choice",
+            "outcome must be open, passed or not_passed",
+        )));
+    }
     let filter = RegisterFilter {
         body_id: q.body_id,
         outcome: outcome_filter(q.outcome.as_deref())?,

@@ -361,7 +361,9 @@ async fn erasure_reaches_referrals_and_notes(engine: Engine) {
         note: secret.into(),
         next_steps: secret.into(),
     };
-    s.record_conference_note(i, list, None, &note).await.unwrap();
+    s.record_conference_note(i, list, None, &note)
+        .await
+        .unwrap();
     let before = s
         .referral_measures(i, SplitBy::Neighbourhood, None, true)
         .await
@@ -369,7 +371,10 @@ async fn erasure_reaches_referrals_and_notes(engine: Engine) {
     s.erase_case_person(i, list, p, None).await.unwrap();
     let after = s.referral(i, row.id).await.unwrap().referral;
     assert_eq!(after.outcome.as_deref(), Some(store::cases::people::ERASED));
-    assert_eq!(after.closed_reason.as_deref(), Some(store::cases::people::ERASED));
+    assert_eq!(
+        after.closed_reason.as_deref(),
+        Some(store::cases::people::ERASED)
+    );
     assert_eq!(after.first_service_on, r.first_service_on, "dates stay");
     let measures = s
         .referral_measures(i, SplitBy::Neighbourhood, None, true)

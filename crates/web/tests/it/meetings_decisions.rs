@@ -550,6 +550,24 @@ async fn meetings_decisions_the_positions_page_and_its_form(e: Engine) {
         .await;
     ok(&r);
     assert_eq!(r.json()["total"], 0, "{}", r.body);
+    // The API takes the schema's values only; the page's "any" is empty.
+    for bad in ["", "Passed", "%20passed"] {
+        let r = t
+            .app
+            .api(
+                Method::GET,
+                &format!("{BASE}/decision-register?outcome={bad}"),
+                Some(&t.member),
+                None,
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad:?}: {}",
+            r.body
+        );
+    }
 }
 
 async fn meetings_decisions_my_actions_overdue_first(e: Engine) {

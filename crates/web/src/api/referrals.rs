@@ -345,7 +345,12 @@ async fn answers(
     auth: ApiAuthorized<CaseWork>,
     ApiPath((_, id)): ApiPath<(String, i64)>,
 ) -> ApiResult<Json<Value>> {
-    let (_, rows) = s.store.triage_answers(auth.initiative().id, id).await?;
+    let i = auth.initiative().id;
+    let (list, rows) = s.store.triage_answers(i, id).await?;
+    // The answers are part of the person's record: the read is audited.
+    s.store
+        .view_case_person(i, list, id, Some(auth.user.id))
+        .await?;
     Ok(Json(answers_json(id, &rows)))
 }
 

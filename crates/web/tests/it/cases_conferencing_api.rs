@@ -219,6 +219,7 @@ async fn triage_and_conferencing(e: Engine) {
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!(v["triage_score"], 3);
+    let views = s.audit_count("case_person").await;
     let (_, v) = s
         .call(
             Method::GET,
@@ -227,6 +228,11 @@ async fn triage_and_conferencing(e: Engine) {
             None,
         )
         .await;
+    assert_eq!(
+        s.audit_count("case_person").await,
+        views + 1,
+        "the read is audited"
+    );
     assert_eq!(v["answers"][0]["yes"], false);
     assert_eq!(v["answers"][1]["yes"], true);
     // The list by name is sorted by score, then days active.

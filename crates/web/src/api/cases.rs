@@ -269,8 +269,10 @@ fn event_json(e: &store::cases::events::EventRow) -> Value {
     })
 }
 
+// Query values are taken exactly as the schema describes them: no trimming,
+// and an empty value is not the same as an absent one.
 fn parse_month(field: &str, s: Option<&str>, errors: &mut FieldErrors) -> Option<Month> {
-    match s.map(str::trim) {
+    match s {
         None | Some("") => {
             errors.add(field, "required", format!("{field} is required (YYYY-MM)"));
             None
@@ -287,8 +289,8 @@ fn parse_month(field: &str, s: Option<&str>, errors: &mut FieldErrors) -> Option
 }
 
 fn parse_population(s: Option<&str>, errors: &mut FieldErrors) -> Population {
-    match s.map(str::trim) {
-        None | Some("") => Population::All,
+    match s {
+        None => Population::All,
         Some(p) => Population::parse(p).unwrap_or_else(|| {
             errors.add(
                 "population",
@@ -368,8 +370,8 @@ async fn roster(
 ) -> ApiResult<Json<Value>> {
     let mut errors = FieldErrors::default();
     let population = parse_population(q.population.as_deref(), &mut errors);
-    let status = match q.status.as_deref().map(str::trim) {
-        None | Some("") => None,
+    let status = match q.status.as_deref() {
+        None => None,
         Some(st) => Status::parse(st).or_else(|| {
             errors.add("status", "unknown_choice", "unknown status");
             None
@@ -574,8 +576,8 @@ async fn monthly(
     let population = parse_population(q.population.as_deref(), &mut errors);
     let from = parse_month("from", q.from.as_deref(), &mut errors);
     let to = parse_month("to", q.to.as_deref(), &mut errors);
-    let cut_off = match q.cut_off.as_deref().map(str::trim) {
-        None | Some("") => None,
+    let cut_off = match q.cut_off.as_deref() {
+        None => None,
         Some(c) => match chrono::DateTime::parse_from_rfc3339(c) {
             Ok(t) => Some(store::Timestamp::new(t.with_timezone(&chrono::Utc))),
             Err(_) => {

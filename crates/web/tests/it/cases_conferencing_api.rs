@@ -247,6 +247,21 @@ async fn triage_and_conferencing(e: Engine) {
         .collect();
     assert_eq!(order, vec![b, a]);
 
+    // Query values are taken as the schema describes them: an empty one is
+    // refused, not read as absent.
+    for q in [
+        format!("/cases/{l}/people?status="),
+        format!("/cases/{l}/people?population="),
+        format!("/cases/{l}/people?population=%20all"),
+        format!("/cases/{l}/reports/monthly?from=2025-01&to=2025-02&cut_off="),
+        format!("/cases/{l}/reports/monthly?from=%202025-01&to=2025-02"),
+        format!("/cases/{l}/conferencing?on="),
+        "/referrals/measures?by=".to_string(),
+    ] {
+        let (st, v) = s.call(Method::GET, &q, &s.coordinator, None).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{q}: {v}");
+    }
+
     // The agenda: A is new this week; B has not been seen for 60 days; both
     // are active and under the top ten, B first.
     let (st, v) = s

@@ -5,6 +5,8 @@
 //! transaction. Audit entries name what changed (questions, how many scores),
 //! never a person's answers.
 
+use std::collections::HashMap;
+
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use serde::Serialize;
@@ -53,49 +55,66 @@ async fn questions_in(conn: &impl ConnectionTrait, list: i64) -> Result<Vec<Ques
         .collect()
 }
 
-/// Recompute the scores of `people` (all the list's people when `None`).
+/// Recompute the scores of `people` (all the list's people when `None`):
+/// one read of the people and one of their answers, then a write for each
+/// person whose score changed.
 async fn rescore(txn: &DatabaseTransaction, list: i64, people: Option<&[i64]>) -> Result<usize> {
     let questions = questions_in(txn, list).await?;
     let mut q = Query::select()
-        .column(a("id"))
+        .columns(["id", "triage_score"].map(a))
         .from(a("case_people"))
         .and_where(Expr::col(a("list_id")).eq(list))
         .to_owned();
+    let mut ans = Query::select()
+        .columns([
+            (a("case_triage_answers"), a("person_id")),
+            (a("case_triage_answers"), a("question_id")),
+            (a("case_triage_answers"), a("yes")),
+        ])
+        .from(a("case_triage_answers"))
+        .inner_join(
+            a("case_people"),
+            Expr::col((a("case_people"), a("id")))
+                .equals((a("case_triage_answers"), a("person_id"))),
+        )
+        .and_where(Expr::col((a("case_people"), a("list_id"))).eq(list))
+        .to_owned();
     if let Some(p) = people {
         q.and_where(Expr::col(a("id")).is_in(p.iter().copied()));
+        ans.and_where(Expr::col((a("case_people"), a("id"))).is_in(p.iter().copied()));
     }
-    let ids: Vec<i64> = txn
-        .query_all(&q)
-        .await?
-        .iter()
-        .map(|r| r.try_get("", "id"))
-        .collect::<std::result::Result<_, _>>()?;
-    for id in &ids {
-        let ans = Query::select()
-            .columns(["question_id", "yes"].map(a))
-            .from(a("case_triage_answers"))
-            .and_where(Expr::col(a("person_id")).eq(*id))
-            .to_owned();
-        let mut yes = std::collections::BTreeMap::new();
-        for r in txn.query_all(&ans).await? {
-            let qid: i64 = r.try_get("", "question_id")?;
-            let y: bool = r.try_get("", "yes")?;
-            yes.insert(qid, y);
-        }
+    let mut yes: HashMap<i64, HashMap<i64, bool>> = HashMap::new();
+    for r in txn.query_all(&ans).await? {
+        let person: i64 = r.try_get("", "person_id")?;
+        yes.entry(person)
+            .or_default()
+            .insert(r.try_get("", "question_id")?, r.try_get("", "yes")?);
+    }
+    let rows = txn.query_all(&q).await?;
+    for r in &rows {
+        let id: i64 = r.try_get("", "id")?;
+        let current: i64 = r.try_get("", "triage_score")?;
+        let answered = yes.get(&id);
         let pairs: Vec<(i64, bool)> = questions
             .iter()
-            .map(|q| (q.weight, yes.get(&q.id).copied().unwrap_or(false)))
+            .map(|q| {
+                let y = answered.and_then(|m| m.get(&q.id)).copied();
+                (q.weight, y.unwrap_or(false))
+            })
             .collect();
-        txn.execute(
-            &Query::update()
-                .table(a("case_people"))
-                .value(a("triage_score"), score(&pairs))
-                .and_where(Expr::col(a("id")).eq(*id))
-                .to_owned(),
-        )
-        .await?;
+        let new = score(&pairs);
+        if new != current {
+            txn.execute(
+                &Query::update()
+                    .table(a("case_people"))
+                    .value(a("triage_score"), new)
+                    .and_where(Expr::col(a("id")).eq(id))
+                    .to_owned(),
+            )
+            .await?;
+        }
     }
-    Ok(ids.len())
+    Ok(rows.len())
 }
 
 /// The list a person of the initiative is on (another initiative's person is

@@ -3,6 +3,8 @@
 //! Notes are personal: their audit entries name the fields written, never
 //! the text.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, Order, Query};
@@ -38,31 +40,33 @@ pub struct AgendaView {
     pub no_contact: Vec<AgendaPerson>,
 }
 
-async fn last_note(
+/// The latest note on or before `on` of each of the list's people who has
+/// one, in one read.
+async fn last_notes(
     conn: &impl ConnectionTrait,
-    person: i64,
+    list: i64,
     on: NaiveDate,
-) -> Result<Option<ConferenceNote>> {
+) -> Result<HashMap<i64, ConferenceNote>> {
     let q = Query::select()
         .columns(["person_id", "conference_on", "note", "next_steps"].map(a))
         .from(a("case_conference_notes"))
-        .and_where(Expr::col(a("person_id")).eq(person))
+        .and_where(Expr::col(a("list_id")).eq(list))
         .and_where(Expr::col(a("conference_on")).lte(on))
-        .order_by(a("conference_on"), Order::Desc)
-        .order_by(a("id"), Order::Desc)
-        .limit(1)
+        .order_by(a("conference_on"), Order::Asc)
+        .order_by(a("id"), Order::Asc)
         .to_owned();
-    conn.query_one(&q)
-        .await?
-        .map(|r| {
-            Ok(ConferenceNote {
-                person_id: r.try_get("", "person_id")?,
-                conference_on: r.try_get("", "conference_on")?,
-                note: r.try_get("", "note")?,
-                next_steps: r.try_get("", "next_steps")?,
-            })
-        })
-        .transpose()
+    let mut out = HashMap::new();
+    // Oldest first: each later note replaces the one before.
+    for r in conn.query_all(&q).await? {
+        let n = ConferenceNote {
+            person_id: r.try_get("", "person_id")?,
+            conference_on: r.try_get("", "conference_on")?,
+            note: r.try_get("", "note")?,
+            next_steps: r.try_get("", "next_steps")?,
+        };
+        out.insert(n.person_id, n);
+    }
+    Ok(out)
 }
 
 impl Store {
@@ -94,28 +98,29 @@ impl Store {
         for r in &roster {
             people.insert(r.person_id, r);
         }
-        let fill = async |ids: &[i64]| -> Result<Vec<AgendaPerson>> {
-            let mut out = vec![];
-            for id in ids {
-                let r = people[id];
-                out.push(AgendaPerson {
-                    person_id: *id,
-                    first_name: r.first_name.clone(),
-                    last_name: r.last_name.clone(),
-                    triage_score: r.triage_score,
-                    days_active: r.identified_on.map(|d| (on - d).num_days()),
-                    last_contact_on: r.last_activity_on,
-                    last_note: last_note(&self.db, *id, on).await?,
-                });
-            }
-            Ok(out)
+        let notes = last_notes(&self.db, list, on).await?;
+        let fill = |ids: &[i64]| -> Vec<AgendaPerson> {
+            ids.iter()
+                .map(|id| {
+                    let r = people[id];
+                    AgendaPerson {
+                        person_id: *id,
+                        first_name: r.first_name.clone(),
+                        last_name: r.last_name.clone(),
+                        triage_score: r.triage_score,
+                        days_active: r.identified_on.map(|d| (on - d).num_days()),
+                        last_contact_on: r.last_activity_on,
+                        last_note: notes.get(id).cloned(),
+                    }
+                })
+                .collect()
         };
         Ok(AgendaView {
             list_id: list,
             conference_on: on,
-            new_this_week: fill(&groups.new_this_week).await?,
-            highest_priority: fill(&groups.highest_priority).await?,
-            no_contact: fill(&groups.no_contact).await?,
+            new_this_week: fill(&groups.new_this_week),
+            highest_priority: fill(&groups.highest_priority),
+            no_contact: fill(&groups.no_contact),
         })
     }
 

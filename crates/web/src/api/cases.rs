@@ -20,14 +20,12 @@ use store::cases::people::Status;
 use store::cases::{CaseList, ListSettings};
 
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use super::openapi::{Doc, op, p_id, p_slug, reference};
+use super::openapi::{Doc, LINE, OPT_LINE, op, p_id, p_slug, reference};
 use crate::AppState;
 use crate::access::{ApiAuthorized, CaseWork, Read, Write};
 use crate::error::{ApiResult, AppError};
 use crate::routes::{Access, Routes};
 
-/// A name: at least one character that is not a space, no control characters.
-const LINE: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$";
 const MONTH: &str = "^[0-9]{4}-(0[1-9]|1[0-2])$";
 
 pub fn routes(r: Routes) -> Routes {
@@ -734,7 +732,7 @@ pub fn openapi(d: &mut Doc) {
         "race": codes(races.clone()),
         "gender": codes(genders.clone()),
         "consent_on": opt_date,
-        "consent_scope": {"type": "string", "nullable": true, "maxLength": MAX_NAME, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"},
+        "consent_scope": {"type": "string", "nullable": true, "maxLength": MAX_NAME, "pattern": OPT_LINE},
         "consent_expires_on": opt_date
     });
     let mut person_input = person_props.clone();

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::extract::{ApiPath, ApiQuery};
-use super::openapi::{Doc, op, p_id, p_slug};
+use super::openapi::{Doc, OPT_LINE, op, p_id, p_slug};
 use crate::AppState;
 use crate::access::{ApiAuthorized, CaseWork};
 use crate::error::AppError;
@@ -158,7 +158,7 @@ pub fn openapi(d: &mut Doc) {
     let mut o = op(
         "Import an HMIS CSV FY2024 export (a zip file, sent as the body) into a by-name list (case workers and coordinators): every file checked, then all people and events written in one batch, or nothing. The same export again writes nothing",
         "cases",
-        json!([p_slug(), p_id(), {"name": "file_name", "in": "query", "schema": {"type": "string", "maxLength": 255, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"}, "description": "the file's name, recorded with the batch"}]),
+        json!([p_slug(), p_id(), {"name": "file_name", "in": "query", "schema": {"type": "string", "maxLength": 255, "pattern": OPT_LINE}, "description": "the file's name, recorded with the batch"}]),
         None,
         (
             "200",

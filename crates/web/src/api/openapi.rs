@@ -34,11 +34,11 @@ fn column_schema(ty: ColumnType, nullable: bool) -> Value {
 }
 
 /// Single-line text as the server takes it: no control characters, not blank.
-const LINE: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$";
+pub(crate) const LINE: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$";
 /// Optional single-line text: no control characters.
-const OPT_LINE: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$";
+pub(crate) const OPT_LINE: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$";
 /// Multi-line text: line breaks and tabs, no other control characters.
-const MULTI: &str = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
+pub(crate) const MULTI: &str = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
 /// A URL slug (`domain::validation::is_slug`).
 pub const SLUG: &str = "^[a-z0-9]+(-[a-z0-9]+)*$";
 /// An org-id identifier (`domain::validation::is_org_identifier`).

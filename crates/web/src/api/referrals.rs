@@ -17,13 +17,15 @@ use serde_json::{Value, json};
 use domain::access::Action;
 use domain::cases::person::Race;
 use domain::cases::referrals::{Referral, RiskLevel, SplitBy};
-use domain::cases::triage::{ConferenceNote, MAX_NOTE, MAX_QUESTIONS, MAX_WEIGHT, parse_questions};
+use domain::cases::triage::{
+    ConferenceNote, MAX_NOTE, MAX_QUESTIONS, MAX_WEIGHT, parse_questions, score,
+};
 use domain::validation::{FieldErrors, FieldMap, MAX_NAME, MAX_TEXT};
 use store::cases::triage::{AnswerRow, QuestionRow};
 
 use super::cases::{Ty, fields};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use super::openapi::{Doc, op, p_id, p_slug, reference};
+use super::openapi::{Doc, LINE, MULTI, OPT_LINE, op, p_id, p_slug, reference};
 use crate::AppState;
 use crate::access::{ApiAuthorized, CaseWork, Read, Write};
 use crate::error::{ApiResult, AppError};
@@ -323,14 +325,10 @@ async fn set_questions(
 }
 
 fn answers_json(person: i64, rows: &[AnswerRow]) -> Value {
-    let score: i64 = rows
-        .iter()
-        .filter(|a| a.yes)
-        .map(|a| a.question.weight)
-        .sum();
+    let pairs: Vec<(i64, bool)> = rows.iter().map(|a| (a.question.weight, a.yes)).collect();
     json!({
         "person_id": person,
-        "triage_score": score,
+        "triage_score": score(&pairs),
         "answers": rows.iter().map(|a| json!({
             "question_id": a.question.id,
             "text": a.question.text,
@@ -361,7 +359,7 @@ async fn answer(
     ApiJson(body): ApiJson,
 ) -> ApiResult<Json<Value>> {
     let i = auth.initiative().id;
-    s.store.triage_answers(i, id).await?;
+    s.store.case_person_list(i, id).await?;
     let input = fields(body, &[("yes", Ty::Ids)])?;
     let Some(list) = input.get("yes") else {
         return Err(AppError::Invalid(FieldErrors::single(
@@ -468,12 +466,6 @@ async fn note(
 // OpenAPI
 // ---------------------------------------------------------------------------
 
-/// Single-line text that is not blank.
-const LINE: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$";
-/// Optional single-line text.
-const OPT_LINE: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$";
-/// Multi-line text: line breaks and tabs, no other control characters.
-const MULTI: &str = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
 /// An optional date: empty or YYYY-MM-DD.
 const OPT_DATE: &str = "^$|^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
 

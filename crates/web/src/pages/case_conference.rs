@@ -22,12 +22,14 @@ use axum::response::{IntoResponse, Redirect};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use domain::access::{Action, decide_record};
+use domain::access::Action;
 use domain::cases::triage::{ConferenceNote, parse_questions};
 use domain::validation::{FieldErrors, FieldMap};
 use store::cases::conference::AgendaPerson;
 
-use super::cases::{FormView, PersonForms, allows, fields_of, person_name, person_view, status_of};
+use super::cases::{
+    FormView, PersonForms, allows, decided_form, fields_of, person_name, person_view, status_of,
+};
 use super::{Chrome, render_status};
 use crate::AppState;
 use crate::access::{Authorized, CaseWork, Need, Read};
@@ -179,14 +181,8 @@ async fn save_triage(
     Path((_, id)): Path<(String, i64)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let (fields, csrf) = fields_of(pairs);
-    auth.ctx.check_csrf(csrf.as_deref())?;
     // The extractor decided reading; changing the questions is the list's.
-    crate::access::refusal(decide_record(
-        &auth.view.grants,
-        Action::Update,
-        "case_list",
-    ))?;
+    let fields = decided_form(&auth, pairs, Action::Update, "case_list")?;
     let i = auth.initiative();
     s.store.case_list(i.id, id).await?;
     let questions = match parse_questions(&fields) {

@@ -25,7 +25,7 @@ use store::cases::people::Status;
 
 use super::{Chrome, render_status};
 use crate::AppState;
-use crate::access::{Authorized, CaseWork, Read};
+use crate::access::{Authorized, CaseWork, Need, Read};
 use crate::error::{AppError, PageResult};
 use crate::routes::{Access, Routes};
 
@@ -132,6 +132,20 @@ pub(crate) fn fields_of(pairs: Vec<(String, String)>) -> (FieldMap, Option<Strin
         }
     }
     (m, csrf)
+}
+
+/// A posted form whose action the route's extractor did not decide: its
+/// fields, once the CSRF token is checked and `action` on `kind` is allowed.
+pub(crate) fn decided_form<A: Need>(
+    auth: &Authorized<A>,
+    pairs: Vec<(String, String)>,
+    action: Action,
+    kind: &str,
+) -> Result<FieldMap, AppError> {
+    let (fields, csrf) = fields_of(pairs);
+    auth.ctx.check_csrf(csrf.as_deref())?;
+    crate::access::refusal(decide_record(&auth.view.grants, action, kind))?;
+    Ok(fields)
 }
 
 /// What was typed, and what is wrong beside each field.
@@ -253,13 +267,7 @@ async fn create_list(
     auth: Authorized<Read>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let (fields, csrf) = fields_of(pairs);
-    auth.ctx.check_csrf(csrf.as_deref())?;
-    crate::access::refusal(decide_record(
-        &auth.view.grants,
-        Action::Create,
-        "case_list",
-    ))?;
+    let fields = decided_form(&auth, pairs, Action::Create, "case_list")?;
     let i = auth.initiative();
     let settings = match ListSettings::parse(&fields) {
         Ok(v) => v,
@@ -947,13 +955,7 @@ async fn erase_person(
     Path((_, id)): Path<(String, i64)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let (fields, csrf) = fields_of(pairs);
-    auth.ctx.check_csrf(csrf.as_deref())?;
-    crate::access::refusal(decide_record(
-        &auth.view.grants,
-        Action::Archive,
-        "case_person",
-    ))?;
+    let fields = decided_form(&auth, pairs, Action::Archive, "case_person")?;
     let i = auth.initiative();
     let list = s.store.case_person_list(i.id, id).await?;
     if fields.get("confirm").map(|s| s.trim()) != Some("erase") {
@@ -1279,13 +1281,7 @@ async fn submit_report(
     Path((_, id)): Path<(String, i64)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let (fields, csrf) = fields_of(pairs);
-    auth.ctx.check_csrf(csrf.as_deref())?;
-    crate::access::refusal(decide_record(
-        &auth.view.grants,
-        Action::CaseWork,
-        "case_person",
-    ))?;
+    let fields = decided_form(&auth, pairs, Action::CaseWork, "case_person")?;
     let i = auth.initiative();
     s.store.case_list(i.id, id).await?;
     let mut errors = FieldErrors::default();
@@ -1399,13 +1395,7 @@ async fn save_settings(
     Path((_, id)): Path<(String, i64)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let (fields, csrf) = fields_of(pairs);
-    auth.ctx.check_csrf(csrf.as_deref())?;
-    crate::access::refusal(decide_record(
-        &auth.view.grants,
-        Action::Update,
-        "case_list",
-    ))?;
+    let fields = decided_form(&auth, pairs, Action::Update, "case_list")?;
     let i = auth.initiative();
     s.store.case_list(i.id, id).await?;
     let settings = match ListSettings::parse(&fields) {

@@ -46,6 +46,7 @@ macro_rules! choices {
 pub mod access;
 pub mod agenda;
 pub mod cases;
+pub mod edits;
 pub mod funding;
 pub mod measurement;
 pub mod meetings;

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::resource::{Class, Column, Resource, Scope};
+use crate::resource::{Class, Column, Duplicate, Resource, Scope};
 use crate::validation::{FieldErrors, FieldMap, MAX_NAME, Parser, format_hundredths};
 
 choices!(
@@ -288,6 +288,9 @@ impl Resource for Organization {
     const KIND: &'static str = "organization";
     const TABLE: &'static str = "organizations";
     const SCOPE: Scope = Scope::Initiative;
+    fn duplicates() -> &'static [Duplicate] {
+        &[Duplicate::FoldedName("name")]
+    }
     fn columns() -> &'static [Column] {
         const C: &[Column] = &[
             Column::text("name"),
@@ -339,6 +342,9 @@ impl Resource for Person {
     const KIND: &'static str = "person";
     const TABLE: &'static str = "people";
     const SCOPE: Scope = Scope::Initiative;
+    fn duplicates() -> &'static [Duplicate] {
+        &[Duplicate::SameText("email")]
+    }
     fn columns() -> &'static [Column] {
         const C: &[Column] = &[
             Column::text("name"),
@@ -505,6 +511,13 @@ impl Resource for Membership {
     const KIND: &'static str = "membership";
     const TABLE: &'static str = "memberships";
     const SCOPE: Scope = Scope::Initiative;
+    fn duplicates() -> &'static [Duplicate] {
+        &[Duplicate::OverlappingTerm {
+            same: &["body_id", "person_id"],
+            start: "start_date",
+            end: "end_date",
+        }]
+    }
     fn columns() -> &'static [Column] {
         const C: &[Column] = &[
             Column::int("body_id").refers("bodies"),

@@ -121,6 +121,25 @@ impl Column {
     }
 }
 
+/// What makes two live records of one kind (in one initiative) the same thing,
+/// beyond a unique column. A write that would make such a pair is refused with
+/// the existing record named (see `docs/decisions/0014-duplicates.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Duplicate {
+    /// Names equal after folding case, spaces and punctuation
+    /// ([`crate::validation::fold_name`]): "Lod Municipality" and "lod-municipality.".
+    FoldedName(&'static str),
+    /// The same text, ignoring case (an email address).
+    SameText(&'static str),
+    /// The same values in `same` (one person in one body) with terms from
+    /// `start` to `end` (both days included; no end is open) that overlap.
+    OverlappingTerm {
+        same: &'static [&'static str],
+        start: &'static str,
+        end: &'static str,
+    },
+}
+
 /// Where a kind of record lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -139,6 +158,10 @@ pub trait Resource: Serialize + DeserializeOwned + Clone + Send + Sync + 'static
     const SCOPE: Scope;
     /// At most one live record of this kind per initiative (its vision).
     const ONE_PER_INITIATIVE: bool = false;
+    /// What makes two live records of this kind one and the same.
+    fn duplicates() -> &'static [Duplicate] {
+        &[]
+    }
     /// Data columns, in the order forms show them. Serialized field names equal
     /// column names.
     fn columns() -> &'static [Column];

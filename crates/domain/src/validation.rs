@@ -23,6 +23,20 @@ pub const MAX_TEXT: usize = 5000;
 pub struct FieldError {
     pub code: &'static str,
     pub message: String,
+    /// The record this one would duplicate, when that is the reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing: Option<Existing>,
+}
+
+/// A live record a refused write would have duplicated: pages link to it and
+/// the API names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Existing {
+    /// The kind's singular name (`organization`, `person`, `membership`).
+    pub kind: &'static str,
+    pub id: i64,
+    /// Its label (a name).
+    pub name: String,
 }
 
 /// Every refused field of one submission, by field name.
@@ -38,6 +52,25 @@ impl FieldErrors {
         self.0.entry(field.to_string()).or_insert(FieldError {
             code,
             message: message.into(),
+            existing: None,
+        });
+    }
+    /// Refuse `field` because the write would duplicate `existing`.
+    pub fn duplicate(&mut self, field: &str, message: impl Into<String>, existing: Existing) {
+        self.naming(field, "duplicate", message, existing);
+    }
+    /// Refuse `field` for `code`, naming the existing record that is the reason.
+    pub fn naming(
+        &mut self,
+        field: &str,
+        code: &'static str,
+        message: impl Into<String>,
+        existing: Existing,
+    ) {
+        self.0.entry(field.to_string()).or_insert(FieldError {
+            code,
+            message: message.into(),
+            existing: Some(existing),
         });
     }
     pub fn single(field: &str, code: &'static str, message: impl Into<String>) -> Self {
@@ -300,6 +333,21 @@ fn truncate(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
 }
 
+/// A name folded for comparison: lower case, letters and digits only (spaces,
+/// punctuation and marks dropped). Two names that fold alike name one thing.
+pub fn fold_name(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether two terms overlap, each from its first day to its last (both
+/// included), a missing last day meaning it has not ended.
+pub fn terms_overlap(a: (NaiveDate, Option<NaiveDate>), b: (NaiveDate, Option<NaiveDate>)) -> bool {
+    a.0 <= b.1.unwrap_or(NaiveDate::MAX) && b.0 <= a.1.unwrap_or(NaiveDate::MAX)
+}
+
 pub fn is_slug(s: &str) -> bool {
     (2..=60).contains(&s.len())
         && s.bytes()
@@ -367,6 +415,51 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn names_fold_over_case_spaces_and_punctuation() {
+        assert_eq!(fold_name("Lod Municipality"), "lodmunicipality");
+        assert_eq!(
+            fold_name("  LOD-municipality. "),
+            fold_name("Lod Municipality")
+        );
+        assert_eq!(
+            fold_name("Joint–Israel (Ashalim)"),
+            fold_name("joint israel ashalim")
+        );
+        assert_eq!(fold_name("עיריית לוד"), fold_name("עיריית-לוד"));
+        assert_ne!(
+            fold_name("Lod Municipality"),
+            fold_name("Lod Municipality 2")
+        );
+        assert_eq!(fold_name("…"), "");
+    }
+
+    #[test]
+    fn terms_overlap_on_shared_days_only() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let jan = (d("2025-01-01"), Some(d("2025-01-31")));
+        assert!(
+            terms_overlap(jan, (d("2025-01-31"), None)),
+            "the last day is shared"
+        );
+        assert!(
+            !terms_overlap(jan, (d("2025-02-01"), None)),
+            "the next day starts a new term"
+        );
+        assert!(
+            terms_overlap((d("2024-01-01"), None), jan),
+            "an open term covers later ones"
+        );
+        assert!(!terms_overlap(
+            jan,
+            (d("2024-01-01"), Some(d("2024-12-31")))
+        ));
+        assert!(
+            terms_overlap(jan, (d("2025-01-10"), Some(d("2025-01-12")))),
+            "inside"
+        );
     }
 
     #[test]

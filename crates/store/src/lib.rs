@@ -20,6 +20,7 @@ pub mod agenda;
 pub mod audit;
 pub mod cases;
 pub mod demo;
+pub mod duplicates;
 pub mod funding;
 pub mod mail;
 pub mod measurement;

@@ -143,6 +143,31 @@ impl Store {
             .collect()
     }
 
+    /// Names of the archived records of `table` (in `initiative`): what a live
+    /// record that still refers to one shows instead of a bare id.
+    pub async fn archived_names(
+        &self,
+        table: &'static str,
+        label: &'static str,
+        initiative: Option<i64>,
+    ) -> Result<Vec<(i64, String)>> {
+        let mut q = Query::select();
+        q.column(a("id"))
+            .column(a(label))
+            .from(a(table))
+            .and_where(Expr::col(a("archived_at")).is_not_null())
+            .order_by(a("id"), Order::Asc);
+        if is_scoped(table)
+            && let Some(i) = initiative
+        {
+            q.and_where(Expr::col(a("initiative_id")).eq(i));
+        }
+        let rows = self.db.query_all(&q).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+            .collect()
+    }
+
     /// How many live records of `table` (in `initiative`) refer to record `id`
     /// through `column`: what archiving that record touches. Names come from the
     /// kinds' declarations.
@@ -742,7 +767,7 @@ async fn check_constraints<T: Resource>(
             && let Some(s) = v.as_str().filter(|s| !s.is_empty())
         {
             let mut q = Query::select();
-            q.expr(Expr::cust("COUNT(*)"))
+            q.column(a("id"))
                 .from(a(T::TABLE))
                 .and_where(Expr::col(a(c.name)).eq(s));
             if let Some(id) = self_id {
@@ -754,15 +779,30 @@ async fn check_constraints<T: Resource>(
                 q.and_where(Expr::col(a("initiative_id")).eq(i));
                 q.and_where(Expr::col(a("archived_at")).is_null());
             }
-            if count(txn, &q).await? > 0 {
-                errors.add(
+            if let Some(row) = txn.query_one(&q).await? {
+                let other: i64 = row.try_get_by_index(0)?;
+                let name = get_in::<T>(txn, initiative, other)
+                    .await?
+                    .map(|r| r.data.label())
+                    .unwrap_or_default();
+                errors.naming(
                     c.name,
                     "taken",
-                    format!("{}: '{s}' is already in use", c.name),
+                    format!(
+                        "{}: '{s}' is already in use by '{name}' ({} {other})",
+                        c.name,
+                        T::KIND
+                    ),
+                    domain::validation::Existing {
+                        kind: T::KIND,
+                        id: other,
+                        name,
+                    },
                 );
             }
         }
     }
+    crate::duplicates::check::<T>(txn, initiative, self_id, &values, &mut errors).await?;
     if T::ONE_PER_INITIATIVE
         && self_id.is_none()
         && let Some(i) = initiative

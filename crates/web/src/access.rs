@@ -295,6 +295,38 @@ impl<'a> Registry<'a> {
         self.finish(result)
     }
 
+    /// Merge record `from` into `into` (see `Store::merge`): a coordinator's
+    /// act, as archiving is. Gives the references moved: (table, count).
+    pub async fn merge<T: Resource>(
+        &self,
+        from: i64,
+        into: i64,
+    ) -> Result<Vec<(String, u64)>, AppError> {
+        check_write::<T>(self.grants, Action::Archive, None, &FieldMap::new())?;
+        check_write::<T>(self.grants, Action::Update, None, &FieldMap::new())?;
+        let moved = self
+            .store
+            .merge::<T>(self.actor, self.initiative, from, into)
+            .await?;
+        Ok(moved.into_iter().map(|(t, _, n)| (t, n)).collect())
+    }
+
+    /// (id, label) of every live record of `T`, by label.
+    pub async fn names<T: crate::kinds::Kind>(&self) -> Result<Vec<(i64, String)>, AppError> {
+        self.allow::<T>(Action::Read)?;
+        Ok(self
+            .store
+            .names(T::TABLE, T::LABEL, Some(self.initiative))
+            .await?)
+    }
+
+    /// Every row of any table that refers to record `id` of `T`: what a merge
+    /// would move, (table, count).
+    pub async fn references<T: Resource>(&self, id: i64) -> Result<Vec<(String, i64)>, AppError> {
+        self.allow::<T>(Action::Read)?;
+        Ok(self.store.references_to(T::TABLE, id).await?)
+    }
+
     /// What refers to record `id` of kind `T`: (kind path, count) for every
     /// declared kind with a reference to `T`'s table, where the count is not 0.
     pub async fn referrers<T: Resource>(

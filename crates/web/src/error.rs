@@ -107,6 +107,13 @@ impl IntoResponse for AppError {
                         .map(|(k, v)| (k.clone(), serde_json::Value::String(v.message.clone())))
                         .collect::<serde_json::Map<_, _>>()
                 );
+                let existing: serde_json::Map<_, _> =
+                    f.0.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), json!(v.existing.as_ref()?))))
+                        .collect();
+                if !existing.is_empty() {
+                    body["existing"] = existing.into();
+                }
             }
             AppError::Conflict { current } => body["current"] = current.clone(),
             _ => {}

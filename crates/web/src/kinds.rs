@@ -81,6 +81,8 @@ pub trait Kind: Resource {
     const LABEL: &'static str = "name";
     /// Whether the initiative's navigation links to its list.
     const NAV: bool = true;
+    /// Whether two records of this kind that are one can be merged.
+    const MERGE: bool = false;
     /// How a record is headed on its page, in the page's language.
     fn heading(&self, _tr: &Tr, _refs: &RefNames) -> String {
         self.label()
@@ -117,6 +119,7 @@ fn statuses() -> Vec<&'static str> {
 
 impl Kind for Organization {
     const SCHEMA: &'static str = "Organization";
+    const MERGE: bool = true;
     const PATH: &'static str = "organizations";
     fn fields() -> Vec<FieldDef> {
         vec![
@@ -134,6 +137,7 @@ impl Kind for Organization {
 
 impl Kind for Person {
     const SCHEMA: &'static str = "Person";
+    const MERGE: bool = true;
     const PATH: &'static str = "people";
     fn fields() -> Vec<FieldDef> {
         vec![
@@ -1057,7 +1061,10 @@ pub fn by_table(table: &str) -> Option<&'static KindEntry> {
 /// per referenced table, whatever the size of the initiative).
 #[derive(Default)]
 pub struct RefNames {
+    /// Live records, offered in forms.
     pub by_table: HashMap<&'static str, Vec<(i64, String)>>,
+    /// Archived records, named (never offered) where a record still refers to one.
+    pub archived: HashMap<&'static str, Vec<(i64, String)>>,
 }
 
 impl RefNames {
@@ -1067,6 +1074,7 @@ impl RefNames {
         fields: &[FieldDef],
     ) -> Result<Self, store::StoreError> {
         let mut by_table = HashMap::new();
+        let mut archived = HashMap::new();
         for fd in fields {
             if let Widget::Ref(table) = fd.widget {
                 if by_table.contains_key(table) {
@@ -1080,7 +1088,15 @@ impl RefNames {
                         .into_iter()
                         .map(|(u, _)| (u.id, u.display_name))
                         .collect(),
-                    (_, Some(k)) => store.names(k.table, k.label, Some(initiative)).await?,
+                    (_, Some(k)) => {
+                        archived.insert(
+                            table,
+                            store
+                                .archived_names(k.table, k.label, Some(initiative))
+                                .await?,
+                        );
+                        store.names(k.table, k.label, Some(initiative)).await?
+                    }
                     (_, None) => {
                         return Err(store::StoreError::Database(store::DatabaseError::Custom(
                             format!("no kind is declared for the referenced table {table}"),
@@ -1092,7 +1108,7 @@ impl RefNames {
                 by_table.insert(table, names);
             }
         }
-        Ok(RefNames { by_table })
+        Ok(RefNames { by_table, archived })
     }
 
     pub fn name(&self, table: &str, id: i64) -> Option<&str> {
@@ -1101,6 +1117,23 @@ impl RefNames {
             .iter()
             .find(|(i, _)| *i == id)
             .map(|(_, n)| n.as_str())
+    }
+
+    /// The name of an archived record of `table`.
+    pub fn archived_name(&self, table: &str, id: i64) -> Option<&str> {
+        self.archived
+            .get(table)?
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, n)| n.as_str())
+    }
+
+    /// A referred record's name as a page shows it: "Name", or "Name (archived)".
+    pub fn shown(&self, tr: &Tr, table: &str, id: i64) -> Option<String> {
+        self.name(table, id).map(str::to_string).or_else(|| {
+            self.archived_name(table, id)
+                .map(|n| tr.t1("ref-archived", "name", n))
+        })
     }
 }
 
@@ -1120,9 +1153,8 @@ pub fn display(tr: &Tr, fd: &FieldDef, values: &FieldMap, refs: &RefNames) -> St
         Widget::Ref(table) => raw
             .parse::<i64>()
             .ok()
-            .and_then(|id| refs.name(table, id))
-            .unwrap_or(raw)
-            .to_string(),
+            .and_then(|id| refs.shown(tr, table, id))
+            .unwrap_or_else(|| tr.t("ref-unknown")),
         Widget::Money(_) => raw
             .parse::<i64>()
             .map(format_hundredths)
@@ -1152,6 +1184,10 @@ pub struct FormField {
     pub options: Vec<(String, String, bool)>,
     pub required: bool,
     pub error: String,
+    /// The record the submitted value would duplicate: (href, name).
+    pub existing: Option<(String, String)>,
+    /// Someone else changed this field too, to this (in words).
+    pub clash: String,
 }
 
 impl FormField {
@@ -1163,6 +1199,9 @@ impl FormField {
         }
         if !self.error.is_empty() {
             ids.push(format!("e-{}", self.name));
+        }
+        if !self.clash.is_empty() {
+            ids.push(format!("c-{}", self.name));
         }
         ids.join(" ")
     }
@@ -1223,6 +1262,16 @@ pub fn form_fields(
                                 (id.to_string(), n.clone(), value == id.to_string())
                             }));
                         }
+                        // A record archived since it was chosen stays chosen (and
+                        // named), so saving the form does not drop it.
+                        if let Some(name) = value
+                            .parse::<i64>()
+                            .ok()
+                            .filter(|id| refs.name(table, *id).is_none())
+                            .and_then(|id| refs.archived_name(table, id))
+                        {
+                            o.push((value.clone(), tr.t1("ref-archived", "name", name), true));
+                        }
                         ("select", "", o)
                     }
                 };
@@ -1244,9 +1293,32 @@ pub fn form_fields(
                     .get(fd.name)
                     .map(|e| translate_error(tr, fd.name, e))
                     .unwrap_or_default(),
+                existing: None,
+                clash: String::new(),
             }
         })
         .collect()
+}
+
+/// Where a record of `kind` is shown in initiative `slug`.
+pub fn record_href(slug: &str, kind: &str, id: i64) -> Option<String> {
+    KINDS
+        .iter()
+        .find(|k| k.kind == kind)
+        .map(|k| format!("/i/{slug}/{}/{id}", k.path))
+}
+
+/// Link each refused field to the record it would duplicate.
+pub fn link_existing(
+    fields: &mut [FormField],
+    errors: &domain::validation::FieldErrors,
+    slug: &str,
+) {
+    for f in fields {
+        if let Some(e) = errors.get(f.name).and_then(|e| e.existing.as_ref()) {
+            f.existing = record_href(slug, e.kind, e.id).map(|href| (href, e.name.clone()));
+        }
+    }
 }
 
 /// A field error in the page's language, naming the field.

@@ -114,6 +114,15 @@ pub fn kind_routes<T: Kind>(r: Routes) -> Routes {
             on(Action::Restore),
             restore::<T>,
         );
+    let r = if T::MERGE {
+        r.post(
+            &format!("{base}/{{id}}/merge"),
+            on(Action::Archive),
+            records::merge::<T>,
+        )
+    } else {
+        r
+    };
     if crate::access::contact_fields::<T>().is_empty() {
         return r;
     }

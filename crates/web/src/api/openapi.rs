@@ -357,6 +357,23 @@ impl Doc {
                 "post": archive_op(op(&format!("{action} a {}", T::KIND), T::PATH, json!([p_slug(), p_id()]), None, ("200", reference(name)), &["401", "403", "404", "409", "422"])),
             }));
         }
+        if T::MERGE {
+            self.schemas.insert("MergeInput".into(), json!({"type": "object", "properties": {
+                "into": {"type": "integer", "format": "int64", "minimum": 1, "description": "the record to keep"}
+            }, "required": ["into"], "additionalProperties": false}));
+            self.schemas.insert(
+                "Merged".into(),
+                json!({"type": "object", "properties": {
+                "into": {"type": "integer", "format": "int64"},
+                "moved": {"type": "array", "items": {"type": "object", "properties": {
+                    "table": {"type": "string"}, "rows": {"type": "integer"}
+                }, "required": ["table", "rows"]}}
+            }, "required": ["into", "moved"]}),
+            );
+            self.paths.insert(format!("{base}/{{id}}/merge"), json!({
+                "post": op(&format!("Merge a {} into another that is the same (coordinators): every reference moves to the kept one, this one is archived", T::KIND), T::PATH, json!([p_slug(), p_id()]), Some("MergeInput"), ("200", reference("Merged")), &["400", "401", "403", "404", "422"]),
+            }));
+        }
         if !crate::access::contact_fields::<T>().is_empty() {
             self.paths.insert(format!("{base}/{{id}}/erase"), json!({
                 "post": op(&format!("Erase the contact details of a {} for good, also from the audit log's values (coordinators)", T::KIND), T::PATH, json!([p_slug(), p_id()]), None, ("200", reference(name)), &["401", "403", "404"]),
@@ -869,7 +886,11 @@ pub fn build() -> Value {
         "error": {"type": "string", "description": "stable snake_case code"},
         "message": {"type": "string"},
         "fields": {"type": "object", "additionalProperties": {"type": "string"}, "description": "field name → what is wrong with it"},
-        "current": {"type": "object", "description": "on 409: the record as it is now"}
+        "current": {"type": "object", "description": "on 409: the record as it is now"},
+        "existing": {"type": "object", "description": "on 422: field name → the live record the write would duplicate",
+            "additionalProperties": {"type": "object", "properties": {
+                "kind": {"type": "string"}, "id": {"type": "integer"}, "name": {"type": "string"}
+            }, "required": ["kind", "id", "name"]}}
     }, "required": ["error", "message"]});
     d.schemas.insert("Error".into(), error);
     let mut responses = Map::new();

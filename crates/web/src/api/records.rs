@@ -29,6 +29,47 @@ pub(super) async fn erase<T: Kind>(
     Ok(Json(auth.registry(&s.store).erase_contact::<T>(id).await?))
 }
 
+/// Merge a record into another: `{"into": id}` → the references moved.
+pub(super) async fn merge<T: Kind>(
+    State(s): State<AppState>,
+    auth: ApiAuthorized<Write>,
+    ApiPath((_, id)): ApiPath<(String, i64)>,
+    ApiJson(body): ApiJson,
+) -> ApiResult<Json<Value>> {
+    let Value::Object(obj) = body else {
+        return Err(AppError::BadRequest(
+            "the body must be a JSON object".into(),
+        ));
+    };
+    let mut errors = FieldErrors::default();
+    for k in obj.keys().filter(|k| *k != "into") {
+        errors.add(k, "unknown_field", format!("{k}: unknown field"));
+    }
+    let into = match obj.get("into") {
+        Some(v) => v.as_i64().filter(|n| *n >= 1),
+        None => None,
+    };
+    if into.is_none() {
+        errors.add(
+            "into",
+            "required",
+            "into: the id of the record to keep is required",
+        );
+    }
+    let into = match (into, errors.is_empty()) {
+        (Some(into), true) => into,
+        _ => return Err(AppError::Invalid(errors)),
+    };
+    let moved = auth.registry(&s.store).merge::<T>(id, into).await?;
+    Ok(Json(json!({
+        "into": into,
+        "moved": moved
+            .into_iter()
+            .map(|(table, rows)| json!({"table": table, "rows": rows}))
+            .collect::<Vec<_>>(),
+    })))
+}
+
 pub(super) fn allowed_fields<T: Kind>() -> Vec<BodyField> {
     body_fields_of::<T>(&T::fields())
 }

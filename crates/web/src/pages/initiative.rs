@@ -174,11 +174,7 @@ impl GlobalForm {
         status: StatusCode,
     ) -> PageResult {
         let fields = form_fields(&self.c.tr, &self.defs, values, errors, &self.refs);
-        let summary = fields
-            .iter()
-            .filter(|f| !f.error.is_empty())
-            .map(|f| (f.name.to_string(), f.error.clone()))
-            .collect();
+        let summary = super::records::error_summary(&fields);
         let c = Chrome {
             title: self.heading.clone(),
             ..self.c
@@ -191,6 +187,8 @@ impl GlobalForm {
             version,
             summary,
             conflict,
+            changes: vec![],
+            seen: vec![],
             cancel: self.cancel,
         };
         render_status(status, &page)

@@ -58,6 +58,8 @@ pub struct Chrome {
     pub can_edit: bool,
     pub can_audit: bool,
     pub crumbs: Vec<(String, String)>,
+    /// A status line above the content ("Saved."), announced politely.
+    pub notice: String,
 }
 
 impl Chrome {
@@ -84,6 +86,7 @@ impl Chrome {
             can_edit: false,
             can_audit: false,
             crumbs: vec![],
+            notice: String::new(),
         }
     }
 
@@ -449,6 +452,9 @@ pub struct Submitted {
     pub fields: domain::validation::FieldMap,
     pub csrf: Option<String>,
     pub version: Option<i64>,
+    /// The values the editor saw when the form opened (`_was_{field}`), for
+    /// merging a save into someone else's (see `domain::edits`).
+    pub seen: domain::validation::FieldMap,
 }
 
 impl Submitted {
@@ -457,11 +463,15 @@ impl Submitted {
             fields: Default::default(),
             csrf: None,
             version: None,
+            seen: Default::default(),
         };
         for (k, v) in pairs {
             match k.as_str() {
                 "_csrf" => s.csrf = Some(v),
                 "_version" => s.version = v.parse().ok(),
+                _ if k.starts_with("_was_") => {
+                    s.seen.insert(k["_was_".len()..].to_string(), v);
+                }
                 _ => {
                     s.fields.insert(k, v);
                 }

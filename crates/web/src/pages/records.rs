@@ -57,6 +57,20 @@ pub fn routes<T: Kind>(r: Routes) -> Routes {
             on(Action::Restore),
             restore::<T>,
         );
+    let r = if T::MERGE {
+        r.get(
+            &format!("{base}/{{id}}/merge"),
+            on(Action::Archive),
+            merge_form::<T>,
+        )
+        .post(
+            &format!("{base}/{{id}}/merge"),
+            on(Action::Archive),
+            merge::<T>,
+        )
+    } else {
+        r
+    };
     if crate::access::contact_fields::<T>().is_empty() {
         return r;
     }
@@ -191,10 +205,58 @@ pub struct FormPage {
     pub action: String,
     pub fields: Vec<FormField>,
     pub version: Option<i64>,
-    pub summary: Vec<(String, String)>,
-    /// Someone else's values, shown when a save was refused as stale.
+    /// (field, error, the record it would duplicate: (href, name))
+    pub summary: Vec<SummaryLine>,
+    /// Someone else's values, shown when a save was refused as stale (pages
+    /// without a merge of edits).
     pub conflict: Vec<(String, String)>,
+    /// When a save met someone else's: every field either of them changed.
+    pub changes: Vec<ChangeRow>,
+    /// The values the form was opened with (`_was_{field}`), for merging.
+    pub seen: Vec<(String, String)>,
     pub cancel: String,
+}
+
+impl FormPage {
+    /// Some field was changed differently by both editors.
+    pub fn has_clash(&self) -> bool {
+        self.changes.iter().any(|r| r.clash)
+    }
+}
+
+/// One field of a save that met someone else's (see `domain::edits`).
+pub struct ChangeRow {
+    pub name: String,
+    pub label: String,
+    pub seen: String,
+    pub typed: String,
+    pub now: String,
+    /// What happens to it, in words.
+    pub outcome: String,
+    /// Both changed it differently: the editor decides.
+    pub clash: bool,
+}
+
+/// Where an edit form stands: what its editor saw and, when their save met
+/// someone else's, how the two merged.
+pub struct EditState<'a> {
+    /// The values taken as seen: sent back as `_was_{field}`.
+    pub seen: &'a FieldMap,
+    /// (what the editor saw before, what they typed, the merge).
+    pub met: Option<(&'a FieldMap, &'a FieldMap, &'a domain::edits::Merged)>,
+}
+
+/// One line of the errors above a form: (field, error, the record it would
+/// duplicate: (href, name)).
+pub type SummaryLine = (String, String, Option<(String, String)>);
+
+/// The errors above a form: (field, error, the record it would duplicate).
+pub fn error_summary(fields: &[FormField]) -> Vec<SummaryLine> {
+    fields
+        .iter()
+        .filter(|f| !f.error.is_empty())
+        .map(|f| (f.name.to_string(), f.error.clone(), f.existing.clone()))
+        .collect()
 }
 
 /// Prefill from the query string (e.g. `?body_id=3` from a body's page).
@@ -217,6 +279,20 @@ async fn new<T: Kind>(
     .await
 }
 
+/// How a field's value compares: trimmed text; a checkbox's absence is "false".
+fn normal_value(defs: &[crate::kinds::FieldDef]) -> impl Fn(&str, &str) -> String + '_ {
+    move |field, value| {
+        let check = defs
+            .iter()
+            .any(|d| d.name == field && matches!(d.widget, crate::kinds::Widget::Check));
+        if check {
+            (value == "true").to_string()
+        } else {
+            value.trim().to_string()
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn form_page<T: Kind>(
     s: &AppState,
@@ -226,7 +302,7 @@ async fn form_page<T: Kind>(
     record: Option<(i64, i64)>,
     values: &FieldMap,
     errors: &FieldErrors,
-    conflict: Option<&serde_json::Value>,
+    edit: Option<EditState<'_>>,
     status: StatusCode,
 ) -> PageResult {
     let defs = T::fields();
@@ -246,23 +322,44 @@ async fn form_page<T: Kind>(
             base.clone(),
         ),
     };
-    let fields = form_fields(&c.tr, &defs, values, errors, &refs);
-    let summary = fields
-        .iter()
-        .filter(|f| !f.error.is_empty())
-        .map(|f| (f.name.to_string(), f.error.clone()))
-        .collect();
-    let conflict = conflict
-        .and_then(|cur| serde_json::from_value::<T>(cur.clone()).ok())
-        .map(|cur| {
-            let vals = cur.to_fields();
-            defs.iter()
-                .map(|d| {
-                    (
-                        c.t(&format!("field-{}", d.name)),
-                        display(&c.tr, d, &vals, &refs),
-                    )
-                })
+    let mut fields = form_fields(&c.tr, &defs, values, errors, &refs);
+    crate::kinds::link_existing(&mut fields, errors, &i.data.slug);
+    let summary = error_summary(&fields);
+    let mut changes = vec![];
+    if let Some((before, typed, merged)) = edit.as_ref().and_then(|e| e.met) {
+        let now = edit.as_ref().map(|e| e.seen).unwrap_or(before);
+        for d in &defs {
+            use domain::edits::FieldState as S;
+            let state = merged.states.get(d.name).copied().unwrap_or(S::Same);
+            let outcome = match state {
+                S::Same => continue,
+                S::Mine => "conflict-mine",
+                S::Theirs => "conflict-theirs-kept",
+                S::Agreed => "conflict-agreed",
+                S::Clash => "conflict-clash",
+            };
+            let clash = state == S::Clash;
+            if clash && let Some(f) = fields.iter_mut().find(|f| f.name == d.name) {
+                f.clash = c.t1("conflict-field", "value", &display(&c.tr, d, now, &refs));
+            }
+            changes.push(ChangeRow {
+                name: d.name.to_string(),
+                label: c.t(&format!("field-{}", d.name)),
+                seen: display(&c.tr, d, before, &refs),
+                typed: display(&c.tr, d, typed, &refs),
+                now: display(&c.tr, d, now, &refs),
+                outcome: c.t(outcome),
+                clash,
+            });
+        }
+    }
+    let seen = edit
+        .as_ref()
+        .map(|e| {
+            e.seen
+                .iter()
+                .filter(|(k, _)| defs.iter().any(|d| d.name == k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
                 .collect()
         })
         .unwrap_or_default();
@@ -280,7 +377,9 @@ async fn form_page<T: Kind>(
             fields,
             version: record.map(|(_, v)| v),
             summary,
-            conflict,
+            conflict: vec![],
+            changes,
+            seen,
             cancel,
         },
     )
@@ -299,7 +398,9 @@ async fn create<T: Kind>(
         Err(e) => Err(AppError::Invalid(e)),
     };
     match result {
-        Ok(rec) => Ok(Redirect::to(&format!("/i/{slug}/{}/{}", T::PATH, rec.id)).into_response()),
+        Ok(rec) => {
+            Ok(Redirect::to(&format!("/i/{slug}/{}/{}?saved=1", T::PATH, rec.id)).into_response())
+        }
         Err(AppError::Invalid(e)) => {
             form_page::<T>(
                 &s,
@@ -324,15 +425,19 @@ async fn edit<T: Kind>(
     Path((_, id)): Path<(String, i64)>,
 ) -> PageResult {
     let rec = auth.registry(&s.store).get::<T>(id).await?;
+    let values = rec.data.to_fields();
     form_page::<T>(
         &s,
         &auth.ctx,
         auth.initiative(),
         auth.grants(),
         Some((id, rec.version)),
-        &rec.data.to_fields(),
+        &values,
         &FieldErrors::default(),
-        None,
+        Some(EditState {
+            seen: &values,
+            met: None,
+        }),
         StatusCode::OK,
     )
     .await
@@ -350,18 +455,29 @@ async fn update<T: Kind>(
     let version = sub.version.ok_or_else(|| {
         AppError::BadRequest("the form lacks the version it was opened at".into())
     })?;
-    let result = match T::parse(&sub.fields) {
-        Ok(v) => {
-            auth.registry(&s.store)
-                .update(id, version, &sub.fields, &v)
-                .await
+    let reg = auth.registry(&s.store);
+    let save = |fields: FieldMap, version: i64| {
+        let reg = &reg;
+        async move {
+            match T::parse(&fields) {
+                Ok(v) => reg.update(id, version, &fields, &v).await,
+                Err(e) => Err(AppError::Invalid(e)),
+            }
         }
-        Err(e) => Err(AppError::Invalid(e)),
     };
-    match result {
-        Ok(_) => Ok(Redirect::to(&format!("/i/{slug}/{}/{id}", T::PATH)).into_response()),
+    let saved = |merged: bool| {
+        let notice = if merged { "merged" } else { "1" };
+        Ok(Redirect::to(&format!("/i/{slug}/{}/{id}?saved={notice}", T::PATH)).into_response())
+    };
+    let current = match save(sub.fields.clone(), version).await {
+        Ok(_) => return saved(false),
         Err(AppError::Invalid(e)) => {
-            form_page::<T>(
+            let seen = if sub.seen.is_empty() {
+                &sub.fields
+            } else {
+                &sub.seen
+            };
+            return form_page::<T>(
                 &s,
                 ctx,
                 i,
@@ -369,30 +485,52 @@ async fn update<T: Kind>(
                 Some((id, version)),
                 &sub.fields,
                 &e,
-                None,
+                Some(EditState { seen, met: None }),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
-            .await
+            .await;
         }
-        Err(AppError::Conflict { current }) => {
-            // Keep what this person typed; show what the other person saved; the
-            // form now carries the current version, so saving again is a decision.
-            let current_version = current["version"].as_i64().unwrap_or(version);
-            form_page::<T>(
-                &s,
-                ctx,
-                i,
-                g,
-                Some((id, current_version)),
-                &sub.fields,
-                &FieldErrors::default(),
-                Some(&current),
-                StatusCode::CONFLICT,
-            )
-            .await
+        Err(AppError::Conflict { current }) => current,
+        Err(e) => return Err(e.into()),
+    };
+    // Someone saved since this form opened. Merge field by field: a field only
+    // one of them changed keeps that change; only fields both changed
+    // differently are asked about (see `domain::edits`).
+    let current_version = current["version"].as_i64().unwrap_or(version);
+    let now = serde_json::from_value::<T>(current)
+        .map(|x| x.to_fields())
+        .unwrap_or_default();
+    let defs = T::fields();
+    let names: Vec<&str> = defs.iter().map(|d| d.name).collect();
+    // A form from before merging carried no values seen: everything it holds
+    // that differs from what is stored is asked about.
+    let before = if sub.seen.is_empty() { &now } else { &sub.seen };
+    let merged = domain::edits::merge(&names, before, &sub.fields, &now, normal_value(&defs));
+    let mut errors = FieldErrors::default();
+    if merged.clashes().is_empty() && !sub.seen.is_empty() {
+        match save(merged.values.clone(), current_version).await {
+            Ok(_) => return saved(true),
+            Err(AppError::Invalid(e)) => errors = e,
+            // A third save in between: ask with what is stored then.
+            Err(AppError::Conflict { .. }) => {}
+            Err(e) => return Err(e.into()),
         }
-        Err(e) => Err(e.into()),
     }
+    form_page::<T>(
+        &s,
+        ctx,
+        i,
+        g,
+        Some((id, current_version)),
+        &merged.values,
+        &errors,
+        Some(EditState {
+            seen: &now,
+            met: Some((before, &sub.fields, &merged)),
+        }),
+        StatusCode::CONFLICT,
+    )
+    .await
 }
 
 async fn set_archived<T: Kind>(
@@ -442,17 +580,31 @@ struct ShowContent<'a> {
     is_body: bool,
     /// Link to erase contact details, for kinds that hold them.
     erase_href: Option<String>,
+    /// Link to merge the record into another, for kinds that can be merged.
+    merge_href: Option<String>,
     /// Pages of the kind's own module: (label, href).
     links: Vec<(String, String)>,
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    /// Just saved: `1`, or `merged` when another person's save was merged in.
+    saved: Option<String>,
 }
 
 async fn show<T: Kind>(
     State(s): State<AppState>,
     auth: Authorized<Read>,
     Path((slug, id)): Path<(String, i64)>,
+    Query(q): Query<ShowQuery>,
 ) -> PageResult {
     let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
-    let c = Chrome::new(ctx, String::new()).in_initiative(i, g, T::PATH);
+    let mut c = Chrome::new(ctx, String::new()).in_initiative(i, g, T::PATH);
+    c.notice = match q.saved.as_deref() {
+        Some("merged") => c.t("saved-merged"),
+        Some(_) => c.t("saved"),
+        None => String::new(),
+    };
     let base = format!("/i/{slug}/{}", T::PATH);
     let key = format!("show:{}:{id}:{}", T::PATH, c.lang());
     // The part is the heading, a NUL (never in stored text), then the content.
@@ -489,6 +641,7 @@ async fn show<T: Kind>(
             is_body,
             erase_href: (!crate::access::contact_fields::<T>().is_empty())
                 .then(|| format!("/i/{slug}/{}/{id}/erase", T::PATH)),
+            merge_href: T::MERGE.then(|| format!("/i/{slug}/{}/{id}/merge", T::PATH)),
             links: rec
                 .data
                 .links(&slug, id)
@@ -668,4 +821,140 @@ async fn confirm<T: Kind>(
         cancel: format!("{base}/{id}"),
         version: rec.version,
     })
+}
+
+/// "Merge X into …": the other records to keep, and what will move.
+#[derive(Template)]
+#[template(path = "merge.html")]
+struct MergePage {
+    c: Chrome,
+    heading: String,
+    action: String,
+    cancel: String,
+    /// (id, name, chosen)
+    choices: Vec<(i64, String, bool)>,
+    /// What refers to the record, in words.
+    moves: Vec<String>,
+    error: String,
+}
+
+#[derive(Deserialize)]
+pub struct MergeQuery {
+    into: Option<i64>,
+}
+
+async fn merge_form<T: Kind>(
+    State(s): State<AppState>,
+    auth: Authorized<Write>,
+    Path((slug, id)): Path<(String, i64)>,
+    Query(q): Query<MergeQuery>,
+) -> PageResult {
+    merge_page::<T>(&s, &auth, &slug, id, q.into, String::new(), StatusCode::OK).await
+}
+
+async fn merge_page<T: Kind>(
+    s: &AppState,
+    auth: &Authorized<Write>,
+    slug: &str,
+    id: i64,
+    into: Option<i64>,
+    error: String,
+    status: StatusCode,
+) -> PageResult {
+    let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
+    let reg = auth.registry(&s.store);
+    let rec = reg.get::<T>(id).await?;
+    if rec.archived {
+        return Err(AppError::NotFound.into());
+    }
+    let c = Chrome::new(ctx, String::new()).in_initiative(i, g, T::PATH);
+    let choices = reg
+        .names::<T>()
+        .await?
+        .into_iter()
+        .filter(|(other, _)| *other != id)
+        .map(|(other, name)| (other, name, into == Some(other)))
+        .collect();
+    let moves = reg
+        .references::<T>(id)
+        .await?
+        .into_iter()
+        .map(|(table, n)| {
+            let what = crate::kinds::by_table(&table)
+                .map(|k| c.t(&format!("kind-{}", k.path)))
+                .unwrap_or_else(|| table.replace('_', " "));
+            c.tr.tn(
+                "archive-referrers",
+                &[("count", n.to_string()), ("kind", what)],
+            )
+        })
+        .collect();
+    let base = format!("/i/{slug}/{}", T::PATH);
+    let label = rec.data.label();
+    let heading = c.t1("merge-heading", "name", &label);
+    let kind = title::<T>(&c);
+    let c = c
+        .crumb(base.clone(), kind)
+        .crumb(format!("{base}/{id}"), label);
+    let c = Chrome {
+        title: heading.clone(),
+        ..c
+    };
+    render_status(
+        status,
+        &MergePage {
+            c,
+            heading,
+            action: format!("{base}/{id}/merge"),
+            cancel: format!("{base}/{id}"),
+            choices,
+            moves,
+            error,
+        },
+    )
+}
+
+async fn merge<T: Kind>(
+    State(s): State<AppState>,
+    auth: Authorized<Write>,
+    Path((slug, id)): Path<(String, i64)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    auth.ctx.check_csrf(sub.csrf.as_deref())?;
+    let into = sub
+        .fields
+        .get("into")
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let result = match into {
+        Some(into) => auth.registry(&s.store).merge::<T>(id, into).await,
+        None => Err(AppError::Invalid(FieldErrors::single(
+            "into",
+            "required",
+            "into is required",
+        ))),
+    };
+    match (result, into) {
+        (Ok(_), Some(into)) => {
+            Ok(Redirect::to(&format!("/i/{slug}/{}/{into}", T::PATH)).into_response())
+        }
+        (Err(AppError::Invalid(e)), _) => {
+            let error = e
+                .get("into")
+                .map(|fe| crate::kinds::translate_error(&auth.ctx.tr, "into", fe))
+                .unwrap_or_default();
+            merge_page::<T>(
+                &s,
+                &auth,
+                &slug,
+                id,
+                into,
+                error,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        (Err(e), _) => Err(e.into()),
+        (Ok(_), None) => Err(AppError::Internal.into()),
+    }
 }

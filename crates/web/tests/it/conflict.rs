@@ -363,7 +363,163 @@ async fn racing_creates_leave_one_live_record(e: Engine) {
     assert_eq!(won, 1);
 }
 
+/// The hidden "values seen" of an edit form, as the browser would send them.
+fn seen_fields(html: &str) -> Vec<(String, String)> {
+    html.split(r#"<input type="hidden" name="_was_"#)
+        .skip(1)
+        .map(|rest| {
+            let (name, rest) = rest.split_once('"').unwrap();
+            let value = rest
+                .split_once(r#"value=""#)
+                .unwrap()
+                .1
+                .split_once('"')
+                .unwrap()
+                .0;
+            (format!("_was_{name}"), value.replace("&#x27;", "'"))
+        })
+        .collect()
+}
+
+/// Two people save the same body: the second save keeps the first one's
+/// change to another field and says so; where both changed one field
+/// differently, only that field is asked about, and saving again writes it
+/// without undoing anything else.
+async fn saving_again_keeps_a_colleagues_other_fields(e: Engine) {
+    let app = TestApp::new(e).await;
+    let [a, b] = [
+        app.user(
+            "a@example.org",
+            false,
+            &[("kiryat-malachi", Role::Coordinator)],
+        )
+        .await,
+        app.user(
+            "b@example.org",
+            false,
+            &[("kiryat-malachi", Role::Coordinator)],
+        )
+        .await,
+    ];
+    let i = app
+        .store()
+        .initiative_by_slug("kiryat-malachi")
+        .await
+        .unwrap();
+    let body = app
+        .store()
+        .list::<Body>(Some(i.id), ListOptions::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|b| b.data.name == "Steering Committee")
+        .unwrap();
+    let path = format!("/i/kiryat-malachi/bodies/{}", body.id);
+    let form_of = |seen: &[(String, String)], version: i64, changes: &[(&str, &str)]| {
+        let mut f: Vec<(String, String)> = seen
+            .iter()
+            .map(|(k, v)| (k.trim_start_matches("_was_").to_string(), v.clone()))
+            .filter(|(k, v)| !(k == "public" && v != "true"))
+            .collect();
+        for (k, v) in changes {
+            f.retain(|(name, _)| name != k);
+            f.push((k.to_string(), v.to_string()));
+        }
+        f.extend(seen.iter().cloned());
+        f.push(("_version".into(), version.to_string()));
+        f
+    };
+    let post = |who: &testkit::Auth, f: Vec<(String, String)>| {
+        let app = &app;
+        let path = path.clone();
+        let who = who.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> =
+                f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            app.post_form(&path, &who, &pairs).await
+        }
+    };
+    let seen_a = seen_fields(&app.get(&format!("{path}/edit"), Some(&a)).await.body);
+    let seen_b = seen_fields(&app.get(&format!("{path}/edit"), Some(&b)).await.body);
+    assert!(
+        seen_a.iter().any(|(k, _)| k == "_was_purpose"),
+        "{seen_a:?}"
+    );
+    let r = post(&a, form_of(&seen_a, 1, &[("cadence_max_days", "28")])).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = post(
+        &b,
+        form_of(&seen_b, 1, &[("purpose", "Steers the early years work")]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r.location().ends_with("?saved=merged"), "{}", r.location());
+    let shown = app.get(r.location(), Some(&b)).await;
+    assert!(shown.body.contains(r#"role="status""#), "{}", shown.body);
+    let now = app.store().get::<Body>(Some(i.id), body.id).await.unwrap();
+    assert_eq!(now.data.cadence_max_days, 28, "A's change was kept");
+    assert_eq!(now.data.purpose, "Steers the early years work", "B's too");
+    assert_eq!(now.version, 3);
+
+    // Now both change the purpose, and B also the name.
+    let seen_a = seen_fields(&app.get(&format!("{path}/edit"), Some(&a)).await.body);
+    let seen_b = seen_fields(&app.get(&format!("{path}/edit"), Some(&b)).await.body);
+    let r = post(&a, form_of(&seen_a, 3, &[("purpose", "Purpose by A")])).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = post(
+        &b,
+        form_of(
+            &seen_b,
+            3,
+            &[("purpose", "Purpose by B"), ("name", "Steering Group")],
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(
+        r.body.contains(r#"class="clash" data-field="purpose""#),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains(r#"class="clash" data-field="name""#));
+    assert!(
+        r.body.contains(r#"data-field="name""#),
+        "the name is listed as B's change"
+    );
+    assert!(r.body.contains("Purpose by A"), "A's value is shown");
+    assert!(
+        r.body.contains(">Purpose by B</textarea>"),
+        "B typing is in the field"
+    );
+    assert!(r.body.contains(r#"value="Steering Group""#));
+    // Nothing is saved until B decides; then only B's fields are written.
+    let stored = app.store().get::<Body>(Some(i.id), body.id).await.unwrap();
+    assert_eq!(
+        (stored.data.purpose.as_str(), stored.version),
+        ("Purpose by A", 4)
+    );
+    let seen = seen_fields(&r.body);
+    let r = post(
+        &b,
+        form_of(
+            &seen,
+            4,
+            &[("purpose", "Purpose by B"), ("name", "Steering Group")],
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let stored = app.store().get::<Body>(Some(i.id), body.id).await.unwrap();
+    assert_eq!(stored.data.purpose, "Purpose by B");
+    assert_eq!(stored.data.name, "Steering Group");
+    assert_eq!(
+        stored.data.cadence_max_days, 28,
+        "A's first change still stands"
+    );
+}
+
 both_engines!(
+    saving_again_keeps_a_colleagues_other_fields,
     racing_creates_leave_one_live_record,
     networks_and_initiatives_through_forms,
     a_stale_edit_is_refused_and_nothing_is_lost,

@@ -14,6 +14,7 @@ mod cases_pages;
 mod cases_referrals;
 mod cases_store;
 mod conflict;
+mod duplicates;
 mod fund;
 mod fund_api;
 mod funding_ledger;

@@ -281,6 +281,7 @@ async fn run_engine(engine: Engine, url: String, plan: &Plan) -> AnyResult<Figur
                 description: String::new(),
                 network_id: None,
                 public: false,
+                time_zone: None,
             },
         )
         .await

@@ -87,6 +87,7 @@ async fn registry(store: &Store) -> AnyResult<Book> {
             description: String::new(),
             network_id: None,
             public: false,
+            time_zone: None,
         },
     )
     .await

@@ -261,6 +261,7 @@ async fn registry(store: &Store, sites: usize) -> super::AnyResult<(i64, Vec<i64
                 description: String::new(),
                 network_id: Some(network.id),
                 public: false,
+                time_zone: None,
             },
         )
         .await
@@ -524,6 +525,7 @@ async fn import_site(store: &Store, network: i64, indicators: usize) -> super::A
             description: String::new(),
             network_id: Some(network),
             public: false,
+            time_zone: None,
         },
     )
     .await

@@ -85,6 +85,7 @@ async fn load(store: &Store, args: &MeetingsArgs) -> AnyResult<Setup> {
             description: String::new(),
             network_id: None,
             public: false,
+            time_zone: None,
         },
     )
     .await

@@ -153,6 +153,7 @@ async fn seed(s: &Store) {
                 description: String::new(),
                 network_id: None,
                 public: false,
+                time_zone: None,
             },
         )
         .await

@@ -115,6 +115,19 @@ pub struct Initiative {
     /// Its public portal is published (a coordinator's choice).
     #[serde(default)]
     pub public: bool,
+    /// IANA time zone its moments are shown in (`Asia/Jerusalem`); none: UTC.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+impl Initiative {
+    /// The time zone its moments are shown in.
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.time_zone
+            .as_deref()
+            .and_then(crate::meetings::records::parse_time_zone)
+            .unwrap_or(chrono_tz::UTC)
+    }
 }
 
 impl Resource for Initiative {
@@ -132,6 +145,7 @@ impl Resource for Initiative {
                 .refers("networks")
                 .class(Class::Placement),
             Column::boolean("public"),
+            Column::opt_text("time_zone"),
         ];
         C
     }
@@ -140,6 +154,21 @@ impl Resource for Initiative {
         let name = p.name("name", MAX_NAME);
         let slug = p.slug("slug");
         let place = p.name("place", MAX_NAME);
+        let time_zone = p.opt_text("time_zone", 64, false);
+        let time_zone = match time_zone {
+            Some(tz) => match crate::meetings::records::parse_time_zone(&tz) {
+                Some(z) => Some(z.name().to_string()),
+                None => {
+                    p.errors.add(
+                        "time_zone",
+                        "unknown_time_zone",
+                        "time_zone must be an IANA time zone name such as Asia/Jerusalem or Europe/London",
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
         let languages = p
             .opt_text("languages", 100, false)
             .unwrap_or_else(|| "en".into());
@@ -159,6 +188,7 @@ impl Resource for Initiative {
             description: p.text("description"),
             network_id: p.opt_id("network_id"),
             public: p.flag("public"),
+            time_zone,
         };
         p.errors.finish(v)
     }

@@ -252,6 +252,7 @@ async fn kiryat_malachi(txn: &DatabaseTransaction, network: &Record<Network>) ->
             description: "Sparking social and economic mobility: every resident, from birth through employment, with an equal opportunity for success and self-realization, regardless of background. Launched in mid-2016; the first sphere is education.".into(),
             network_id: Some(network.id),
             public: true,
+            time_zone: Some("Asia/Jerusalem".into()),
         },
     )
     .await?;
@@ -708,6 +709,7 @@ async fn riverside_zero(txn: &DatabaseTransaction, network: &Record<Network>) ->
             description: "A community partnership working toward functional zero homelessness with a shared by-name list, in the style of Built for Zero.".into(),
             network_id: Some(network.id),
             public: true,
+            time_zone: Some("America/Chicago".into()),
         },
     )
     .await?;

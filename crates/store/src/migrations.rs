@@ -115,6 +115,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "0013_cases",
         steps: cases::steps,
     },
+    Migration {
+        name: "0014_initiative_time_zone",
+        steps: initiative_time_zone,
+    },
 ];
 
 mod cases;
@@ -665,6 +669,16 @@ fn public_by_choice() -> Vec<Step> {
         add("stages", flag("public")),
         add("people", opt_date("public_name_consent_on")),
     ]
+}
+
+/// An initiative's own time zone: the audit log and other moments show in it.
+fn initiative_time_zone() -> Vec<Step> {
+    vec![Step::Alter(Box::new(
+        Table::alter()
+            .table(a("initiatives"))
+            .add_column(opt_text("time_zone"))
+            .to_owned(),
+    ))]
 }
 
 /// The database itself refuses a second live record where the rules allow one

@@ -98,6 +98,11 @@ fn initiative_fields() -> Vec<FieldDef> {
             required: false,
         },
         FieldDef {
+            name: "time_zone",
+            widget: Widget::Text,
+            required: false,
+        },
+        FieldDef {
             name: "public",
             widget: Widget::Check,
             required: false,

@@ -602,7 +602,7 @@ async fn coordinators_cannot_move_initiatives(e: Engine) {
         .initiative_by_slug("kiryat-malachi")
         .await
         .unwrap();
-    let body = serde_json::json!({"name": i.data.name, "slug": "kiryat-malachi", "place": i.data.place, "languages": "he,en", "description": i.data.description, "public": true, "network_id": other, "version": i.version});
+    let body = serde_json::json!({"name": i.data.name, "slug": "kiryat-malachi", "place": i.data.place, "languages": "he,en", "description": i.data.description, "public": true, "time_zone": null, "network_id": other, "version": i.version});
     let r = app
         .api(
             Method::PUT,

@@ -254,6 +254,7 @@ async fn long_lists_page_instead_of_stopping(e: Engine) {
             description: String::new(),
             network_id: None,
             public: false,
+            time_zone: None,
         };
         store::records::create_in(&txn, None, None, &v)
             .await

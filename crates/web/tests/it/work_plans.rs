@@ -379,7 +379,7 @@ async fn the_portal_agenda_shows_only_what_is_public(e: Engine) {
             Method::PUT,
             "/api/v1/initiatives/riverside-zero",
             Some(&admin),
-            Some(json!({"name": rz.data.name, "slug": "riverside-zero", "place": rz.data.place, "languages": rz.data.languages, "network_id": rz.data.network_id, "description": rz.data.description, "public": false, "version": rz.version})),
+            Some(json!({"name": rz.data.name, "slug": "riverside-zero", "place": rz.data.place, "languages": rz.data.languages, "network_id": rz.data.network_id, "description": rz.data.description, "public": false, "time_zone": rz.data.time_zone, "version": rz.version})),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);

@@ -622,6 +622,50 @@ impl<'a> Published<'a> {
             })
             .collect())
     }
+
+    /// The public services directory: every live service of the initiative
+    /// that is not defunct and whose organization is live, with that
+    /// organization and its location (when the location is live too), sorted
+    /// by name. Services, organizations and locations hold no person's contact
+    /// details; the service's own web address and email are how residents
+    /// reach it.
+    #[allow(clippy::type_complexity)]
+    pub async fn services(
+        &self,
+    ) -> Result<
+        Vec<(
+            Record<domain::partnership::Service>,
+            Record<domain::partnership::Organization>,
+            Option<Record<domain::partnership::Location>>,
+        )>,
+        AppError,
+    > {
+        use domain::partnership::{Location, Organization, Service, ServiceStatus};
+        let id = Some(self.view.initiative.id);
+        let services = self.store.list::<Service>(id, ListOptions::all()).await?;
+        let organizations = self
+            .store
+            .list::<Organization>(id, ListOptions::all())
+            .await?;
+        let locations = self.store.list::<Location>(id, ListOptions::all()).await?;
+        let mut out: Vec<_> = services
+            .into_iter()
+            .filter(|s| s.data.status != ServiceStatus::Defunct)
+            .filter_map(|s| {
+                let org = organizations
+                    .iter()
+                    .find(|o| o.id == s.data.organization_id)?
+                    .clone();
+                let loc = s
+                    .data
+                    .location_id
+                    .and_then(|l| locations.iter().find(|r| r.id == l).cloned());
+                Some((s, org, loc))
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.data.name.cmp(&b.0.data.name));
+        Ok(out)
+    }
 }
 
 impl Published<'_> {

@@ -5,12 +5,18 @@
 //! table, public facts and stages. Never people's contact details; a person's
 //! name (a body's chair, as the mayor chairing the Administration in seed 000)
 //! only with that person's recorded consent to be named publicly.
+//!
+//! Residents come for the services: the directory lists every live service
+//! that is not defunct, with its organization, its location's address and the
+//! service's own web address and email. A section with nothing to show is left
+//! out, heading and all; the page ends with the date of the last change to
+//! what it shows.
 
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 
-use domain::partnership::{Body, Fact, Initiative, Sector};
+use domain::partnership::{Body, Fact, Initiative, Location, Sector, Service, ServiceStatus};
 use domain::resource::Record;
 
 use super::initiative::{chair, stage_rows};
@@ -28,6 +34,15 @@ pub struct PortalBody {
     pub residents: usize,
 }
 
+/// One entry of the public services directory.
+pub struct PortalService {
+    pub service: Record<Service>,
+    pub organization: String,
+    pub location: Option<Record<Location>>,
+    /// The status when it is not simply active ("Temporarily closed").
+    pub status: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "portal_content.html")]
 struct PortalContent<'a> {
@@ -36,6 +51,12 @@ struct PortalContent<'a> {
     facts: Vec<Record<Fact>>,
     stages: Vec<(String, String, Option<String>, Option<i64>)>,
     bodies: Vec<PortalBody>,
+    services: Vec<PortalService>,
+    /// (organization name, website) of the organizations in the directory
+    /// that have a website, each once.
+    websites: Vec<(String, String)>,
+    /// The day of the last change to anything this page shows.
+    updated: Option<chrono::NaiveDate>,
 }
 
 pub async fn redirect_slash(Path(slug): Path<String>) -> PageResult {
@@ -61,6 +82,44 @@ pub async fn home(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>)
             let facts = published.facts().await?;
             let reached = published.stages().await?;
             let table = published.bodies(today).await?;
+            let directory = published.services().await?;
+            let updated = std::iter::once(i.updated_at)
+                .chain(facts.iter().map(|f| f.updated_at))
+                .chain(reached.iter().map(|r| r.updated_at))
+                .chain(table.iter().map(|(b, _)| b.updated_at))
+                .chain(directory.iter().flat_map(|(s, o, l)| {
+                    [
+                        Some(s.updated_at),
+                        Some(o.updated_at),
+                        l.as_ref().map(|l| l.updated_at),
+                    ]
+                    .into_iter()
+                    .flatten()
+                }))
+                .max()
+                .map(|t| t.date_naive());
+            let mut websites: Vec<(String, String)> = vec![];
+            for (_, o, _) in &directory {
+                if let Some(w) = &o.data.website
+                    && !websites.iter().any(|(n, _)| *n == o.data.name)
+                {
+                    websites.push((o.data.name.clone(), w.clone()));
+                }
+            }
+            let services = directory
+                .into_iter()
+                .map(|(service, o, location)| PortalService {
+                    status: (service.data.status != ServiceStatus::Active).then(|| {
+                        c.t(&format!(
+                            "service-status-{}",
+                            service.data.status.as_str().replace(' ', "_")
+                        ))
+                    }),
+                    service,
+                    organization: o.data.name,
+                    location,
+                })
+                .collect();
             let stages = stage_rows(&c, &reached);
             let bodies = table
                 .into_iter()
@@ -92,6 +151,9 @@ pub async fn home(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>)
                 facts,
                 stages,
                 bodies,
+                services,
+                websites,
+                updated,
             }
             .render()
             .map_err(|e| {

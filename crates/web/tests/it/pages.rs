@@ -160,6 +160,138 @@ async fn the_portal_is_public_and_discreet(e: Engine) {
     assert_eq!(r.status, StatusCode::PERMANENT_REDIRECT);
 }
 
+/// The portal's services directory: a live service with its organization, its
+/// location's address and its own contact details; not a defunct or archived
+/// one, and never a person's email or phone. Sections with nothing to show
+/// have no heading, and the page says when it last changed.
+async fn the_portal_lists_services_for_residents(e: Engine) {
+    use axum::http::Method;
+    use serde_json::json;
+    let app = TestApp::new(e).await;
+    let c = app
+        .user(
+            "c@example.org",
+            false,
+            &[("kiryat-malachi", Role::Coordinator)],
+        )
+        .await;
+    let base = "/api/v1/initiatives/kiryat-malachi";
+    let post = |path: &'static str, body: serde_json::Value| {
+        let app = &app;
+        let c = &c;
+        async move {
+            let r = app
+                .api(Method::POST, &format!("{base}/{path}"), Some(c), Some(body))
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{path}: {}", r.body);
+            r.json()["id"].as_i64().unwrap()
+        }
+    };
+    let org = post(
+        "organizations",
+        json!({"name": "Malachi Family Aid", "sector": "civil_society", "website": "https://family-aid.example.net/"}),
+    )
+    .await;
+    let loc = post(
+        "locations",
+        json!({"organization_id": org, "name": "Family House", "address": "12 Rothschild Street", "city": "Kiryat Malachi", "postal_code": "8301200", "country": "IL"}),
+    )
+    .await;
+    post(
+        "services",
+        json!({"organization_id": org, "location_id": loc, "name": "Family advice desk", "description": "Help with forms and rights.", "url": "https://family-aid.example.net/desk", "email": "desk@family-aid.example.net", "status": "active"}),
+    )
+    .await;
+    post(
+        "services",
+        json!({"organization_id": org, "location_id": loc, "name": "Old soup kitchen", "description": "", "status": "defunct"}),
+    )
+    .await;
+    let gone = post(
+        "services",
+        json!({"organization_id": org, "name": "Archived clinic", "description": "", "status": "active"}),
+    )
+    .await;
+    let r = app
+        .api(
+            Method::POST,
+            &format!("{base}/services/{gone}/archive"),
+            Some(&c),
+            Some(json!({"version": 1})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    post(
+        "people",
+        json!({"name": "Dana Desk", "email": "dana.private@example.org", "phone": "+972 8 555 0177"}),
+    )
+    .await;
+
+    for lang in ["en", "es", "he"] {
+        let (status, body) = get_lang(&app, "/p/kiryat-malachi/", lang, None).await;
+        assert_eq!(status, StatusCode::OK, "{lang}");
+        let directory = body
+            .split("id=\"services-h\"")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{lang}: the portal has a services directory: {body}"))
+            .split("</section>")
+            .next()
+            .unwrap();
+        let entry = directory
+            .split("<li>")
+            .find(|e| e.contains("Family advice desk"))
+            .unwrap_or_else(|| panic!("{lang}: the new service is listed: {directory}"));
+        for shown in [
+            "Malachi Family Aid",
+            "Family House",
+            "12 Rothschild Street",
+            "8301200",
+            "https://family-aid.example.net/desk",
+            "mailto:desk@family-aid.example.net",
+        ] {
+            assert!(entry.contains(shown), "{lang}: {shown} in {entry}");
+        }
+        // The demo's services are there too, with their addresses.
+        assert!(
+            directory.contains("Parent and toddler groups")
+                && directory.contains("5 Ben Gurion Street")
+        );
+        assert!(
+            !body.contains("Old soup kitchen"),
+            "{lang}: a defunct service"
+        );
+        assert!(
+            !body.contains("Archived clinic"),
+            "{lang}: an archived service"
+        );
+        for secret in ["dana.private@example.org", "555 0177", "@example.org"] {
+            assert!(!body.contains(secret), "{lang}: {secret} on the portal");
+        }
+        // The partner's website is how to contact it; taking part has links.
+        assert!(body.contains("id=\"involved-h\"") && body.contains("/p/kiryat-malachi/ideas"));
+        assert!(body.contains("href=\"https://family-aid.example.net/\""));
+        assert!(
+            body.contains("class=\"updated\""),
+            "{lang}: the date of the last change"
+        );
+        // No heading stands over nothing.
+        for (open, close) in [("<h2", "</h2>"), ("<h3", "</h3>")] {
+            for part in body.split(open).skip(1) {
+                let after = part.split(close).nth(1).unwrap_or("").trim_start();
+                assert!(
+                    !after.starts_with("</section>")
+                        && !after.starts_with("</article>")
+                        && !after.is_empty(),
+                    "{lang}: an empty heading {open}{part}"
+                );
+            }
+        }
+    }
+    let today = chrono::Utc::now().date_naive().to_string();
+    let (_, en) = get_lang(&app, "/p/kiryat-malachi/", "en", None).await;
+    assert!(en.contains(&today), "the last change was today: {today}");
+}
+
 /// The table view of the demo: the Forum has local government, philanthropy and
 /// business at the table and misses academia and social enterprise.
 async fn who_is_at_the_table(e: Engine) {
@@ -188,5 +320,6 @@ async fn who_is_at_the_table(e: Engine) {
 both_engines!(
     every_page_renders_in_three_languages,
     the_portal_is_public_and_discreet,
+    the_portal_lists_services_for_residents,
     who_is_at_the_table
 );

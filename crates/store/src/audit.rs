@@ -144,6 +144,12 @@ pub struct Filter {
     pub initiative: Option<i64>,
     pub kind: Option<String>,
     pub record_id: Option<i64>,
+    /// Who made the change.
+    pub actor: Option<i64>,
+    /// From this moment on (included).
+    pub from: Option<DateTime<Utc>>,
+    /// Before this moment (excluded).
+    pub until: Option<DateTime<Utc>>,
     pub limit: u64,
     pub offset: u64,
 }
@@ -176,6 +182,15 @@ impl Store {
         }
         if let Some(r) = f.record_id {
             q.and_where(Expr::col((a("audit_log"), a("record_id"))).eq(r));
+        }
+        if let Some(u) = f.actor {
+            q.and_where(Expr::col((a("audit_log"), a("actor_user_id"))).eq(u));
+        }
+        if let Some(t) = f.from {
+            q.and_where(Expr::col((a("audit_log"), a("at"))).gte(t));
+        }
+        if let Some(t) = f.until {
+            q.and_where(Expr::col((a("audit_log"), a("at"))).lt(t));
         }
         q.order_by((a("audit_log"), a("id")), Order::Desc)
             .limit(if f.limit == 0 { 100 } else { f.limit })

@@ -408,6 +408,21 @@ impl<'a> Registry<'a> {
         Ok(self.store.audit(&filter).await?)
     }
 
+    /// (id, name) of the accounts that hold a role here: whom the audit log
+    /// can be filtered by.
+    pub async fn audit_actors(&self) -> Result<Vec<(i64, String)>, AppError> {
+        refusal(decide_record(self.grants, Action::ReadAudit, "initiative"))?;
+        let mut users: Vec<(i64, String)> = self
+            .store
+            .initiative_users(self.initiative)
+            .await?
+            .into_iter()
+            .map(|(u, _)| (u.id, u.display_name))
+            .collect();
+        users.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(users)
+    }
+
     /// Accounts that hold a role here, and open invitations.
     #[allow(clippy::type_complexity)]
     pub async fn access_list(

@@ -524,7 +524,7 @@ impl Registry<'_> {
                 kind: Some(T::KIND.to_string()),
                 record_id: Some(id),
                 limit: 1000,
-                offset: 0,
+                ..Default::default()
             })
             .await?;
         entries.reverse();

@@ -645,6 +645,16 @@ pub struct KindEntry {
     pub api: fn(Routes) -> Routes,
     pub openapi: fn(&mut crate::api::openapi::Doc),
     pub columns: fn() -> &'static [domain::resource::Column],
+    /// Fields of the form, in order.
+    pub fields: fn() -> Vec<FieldDef>,
+    /// A record's heading from its JSON form (as the audit log keeps it).
+    pub heading: fn(&serde_json::Value, &Tr, &RefNames) -> Option<String>,
+}
+
+fn heading_of<T: Kind>(v: &serde_json::Value, tr: &Tr, refs: &RefNames) -> Option<String> {
+    serde_json::from_value::<T>(v.clone())
+        .ok()
+        .map(|t| t.heading(tr, refs))
 }
 
 const fn entry<T: Kind>() -> KindEntry {
@@ -658,6 +668,8 @@ const fn entry<T: Kind>() -> KindEntry {
         api: crate::api::kind_routes::<T>,
         openapi: crate::api::openapi::Doc::kind::<T>,
         columns: T::columns,
+        fields: T::fields,
+        heading: heading_of::<T>,
     }
 }
 
@@ -1050,6 +1062,11 @@ pub fn audit_kinds() -> Vec<&'static str> {
         "case_referral",
     ]);
     v
+}
+
+/// The declared kind of the given name.
+pub fn by_kind(kind: &str) -> Option<&'static KindEntry> {
+    KINDS.iter().find(|k| k.kind == kind)
 }
 
 /// The declared kind kept in `table`.

@@ -293,7 +293,7 @@ impl<'a> Measures<'a> {
                 kind: Some("value_batch".into()),
                 record_id: None,
                 limit: limit.saturating_mul(2),
-                offset: 0,
+                ..Default::default()
             })
             .await?
             .into_iter()

@@ -255,7 +255,7 @@ impl Store {
             kind: Some("case_person".into()),
             record_id: Some(person),
             limit,
-            offset: 0,
+            ..Default::default()
         })
         .await
     }

@@ -204,6 +204,7 @@ pub(super) async fn audit(
             record_id: q.record_id,
             limit: opts.limit,
             offset: opts.offset,
+            ..Default::default()
         })
         .await?;
     Ok(Json(

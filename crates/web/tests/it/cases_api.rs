@@ -361,7 +361,7 @@ async fn reports_events_and_access(e: Engine) {
             kind: Some("case_person".into()),
             record_id: Some(a),
             limit: 100,
-            offset: 0,
+            ..Default::default()
         })
         .await
         .unwrap();

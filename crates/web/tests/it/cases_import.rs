@@ -253,7 +253,7 @@ async fn state(app: &TestApp, initiative: i64, list: i64) -> (usize, usize) {
             kind: None,
             record_id: None,
             limit: 10_000,
-            offset: 0,
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -214,7 +214,7 @@ async fn each_view_of_a_person_is_audited(e: Engine) {
             kind: Some("case_person".into()),
             record_id: Some(s.person),
             limit: 100,
-            offset: 0,
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -1,8 +1,9 @@
-//! No silent duplicates: an organization under another spelling of a live
-//! one's name, a second person with one email, a second overlapping seat of
-//! one person in one body, an org-id in use — each refused, naming and
-//! linking the record that exists, through pages and API alike; and two
-//! records that are one merged, every reference moved, the merge in the log.
+//! The registry as coordinators use it. No silent duplicates: an
+//! organization under another spelling of a live one's name, a second person
+//! with one email, a second overlapping seat of one person in one body, an
+//! org-id in use — each refused, naming and linking the record that exists,
+//! through pages and API alike; two records that are one merged, every
+//! reference moved, the merge in the log; and the audit log read as history.
 
 use axum::http::{Method, StatusCode};
 use domain::access::Role;
@@ -477,3 +478,88 @@ both_engines!(
     merging_moves_every_reference,
     an_archived_reference_shows_its_name,
 );
+
+/// The audit page reads as history: the record named and linked, each changed
+/// field with its value before and after in the page's words, the time in the
+/// initiative's zone; filters by person, kind and dates.
+async fn the_audit_log_reads_as_history(e: Engine) {
+    let app = TestApp::new(e).await;
+    let c = coordinator(&app).await;
+    let other = app
+        .user(
+            "o@example.org",
+            false,
+            &[("kiryat-malachi", Role::Coordinator)],
+        )
+        .await;
+    let org = create(
+        &app,
+        &c,
+        "organizations",
+        json!({"name": "Lod Parents Circle", "sector": "civil_society"}),
+    )
+    .await;
+    let r = app
+        .api(
+            Method::PUT,
+            &format!("{API}/organizations/{org}"),
+            Some(&other),
+            Some(json!({"name": "Lod Parents' Circle", "sector": "residents_group", "identifier": null, "website": null, "description": "", "version": 1})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let page = app.get(&format!("{PAGES}/audit"), Some(&c)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let b = &page.body;
+    assert!(
+        b.contains(&format!(r#"href="{PAGES}/organizations/{org}""#)),
+        "the record is linked: {b}"
+    );
+    assert!(
+        b.contains("Civil society") && b.contains("Residents"),
+        "choices in words: {b}"
+    );
+    assert!(b.contains("→"), "before → after");
+    assert!(!b.contains("&quot;sector&quot;"), "no raw JSON");
+    assert!(
+        b.contains(" IST</time>") || b.contains(" IDT</time>"),
+        "the initiative's zone: {b}"
+    );
+    assert!(b.contains("Asia/Jerusalem"));
+    // By kind: people only, so no organization.
+    let people = app
+        .get(&format!("{PAGES}/audit?kind=person"), Some(&c))
+        .await;
+    assert!(!people.body.contains("Lod Parents"), "{}", people.body);
+    // By person: the other coordinator made only the change.
+    let theirs = app
+        .get(&format!("{PAGES}/audit?actor={}", other.user_id), Some(&c))
+        .await;
+    assert!(theirs.body.contains("Lod Parents"));
+    assert!(
+        !theirs.body.contains(">created<") && !theirs.body.contains("created:"),
+        "{}",
+        theirs.body
+    );
+    // By dates: nothing happened before yesterday.
+    let old = app
+        .get(&format!("{PAGES}/audit?to=2000-01-01"), Some(&c))
+        .await;
+    assert!(!old.body.contains("Lod Parents"));
+    assert!(
+        old.body.contains(r#"value="2000-01-01""#),
+        "the filter is kept"
+    );
+    // The API keeps the raw values.
+    let raw = app
+        .api(
+            Method::GET,
+            &format!("{API}/audit?kind=organization"),
+            Some(&c),
+            None,
+        )
+        .await;
+    assert_eq!(raw.json()["items"][0]["after"]["sector"], "residents_group");
+}
+
+both_engines!(the_audit_log_reads_as_history);

@@ -49,6 +49,66 @@ impl ListOptions {
     }
 }
 
+/// What a list shows of a kind, like a spreadsheet's search, filters and sort.
+/// Column names come from the kinds' declarations, never from input.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    /// Text that every listed record holds in one of `columns` (any case).
+    pub text: Option<String>,
+    pub columns: Vec<&'static str>,
+    /// Column equals value.
+    pub equals: Vec<(&'static str, Match)>,
+    pub sort: Option<Sort>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Match {
+    Text(String),
+    Id(i64),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Sort {
+    pub column: &'static str,
+    pub descending: bool,
+    /// A reference column sorts by this (table, label) of what it refers to.
+    pub by_name_of: Option<(&'static str, &'static str)>,
+}
+
+impl Search {
+    fn apply(&self, table: &'static str, q: &mut SelectStatement) {
+        if let Some(text) = self.text.as_deref().filter(|t| !t.is_empty())
+            && !self.columns.is_empty()
+        {
+            // LIKE's own wildcards in the text are matched as themselves.
+            let escaped = text
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let pattern = format!("%{escaped}%");
+            let mut any = sea_orm::sea_query::Condition::any();
+            for c in &self.columns {
+                any = any.add(
+                    Expr::expr(sea_orm::sea_query::Func::lower(Expr::col((
+                        a(table),
+                        a(c),
+                    ))))
+                    .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\')),
+                );
+            }
+            q.cond_where(any);
+        }
+        for (c, m) in &self.equals {
+            let col = Expr::col((a(table), a(c)));
+            match m {
+                Match::Text(t) => q.and_where(col.eq(t.as_str())),
+                Match::Id(i) => q.and_where(col.eq(*i)),
+            };
+        }
+    }
+}
+
 impl Default for ListOptions {
     fn default() -> Self {
         Self {
@@ -96,6 +156,69 @@ impl Store {
             .offset(opts.offset);
         let rows = self.db.query_all(&q).await?;
         rows.iter().map(read_record::<T>).collect()
+    }
+
+    /// A page of the records that match `search`, in its order (then by id).
+    pub async fn search<T: Resource>(
+        &self,
+        initiative: Option<i64>,
+        opts: ListOptions,
+        search: &Search,
+    ) -> Result<Vec<Record<T>>> {
+        let mut q = select::<T>();
+        scope_filter::<T>(&mut q, initiative);
+        if !opts.include_archived {
+            q.and_where(Expr::col((a(T::TABLE), a("archived_at"))).is_null());
+        }
+        search.apply(T::TABLE, &mut q);
+        if let Some(sort) = &search.sort {
+            let order = if sort.descending {
+                Order::Desc
+            } else {
+                Order::Asc
+            };
+            let key: SimpleExpr = match sort.by_name_of {
+                // A reference sorts by the name of what it refers to.
+                Some((table, label)) => SimpleExpr::SubQuery(
+                    None,
+                    Box::new(
+                        Query::select()
+                            .column((a(table), a(label)))
+                            .from(a(table))
+                            .and_where(
+                                Expr::col((a(table), a("id")))
+                                    .equals((a(T::TABLE), a(sort.column))),
+                            )
+                            .to_owned()
+                            .into(),
+                    ),
+                ),
+                None => Expr::col((a(T::TABLE), a(sort.column))),
+            };
+            q.order_by_expr(key, order);
+        }
+        q.order_by((a(T::TABLE), a("id")), Order::Asc)
+            .limit(opts.limit)
+            .offset(opts.offset);
+        let rows = self.db.query_all(&q).await?;
+        rows.iter().map(read_record::<T>).collect()
+    }
+
+    /// How many records match `search`.
+    pub async fn count_matching<T: Resource>(
+        &self,
+        initiative: Option<i64>,
+        include_archived: bool,
+        search: &Search,
+    ) -> Result<i64> {
+        let mut q = Query::select();
+        q.expr(Expr::cust("COUNT(*)")).from(a(T::TABLE));
+        scope_filter::<T>(&mut q, initiative);
+        if !include_archived {
+            q.and_where(Expr::col((a(T::TABLE), a("archived_at"))).is_null());
+        }
+        search.apply(T::TABLE, &mut q);
+        count(&self.db, &q).await
     }
 
     pub async fn count<T: Resource>(
@@ -189,6 +312,27 @@ impl Store {
             q.and_where(Expr::col(a("initiative_id")).eq(i));
         }
         count(&self.db, &q).await
+    }
+
+    /// Create many records in one transaction, all or none (an import): each
+    /// is checked like a single create, against the records before it in the
+    /// same batch too. A refusal names the position of the value refused.
+    pub async fn create_all<T: Resource>(
+        &self,
+        actor: Option<i64>,
+        initiative: Option<i64>,
+        values: &[T],
+    ) -> std::result::Result<usize, (usize, StoreError)> {
+        let txn = self.write_txn().await.map_err(|e| (0, e))?;
+        for (n, v) in values.iter().enumerate() {
+            create_in(&txn, actor, initiative, v)
+                .await
+                .map_err(|e| (n, e))?;
+        }
+        txn.commit()
+            .await
+            .map_err(|e| (values.len(), StoreError::from(e)))?;
+        Ok(values.len())
     }
 
     /// Create a record (in `initiative` when the kind is scoped to one).

@@ -338,3 +338,28 @@ restore-what = It comes back into the lists, the table and, if it is public, the
 dashboard-archived = Archived initiatives
 archive-network-what = Its initiatives stay as they are and keep their place in the network; its leads keep reading them. The network leaves the list of networks for everyone but admins, and no initiative can newly join it. Nothing is deleted: an admin can restore it. Its initiatives:
 archive-initiative-what = Everyone but admins loses sight of it at once: its coordinators, members and network lead, and its public portal goes offline. Nothing is deleted: an admin can restore it from the dashboard.
+list-search = Search
+list-search-label = Search and filter the list
+list-filter-any = Any
+list-export = Download as CSV
+list-import = Import from a spreadsheet
+list-matching = { $count ->
+    [one] One record matches.
+   *[other] { $count } records match.
+}
+records-import-heading = Import { $kind }
+records-import-intro = Upload a spreadsheet with one record per row. Every row is checked first; if any row is refused, nothing is imported and each problem is listed by row and column. A row that repeats a record already here, or an earlier row, is refused.
+records-import-columns = Columns (the first row holds their names; only the required ones must be there):
+records-import-errors = What to correct
+records-import-refused = Nothing was imported. Correct these rows and upload the file again.
+records-import-empty = The file holds no rows to import.
+records-import-more = { $count ->
+    [one] …and one more.
+   *[other] …and { $count } more.
+}
+records-import-send = Check and import
+records-imported = { $count ->
+    [one] One record imported.
+   *[other] { $count } records imported.
+}
+services-hsds-download = Download the directory (HSDS JSON)

@@ -338,3 +338,28 @@ restore-what = Vuelve a las listas, a la mesa y, si es público, al portal. Ante
 dashboard-archived = Iniciativas archivadas
 archive-network-what = Sus iniciativas siguen como están y conservan su lugar en la red; sus responsables siguen leyéndolas. La red sale de la lista de redes para todos menos los administradores, y ninguna iniciativa puede unirse a ella. No se borra nada: un administrador puede restaurarla. Sus iniciativas:
 archive-initiative-what = Todos menos los administradores dejan de verla al instante: sus coordinadores, miembros y responsable de red, y su portal público deja de estar disponible. No se borra nada: un administrador puede restaurarla desde el panel.
+list-search = Buscar
+list-search-label = Buscar y filtrar la lista
+list-filter-any = Cualquiera
+list-export = Descargar como CSV
+list-import = Importar de una hoja de cálculo
+list-matching = { $count ->
+    [one] Coincide un registro.
+   *[other] Coinciden { $count } registros.
+}
+records-import-heading = Importar { $kind }
+records-import-intro = Suba una hoja de cálculo con un registro por fila. Primero se revisan todas las filas; si alguna se rechaza, no se importa nada y cada problema aparece con su fila y columna. Se rechaza una fila que repite un registro existente o una fila anterior.
+records-import-columns = Columnas (la primera fila lleva sus nombres; solo las obligatorias deben estar):
+records-import-errors = Qué corregir
+records-import-refused = No se importó nada. Corrija estas filas y suba el archivo de nuevo.
+records-import-empty = El archivo no tiene filas para importar.
+records-import-more = { $count ->
+    [one] …y uno más.
+   *[other] …y { $count } más.
+}
+records-import-send = Revisar e importar
+records-imported = { $count ->
+    [one] Se importó un registro.
+   *[other] Se importaron { $count } registros.
+}
+services-hsds-download = Descargar el directorio (HSDS JSON)

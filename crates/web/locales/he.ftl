@@ -338,3 +338,28 @@ restore-what = היא חוזרת לרשימות, לשולחן ואם היא צי
 dashboard-archived = יוזמות בארכיון
 archive-network-what = היוזמות שלה נשארות כפי שהן ושומרות על מקומן ברשת; המובילים ממשיכים לקרוא אותן. הרשת יוצאת מרשימת הרשתות לכולם חוץ ממנהלים, ואף יוזמה לא יכולה להצטרף אליה. דבר אינו נמחק: מנהל/ת יכול/ה לשחזר אותה. היוזמות שלה:
 archive-initiative-what = כולם חוץ ממנהלים מפסיקים לראות אותה מיד: הרכזים, החברים ומוביל/ת הרשת, והפורטל הציבורי שלה יורד. דבר אינו נמחק: מנהל/ת יכול/ה לשחזר אותה מלוח הבקרה.
+list-search = חיפוש
+list-search-label = חיפוש וסינון ברשימה
+list-filter-any = הכול
+list-export = הורדה כ־CSV
+list-import = ייבוא מגיליון
+list-matching = { $count ->
+    [one] רשומה אחת תואמת.
+   *[other] { $count } רשומות תואמות.
+}
+records-import-heading = ייבוא { $kind }
+records-import-intro = העלו גיליון עם רשומה אחת בכל שורה. כל השורות נבדקות קודם; אם שורה כלשהי נדחית, דבר אינו מיובא וכל בעיה מופיעה לפי שורה ועמודה. שורה שחוזרת על רשומה קיימת או על שורה קודמת נדחית.
+records-import-columns = עמודות (השורה הראשונה מכילה את שמותיהן; רק עמודות החובה נדרשות):
+records-import-errors = מה לתקן
+records-import-refused = דבר לא יובא. תקנו את השורות האלה והעלו את הקובץ שוב.
+records-import-empty = אין בקובץ שורות לייבוא.
+records-import-more = { $count ->
+    [one] …ועוד אחת.
+   *[other] …ועוד { $count }.
+}
+records-import-send = בדיקה וייבוא
+records-imported = { $count ->
+    [one] רשומה אחת יובאה.
+   *[other] { $count } רשומות יובאו.
+}
+services-hsds-download = הורדת המדריך (HSDS JSON)

@@ -233,6 +233,48 @@ impl<'a> Registry<'a> {
         Ok(items.into_iter().map(|r| self.shown(r)).collect())
     }
 
+    /// A page of the records matching `search` (see `Store::search`).
+    pub async fn search<T: Resource>(
+        &self,
+        opts: ListOptions,
+        search: &store::records::Search,
+    ) -> Result<Vec<Record<T>>, AppError> {
+        self.allow::<T>(Action::Read)?;
+        let items = self
+            .store
+            .search::<T>(Some(self.initiative), opts, search)
+            .await?;
+        Ok(items.into_iter().map(|r| self.shown(r)).collect())
+    }
+
+    pub async fn count_matching<T: Resource>(
+        &self,
+        include_archived: bool,
+        search: &store::records::Search,
+    ) -> Result<i64, AppError> {
+        self.allow::<T>(Action::Read)?;
+        Ok(self
+            .store
+            .count_matching::<T>(Some(self.initiative), include_archived, search)
+            .await?)
+    }
+
+    /// Create every value in one transaction, or none (an import); `submitted`
+    /// holds each row's fields. A refusal gives the position of the row.
+    pub async fn create_all<T: Resource>(
+        &self,
+        submitted: &[FieldMap],
+        values: &[T],
+    ) -> Result<usize, (usize, AppError)> {
+        for (n, fields) in submitted.iter().enumerate() {
+            check_write::<T>(self.grants, Action::Create, None, fields).map_err(|e| (n, e))?;
+        }
+        self.store
+            .create_all(self.actor, Some(self.initiative), values)
+            .await
+            .map_err(|(n, e)| (n, AppError::from(e)))
+    }
+
     pub async fn count<T: Resource>(&self, include_archived: bool) -> Result<i64, AppError> {
         self.allow::<T>(Action::Read)?;
         Ok(self

@@ -207,7 +207,13 @@ impl Tr {
     pub fn tn(&self, key: &str, values: &[(&str, String)]) -> String {
         let mut args = FluentArgs::new();
         for (name, value) in values {
-            args.set(name.to_string(), FluentValue::from(value.clone()));
+            // A whole number is passed as a number, so that plural variants
+            // (`[one]`, `[other]`) are chosen by the language's rules.
+            let v = match value.parse::<i64>() {
+                Ok(n) if n.to_string() == *value => FluentValue::from(n),
+                _ => FluentValue::from(value.clone()),
+            };
+            args.set(name.to_string(), v);
         }
         self.format(key, Some(&args))
     }

@@ -83,6 +83,8 @@ pub trait Kind: Resource {
     const NAV: bool = true;
     /// Whether two records of this kind that are one can be merged.
     const MERGE: bool = false;
+    /// Whether records of this kind can be imported from a spreadsheet.
+    const IMPORT: bool = false;
     /// How a record is headed on its page, in the page's language.
     fn heading(&self, _tr: &Tr, _refs: &RefNames) -> String {
         self.label()
@@ -120,6 +122,7 @@ fn statuses() -> Vec<&'static str> {
 impl Kind for Organization {
     const SCHEMA: &'static str = "Organization";
     const MERGE: bool = true;
+    const IMPORT: bool = true;
     const PATH: &'static str = "organizations";
     fn fields() -> Vec<FieldDef> {
         vec![
@@ -138,6 +141,7 @@ impl Kind for Organization {
 impl Kind for Person {
     const SCHEMA: &'static str = "Person";
     const MERGE: bool = true;
+    const IMPORT: bool = true;
     const PATH: &'static str = "people";
     fn fields() -> Vec<FieldDef> {
         vec![
@@ -243,6 +247,9 @@ impl Kind for Service {
     }
     fn list_fields() -> &'static [&'static str] {
         &["name", "organization_id", "status"]
+    }
+    fn list_links(slug: &str) -> Vec<(&'static str, String)> {
+        vec![("services-hsds-download", format!("/i/{slug}/hsds.json"))]
     }
 }
 

@@ -24,6 +24,7 @@ pub mod portal;
 pub mod portal_cases;
 pub mod portal_meetings;
 pub mod records;
+pub mod records_import;
 pub mod referrals;
 pub mod surveys;
 pub mod work_plans;

@@ -17,7 +17,7 @@ use super::{Chrome, Pager, Pages, Submitted, render, render_status};
 use crate::AppState;
 use crate::access::{Authorized, Read, Write};
 use crate::error::{AppError, PageResult};
-use crate::kinds::{FormField, Kind, RefNames, display, form_fields};
+use crate::kinds::{FormField, Kind, RefNames, Widget, display, form_fields};
 use crate::routes::{Access, Routes};
 use crate::session::Ctx;
 
@@ -57,6 +57,25 @@ pub fn routes<T: Kind>(r: Routes) -> Routes {
             on(Action::Restore),
             restore::<T>,
         );
+    let r = r.get(
+        &format!("{base}/export.csv"),
+        on(Action::Read),
+        super::records_import::export::<T>,
+    );
+    let r = if T::IMPORT {
+        r.get(
+            &format!("{base}/import"),
+            on(Action::Create),
+            super::records_import::import_form::<T>,
+        )
+        .post(
+            &format!("{base}/import"),
+            on(Action::Create),
+            super::records_import::import::<T>,
+        )
+    } else {
+        r
+    };
     let r = if T::MERGE {
         r.get(
             &format!("{base}/{{id}}/merge"),
@@ -92,7 +111,8 @@ struct ListContent<'a> {
     c: &'a Chrome,
     heading: String,
     new_href: String,
-    headers: Vec<String>,
+    /// (label, href to sort by it, aria-sort: "ascending", "descending" or "")
+    headers: Vec<(String, String, &'static str)>,
     /// (href, archived, cells)
     rows: Vec<(String, bool, Vec<String>)>,
     archived_shown: bool,
@@ -100,13 +120,113 @@ struct ListContent<'a> {
     pages: Pages,
     /// Pages of the kind's own module: (label, href).
     links: Vec<(String, String)>,
+    /// The search as typed.
+    text: String,
+    /// Filters: (field, label, options).
+    filters: Vec<(String, String, Vec<Choice>)>,
+    /// The current sort and archive choice, kept by the search form.
+    hidden: Vec<(String, String)>,
+    export_href: String,
+    import_href: Option<String>,
+    /// "12 records match", when searching or filtering.
+    matching: String,
 }
 
+/// One option of a choice: (value, label, chosen).
+pub type Choice = (String, String, bool);
+
+/// What a list was asked for: `q` (search), `sort` and `dir`, one filter per
+/// choice or reference column (`{field}={value}`), `archived`, `page`. Values
+/// that do not fit are ignored, never an error.
 #[derive(Deserialize)]
-pub struct ListQuery {
-    #[serde(default)]
-    archived: Option<String>,
-    page: Option<u64>,
+#[serde(transparent)]
+pub struct ListQuery(FieldMap);
+
+impl ListQuery {
+    pub(crate) fn archived(&self) -> bool {
+        self.0.contains_key("archived")
+    }
+    fn page(&self) -> Option<u64> {
+        self.0.get("page").and_then(|p| p.parse().ok())
+    }
+    /// The search, filters and sort for kind `T`, as far as `grants` may see.
+    pub fn search<T: Kind>(&self, grants: &domain::access::Grants) -> store::records::Search {
+        use domain::access::{Action, Decision, decide};
+        use store::records::{Match, Search, Sort};
+        let readable = |name: &str| {
+            T::columns()
+                .iter()
+                .find(|c| c.name == name)
+                .is_some_and(|c| decide(grants, Action::Read, T::KIND, c.class) == Decision::Allow)
+        };
+        let defs = T::fields();
+        let text = self
+            .0
+            .get("q")
+            .map(|q| q.trim().chars().take(200).collect::<String>())
+            .filter(|q| !q.is_empty());
+        let columns = defs
+            .iter()
+            .filter(|d| {
+                matches!(
+                    d.widget,
+                    Widget::Text | Widget::TextArea | Widget::Email | Widget::Url | Widget::Tel
+                ) && readable(d.name)
+            })
+            .map(|d| d.name)
+            .collect();
+        let equals = filter_fields::<T>()
+            .into_iter()
+            .filter_map(|d| {
+                let v = self.0.get(d.name).filter(|v| !v.is_empty())?;
+                Some(match d.widget {
+                    Widget::Ref(_) => (d.name, Match::Id(v.parse().ok()?)),
+                    _ => (d.name, Match::Text(v.clone())),
+                })
+            })
+            .collect();
+        let sort = self
+            .0
+            .get("sort")
+            .and_then(|s| defs.iter().find(|d| d.name == s.as_str()))
+            .filter(|d| T::list_fields().contains(&d.name) && readable(d.name))
+            .filter(|d| T::columns().iter().any(|c| c.name == d.name))
+            .map(|d| Sort {
+                column: d.name,
+                descending: self.0.get("dir").is_some_and(|d| d == "desc"),
+                by_name_of: match d.widget {
+                    Widget::Ref(table) => crate::kinds::by_table(table).map(|k| (k.table, k.label)),
+                    _ => None,
+                },
+            });
+        Search {
+            text,
+            columns,
+            equals,
+            sort,
+        }
+    }
+    /// The query string of everything but `page` and the keys given ("q=lod&sector=business").
+    fn keep(&self, without: &[&str]) -> String {
+        let kept: Vec<(&String, &String)> = self
+            .0
+            .iter()
+            .filter(|(k, v)| {
+                k.as_str() != "page" && !without.contains(&k.as_str()) && !v.is_empty()
+            })
+            .collect();
+        serde_urlencoded::to_string(kept).unwrap_or_default()
+    }
+}
+
+/// The columns a list filters by: its choice and reference columns.
+fn filter_fields<T: Kind>() -> Vec<crate::kinds::FieldDef> {
+    T::fields()
+        .into_iter()
+        .filter(|d| T::list_fields().contains(&d.name))
+        .filter(|d| matches!(d.widget, Widget::Choice(..) | Widget::Ref(_)))
+        .filter(|d| !matches!(d.widget, Widget::Ref("users")))
+        .collect()
 }
 
 fn title<T: Kind>(c: &Chrome) -> String {
@@ -120,38 +240,67 @@ async fn list<T: Kind>(
     Query(q): Query<ListQuery>,
 ) -> PageResult {
     let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
-    let show_archived = q.archived.is_some();
-    let pager = Pager::new(q.page, 200);
-    let c = Chrome::new(ctx, String::new()).in_initiative(i, g, T::PATH);
+    let show_archived = q.archived();
+    let pager = Pager::new(q.page(), 200);
+    let mut c = Chrome::new(ctx, String::new()).in_initiative(i, g, T::PATH);
+    if let Some(n) = q.0.get("imported").and_then(|n| n.parse::<u64>().ok()) {
+        c.notice = c.tr.tn("records-imported", &[("count", n.to_string())]);
+    }
     let heading = title::<T>(&c);
     let c = Chrome {
         title: heading.clone(),
         ..c
     };
-    let key = format!(
-        "list:{}:{}:{}:{}",
-        T::PATH,
-        c.lang(),
-        show_archived,
-        pager.page
-    );
+    let search = q.search::<T>(g);
+    let kept = q.keep(&["imported"]);
+    let key = format!("list:{}:{}:{kept}:{}", T::PATH, c.lang(), pager.page);
     let content = super::cached_part(&s, &auth.view, key, async {
         let opts = ListOptions {
             include_archived: show_archived,
             ..pager.options()
         };
         let reg = auth.registry(&s.store);
-        let records = reg.list::<T>(opts).await?;
-        let total = reg.count::<T>(show_archived).await?;
+        let records = reg.search::<T>(opts, &search).await?;
+        let total = reg.count_matching::<T>(show_archived, &search).await?;
         let defs = T::fields();
         let refs = RefNames::load(&s.store, i.id, &defs).await?;
-        let shown: Vec<_> = defs
+        let shown: Vec<_> = T::list_fields()
             .iter()
-            .filter(|d| T::list_fields().contains(&d.name))
+            .filter_map(|name| defs.iter().find(|d| d.name == *name))
             .collect();
+        let base = format!("/i/{slug}/{}", T::PATH);
+        let with = |extra: &str, keep: &str| {
+            let parts: Vec<&str> = [keep, extra]
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .collect();
+            if parts.is_empty() {
+                base.clone()
+            } else {
+                format!("{base}?{}", parts.join("&"))
+            }
+        };
+        let sort_keep = q.keep(&["sort", "dir", "imported"]);
         let headers = shown
             .iter()
-            .map(|d| c.t(&format!("field-{}", d.name)))
+            .map(|d| {
+                let current = search.sort.filter(|s| s.column == d.name);
+                let (dir, aria) = match current {
+                    Some(s) if !s.descending => ("desc", "ascending"),
+                    Some(_) => ("asc", "descending"),
+                    None => ("asc", ""),
+                };
+                let sortable = T::columns().iter().any(|c| c.name == d.name);
+                (
+                    c.t(&format!("field-{}", d.name)),
+                    if sortable {
+                        with(&format!("sort={}&dir={dir}", d.name), &sort_keep)
+                    } else {
+                        String::new()
+                    },
+                    aria,
+                )
+            })
             .collect();
         let rows = records
             .iter()
@@ -161,15 +310,59 @@ async fn list<T: Kind>(
                     .iter()
                     .map(|d| display(&c.tr, d, &values, &refs))
                     .collect();
-                (format!("/i/{slug}/{}/{}", T::PATH, r.id), r.archived, cells)
+                (format!("{base}/{}", r.id), r.archived, cells)
             })
             .collect();
-        let base = format!("/i/{slug}/{}", T::PATH);
-        let here = if show_archived {
-            format!("{base}?archived=1")
-        } else {
-            base.clone()
-        };
+        let filters = filter_fields::<T>()
+            .into_iter()
+            .map(|d| {
+                let chosen = q.0.get(d.name).cloned().unwrap_or_default();
+                let options: Vec<(String, String, bool)> = match d.widget {
+                    Widget::Choice(codes, prefix) => codes()
+                        .into_iter()
+                        .map(|code| {
+                            (
+                                code.to_string(),
+                                c.t(&format!("{prefix}-{}", code.replace(' ', "_"))),
+                                chosen == code,
+                            )
+                        })
+                        .collect(),
+                    Widget::Ref(table) => refs
+                        .by_table
+                        .get(table)
+                        .map(|names| {
+                            names
+                                .iter()
+                                .map(|(id, n)| {
+                                    (id.to_string(), n.clone(), chosen == id.to_string())
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    _ => vec![],
+                };
+                (
+                    d.name.to_string(),
+                    c.t(&format!("field-{}", d.name)),
+                    options,
+                )
+            })
+            .collect();
+        let mut hidden = vec![];
+        if let Some(s) = &search.sort {
+            hidden.push(("sort".to_string(), s.column.to_string()));
+            hidden.push((
+                "dir".to_string(),
+                if s.descending { "desc" } else { "asc" }.to_string(),
+            ));
+        }
+        if show_archived {
+            hidden.push(("archived".into(), "1".into()));
+        }
+        let here = with("", &kept);
+        let toggle_keep = q.keep(&["archived", "imported"]);
+        let searching = search.text.is_some() || !search.equals.is_empty();
         super::render_part(&ListContent {
             links: T::list_links(&slug)
                 .into_iter()
@@ -178,15 +371,33 @@ async fn list<T: Kind>(
             pages: pager.links(&c, &here, total),
             new_href: format!("{base}/new"),
             toggle_href: if show_archived {
-                base
+                with("", &toggle_keep)
             } else {
-                format!("{base}?archived=1")
+                with("archived=1", &toggle_keep)
             },
+            export_href: format!(
+                "{base}/export.csv{}",
+                if kept.is_empty() {
+                    String::new()
+                } else {
+                    format!("?{kept}")
+                }
+            ),
+            import_href: (T::IMPORT && g.allows_on(domain::access::Action::Create, T::KIND))
+                .then(|| format!("{base}/import")),
             c: &c,
             heading,
             headers,
             rows,
             archived_shown: show_archived,
+            text: search.text.clone().unwrap_or_default(),
+            filters,
+            hidden,
+            matching: if searching {
+                c.tr.tn("list-matching", &[("count", total.to_string())])
+            } else {
+                String::new()
+            },
         })
     })
     .await?;

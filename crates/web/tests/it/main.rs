@@ -34,6 +34,7 @@ mod meetings_room;
 mod ops;
 mod pages;
 mod registry;
+mod registry_lists;
 mod schema;
 mod surveys;
 mod validation;

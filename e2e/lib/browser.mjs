@@ -103,7 +103,9 @@ export class Visitor {
     const action = await form.getAttribute('action');
     const from = this.where();
     const navigated = this.page.waitForNavigation({ waitUntil: 'load' });
-    await form.locator('button[type="submit"]').click();
+    // The first submit button ("Save"; a new record's form also offers "Save
+    // and add another").
+    await form.locator('button[type="submit"]').first().click();
     const resp = await navigated;
     await this.page.waitForLoadState('load');
     if (!resp) throw new Error(`submitting the form on ${from} (POST ${action}) led to no navigation`);

@@ -124,7 +124,7 @@ async function submitForm(v, action, { expectStatus = 200, expectPath } = {}) {
   assert.equal(await form.count(), 1, `${v.where()} should have one form posting to ${action}`);
   const from = v.where();
   const navigated = v.page.waitForNavigation({ waitUntil: 'load' });
-  await form.locator('button[type="submit"]').click();
+  await form.locator('button[type="submit"]').first().click();
   const resp = await navigated;
   if (!resp) throw new Error(`submitting the form on ${from} (POST ${action}) led to no navigation`);
   if (resp.status() !== expectStatus) {

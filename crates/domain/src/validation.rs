@@ -348,6 +348,26 @@ pub fn terms_overlap(a: (NaiveDate, Option<NaiveDate>), b: (NaiveDate, Option<Na
     a.0 <= b.1.unwrap_or(NaiveDate::MAX) && b.0 <= a.1.unwrap_or(NaiveDate::MAX)
 }
 
+/// A slug made from a name: ASCII letters and digits in lower case, every
+/// other run of characters one hyphen, at most 60 ("Lod Early Years" →
+/// `lod-early-years`). Empty when the name has no ASCII letter or digit (a
+/// Hebrew name): then a slug must be typed.
+pub fn slug_from(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let mut out: String = out.chars().take(60).collect();
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
 pub fn is_slug(s: &str) -> bool {
     (2..=60).contains(&s.len())
         && s.bytes()
@@ -415,6 +435,18 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn slugs_come_from_names() {
+        assert_eq!(slug_from("Lod Early Years"), "lod-early-years");
+        assert_eq!(
+            slug_from("  Kiryat Malachi — Education City! "),
+            "kiryat-malachi-education-city"
+        );
+        assert_eq!(slug_from("קריית מלאכי"), "");
+        assert!(is_slug(&slug_from("Tel Aviv-Yafo 2030")));
+        assert!(slug_from(&"a ".repeat(100)).len() <= 60);
     }
 
     #[test]

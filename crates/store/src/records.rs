@@ -90,11 +90,8 @@ impl Search {
             let mut any = sea_orm::sea_query::Condition::any();
             for c in &self.columns {
                 any = any.add(
-                    Expr::expr(sea_orm::sea_query::Func::lower(Expr::col((
-                        a(table),
-                        a(c),
-                    ))))
-                    .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\')),
+                    Expr::expr(sea_orm::sea_query::Func::lower(Expr::col((a(table), a(c)))))
+                        .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\')),
                 );
             }
             q.cond_where(any);

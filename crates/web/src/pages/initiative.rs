@@ -75,7 +75,8 @@ fn initiative_fields() -> Vec<FieldDef> {
         FieldDef {
             name: "slug",
             widget: Widget::Text,
-            required: true,
+            // Left empty on a new initiative, it is made from the name.
+            required: false,
         },
         FieldDef {
             name: "place",
@@ -195,6 +196,7 @@ impl GlobalForm {
             changes: vec![],
             seen: vec![],
             cancel: self.cancel,
+            add_another: false,
         };
         render_status(status, &page)
     }
@@ -382,9 +384,10 @@ pub async fn create_initiative(
     ctx: Ctx,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let sub = Submitted::from_pairs(pairs);
+    let mut sub = Submitted::from_pairs(pairs);
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
     admin_only(&ctx, Action::Create, Initiative::KIND)?;
+    sub.slug_from_name();
     match initiative_form(&s, &ctx, None)
         .await?
         .save::<Initiative>(&s, &user, &sub, None)

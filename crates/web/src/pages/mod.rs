@@ -459,6 +459,15 @@ pub struct Submitted {
 }
 
 impl Submitted {
+    /// A new record's empty slug made from its name ("Lod Early Years" →
+    /// `lod-early-years`); see `domain::validation::slug_from`.
+    pub fn slug_from_name(&mut self) {
+        if self.fields.get("slug").is_none_or(|v| v.trim().is_empty()) {
+            let made = domain::validation::slug_from(self.fields.get("name").map_or("", |n| n));
+            self.fields.insert("slug".into(), made);
+        }
+    }
+
     pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
         let mut s = Submitted {
             fields: Default::default(),

@@ -73,7 +73,8 @@ fn network_fields() -> Vec<FieldDef> {
         FieldDef {
             name: "slug",
             widget: Widget::Text,
-            required: true,
+            // Left empty on a new network, it is made from the name.
+            required: false,
         },
         FieldDef {
             name: "description",
@@ -121,9 +122,10 @@ pub async fn create_network(
     ctx: Ctx,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let sub = Submitted::from_pairs(pairs);
+    let mut sub = Submitted::from_pairs(pairs);
     let user = ctx.check_csrf(sub.csrf.as_deref())?.clone();
     admin_only(&ctx, Action::Create, Network::KIND)?;
+    sub.slug_from_name();
     match network_form(&ctx, None)
         .save::<Network>(&s, &user, &sub, None)
         .await

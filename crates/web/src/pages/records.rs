@@ -138,9 +138,22 @@ pub type Choice = (String, String, bool);
 /// What a list was asked for: `q` (search), `sort` and `dir`, one filter per
 /// choice or reference column (`{field}={value}`), `archived`, `page`. Values
 /// that do not fit are ignored, never an error.
-#[derive(Deserialize)]
-#[serde(transparent)]
 pub struct ListQuery(FieldMap);
+
+/// A name given twice (`?archived=a&archived=b`) is refused, as a typed query
+/// would refuse it: which one was meant cannot be known.
+impl<'de> Deserialize<'de> for ListQuery {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let pairs = Vec::<(String, String)>::deserialize(d)?;
+        let mut map = FieldMap::new();
+        for (k, v) in pairs {
+            if map.insert(k.clone(), v).is_some() {
+                return Err(serde::de::Error::custom(format!("{k} is given twice")));
+            }
+        }
+        Ok(ListQuery(map))
+    }
+}
 
 impl ListQuery {
     pub(crate) fn archived(&self) -> bool {
@@ -426,6 +439,8 @@ pub struct FormPage {
     /// The values the form was opened with (`_was_{field}`), for merging.
     pub seen: Vec<(String, String)>,
     pub cancel: String,
+    /// Offer "Save and add another" (a new record's form).
+    pub add_another: bool,
 }
 
 impl FormPage {
@@ -471,11 +486,34 @@ pub fn error_summary(fields: &[FormField]) -> Vec<SummaryLine> {
 }
 
 /// Prefill from the query string (e.g. `?body_id=3` from a body's page).
+/// A required date that starts something (a seat, a stage reached, a
+/// status): today in the initiative's time zone is the likeliest answer.
+const STARTS: &[&str] = &[
+    "start_date",
+    "reached_on",
+    "status_on",
+    "start_on",
+    "starts_on",
+];
+
 async fn new<T: Kind>(
     State(s): State<AppState>,
     auth: Authorized<Write>,
-    Query(prefill): Query<FieldMap>,
+    Query(mut prefill): Query<FieldMap>,
 ) -> PageResult {
+    let today = chrono::Utc::now()
+        .with_timezone(&auth.initiative().data.tz())
+        .date_naive();
+    for d in T::fields()
+        .iter()
+        .filter(|d| d.required && STARTS.contains(&d.name))
+    {
+        prefill
+            .entry(d.name.to_string())
+            .or_insert_with(|| today.to_string());
+    }
+    // Arriving from "Save and add another": say the last one was saved.
+    let notice = prefill.remove("saved").map(|_| "saved-add-another");
     form_page::<T>(
         &s,
         &auth.ctx,
@@ -486,6 +524,7 @@ async fn new<T: Kind>(
         &FieldErrors::default(),
         None,
         StatusCode::OK,
+        notice,
     )
     .await
 }
@@ -515,10 +554,14 @@ async fn form_page<T: Kind>(
     errors: &FieldErrors,
     edit: Option<EditState<'_>>,
     status: StatusCode,
+    notice: Option<&'static str>,
 ) -> PageResult {
     let defs = T::fields();
     let refs = RefNames::load(&s.store, i.id, &defs).await?;
-    let c = Chrome::new(ctx, String::new()).in_initiative(i, g, T::PATH);
+    let mut c = Chrome::new(ctx, String::new()).in_initiative(i, g, T::PATH);
+    if let Some(key) = notice {
+        c.notice = c.t(key);
+    }
     let kind = title::<T>(&c);
     let base = format!("/i/{}/{}", i.data.slug, T::PATH);
     let (heading, action, cancel) = match record {
@@ -592,6 +635,7 @@ async fn form_page<T: Kind>(
             changes,
             seen,
             cancel,
+            add_another: record.is_none(),
         },
     )
 }
@@ -602,13 +646,17 @@ async fn create<T: Kind>(
     Path(slug): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let sub = Submitted::from_pairs(pairs);
+    let mut sub = Submitted::from_pairs(pairs);
     auth.ctx.check_csrf(sub.csrf.as_deref())?;
+    let another = sub.fields.remove("_next").is_some_and(|n| n == "another");
     let result = match T::parse(&sub.fields) {
         Ok(v) => auth.registry(&s.store).create(&sub.fields, &v).await,
         Err(e) => Err(AppError::Invalid(e)),
     };
     match result {
+        Ok(_) if another => {
+            Ok(Redirect::to(&format!("/i/{slug}/{}/new?saved=1", T::PATH)).into_response())
+        }
         Ok(rec) => {
             Ok(Redirect::to(&format!("/i/{slug}/{}/{}?saved=1", T::PATH, rec.id)).into_response())
         }
@@ -623,6 +671,7 @@ async fn create<T: Kind>(
                 &e,
                 None,
                 StatusCode::UNPROCESSABLE_ENTITY,
+                None,
             )
             .await
         }
@@ -650,6 +699,7 @@ async fn edit<T: Kind>(
             met: None,
         }),
         StatusCode::OK,
+        None,
     )
     .await
 }
@@ -698,6 +748,7 @@ async fn update<T: Kind>(
                 &e,
                 Some(EditState { seen, met: None }),
                 StatusCode::UNPROCESSABLE_ENTITY,
+                None,
             )
             .await;
         }
@@ -740,6 +791,7 @@ async fn update<T: Kind>(
             met: Some((before, &sub.fields, &merged)),
         }),
         StatusCode::CONFLICT,
+        None,
     )
     .await
 }

@@ -1,0 +1,172 @@
+// End-to-end: the registry as a coordinator uses it. Two people editing one
+// body in two browsers keep both their changes; a duplicate is refused with a
+// link to the record that exists; the audit log reads as history (names,
+// fields before → after) in Hebrew. Every page is checked with axe-core.
+
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+
+import { Visitor, checkedUrls, launchBrowser } from '../lib/browser.mjs';
+import { INITIATIVE, startBackbone } from '../lib/server.mjs';
+
+const I = `/i/${INITIATIVE}`;
+const run = randomBytes(3).toString('hex');
+
+let app;
+let browser;
+
+before(async () => {
+  app = await startBackbone();
+  browser = await launchBrowser();
+  console.log(`# backbone on ${app.base} (${app.engine}), chromium ${browser.version()}`);
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.stop();
+  console.log(`# axe-core checked ${checkedUrls.size} distinct URL(s)`);
+});
+
+/** A browser context of its own (its own session), in one language. */
+async function visitor(lang, name) {
+  const he = lang === 'he';
+  const context = await browser.newContext({
+    locale: he ? 'he-IL' : 'en-US',
+    extraHTTPHeaders: { 'Accept-Language': lang },
+    bypassCSP: true,
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  return new Visitor(page, { base: app.base, lang, dir: he ? 'rtl' : 'ltr', name });
+}
+
+async function withDiagnostics(visitors, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    const tail = app.log().trim().split('\n').slice(-15).join('\n');
+    const extra = `\n  last pages: ${visitors.map((v) => v.page.url()).join(', ')}\n  server log tail:\n${tail}`;
+    if (e && typeof e === 'object') {
+      e.message += extra;
+      if (typeof e.stack === 'string') e.stack += extra;
+    }
+    throw e;
+  } finally {
+    for (const v of visitors) await v.page.context().close();
+  }
+}
+
+async function login(v) {
+  await v.goto('/login');
+  await v.page.fill('#f-email', app.email);
+  await v.page.fill('#f-password', app.password);
+  await v.submit({ expectPath: /^\/$/ });
+}
+
+function idFrom(v, kind) {
+  const m = new RegExp(`^${I}/${kind}/(\\d+)$`).exec(new URL(v.page.url()).pathname);
+  assert.ok(m, `expected to be on a ${kind} record page, but am at ${v.where()}`);
+  return Number(m[1]);
+}
+
+test('two people edit one body at once and both their changes are kept', async () => {
+  const a = await visitor('en', 'A');
+  const b = await visitor('en', 'B');
+  await withDiagnostics([a, b], async () => {
+    await login(a);
+    await login(b);
+    await a.goto(`${I}/bodies/new`);
+    await a.page.fill('#f-name', `Early Years Forum ${run}`);
+    await a.page.selectOption('#f-kind', 'assembly');
+    await a.page.fill('#f-purpose', 'Plans the year.');
+    await a.page.fill('#f-cadence_min_days', '28');
+    await a.page.fill('#f-cadence_max_days', '42');
+    await a.submit({ expectPath: new RegExp(`^${I}/bodies/\\d+$`) });
+    const id = idFrom(a, 'bodies');
+    assert.match(await a.page.locator('main [role="status"]').innerText(), /Saved/, 'a save says so');
+
+    // Both open the form; A changes the cadence, B the purpose.
+    await a.goto(`${I}/bodies/${id}/edit`);
+    await b.goto(`${I}/bodies/${id}/edit`);
+    await a.page.fill('#f-cadence_max_days', '56');
+    await a.submit({ expectPath: new RegExp(`^${I}/bodies/${id}$`) });
+    await b.page.fill('#f-purpose', 'Plans the year with the parents.');
+    await b.submit({ expectPath: new RegExp(`^${I}/bodies/${id}$`) });
+    const status = await b.page.locator('main [role="status"]').innerText();
+    assert.match(status, /their changes are kept too/, `B is told the two saves merged: ${status}`);
+    const shown = await b.page.locator('main dl.record').innerText();
+    assert.match(shown, /\b56\b/, `A's cadence stands:\n${shown}`);
+    assert.match(shown, /with the parents/, `B's purpose stands:\n${shown}`);
+
+    // Now both change the purpose: only that field is asked about.
+    await a.goto(`${I}/bodies/${id}/edit`);
+    await b.goto(`${I}/bodies/${id}/edit`);
+    await a.page.fill('#f-purpose', 'Purpose by A.');
+    await a.submit({ expectPath: new RegExp(`^${I}/bodies/${id}$`) });
+    await b.page.fill('#f-purpose', 'Purpose by B.');
+    await b.page.fill('#f-name', `Early Years Assembly ${run}`);
+    await b.submit({ expectStatus: 409 });
+    const clash = b.page.locator('#conflict tr.clash');
+    assert.equal(await clash.count(), 1, 'exactly one field is asked about');
+    assert.equal(await clash.getAttribute('data-field'), 'purpose');
+    assert.match(await clash.innerText(), /Purpose by A\./, 'the other value is shown');
+    assert.equal(await b.page.inputValue('#f-name'), `Early Years Assembly ${run}`, "B's other change is kept in the form");
+    assert.equal(await b.page.inputValue('#f-purpose'), 'Purpose by B.', "B's typing is kept");
+    assert.equal(await b.page.getAttribute('#f-purpose', 'aria-describedby'), 'c-purpose');
+    await b.submit({ expectPath: new RegExp(`^${I}/bodies/${id}$`) });
+    const final = await b.page.locator('main').innerText();
+    assert.match(final, /Purpose by B\./);
+    assert.match(final, new RegExp(`Early Years Assembly ${run}`));
+    assert.match(final, /\b56\b/, "A's first change still stands");
+    a.assertClean();
+    b.assertClean();
+  });
+});
+
+test('a duplicate organization is refused with a link to the one that exists', async () => {
+  const v = await visitor('en', 'dup');
+  await withDiagnostics([v], async () => {
+    await login(v);
+    await v.goto(`${I}/organizations/new`);
+    await v.page.fill('#f-name', `Lod Municipality ${run}`);
+    await v.page.selectOption('#f-sector', 'local_government');
+    await v.submit({ expectPath: new RegExp(`^${I}/organizations/\\d+$`) });
+    const id = idFrom(v, 'organizations');
+    await v.goto(`${I}/organizations/new`);
+    await v.page.fill('#f-name', `LOD-municipality ${run}.`);
+    await v.page.selectOption('#f-sector', 'local_government');
+    await v.submit({ expectStatus: 422 });
+    const link = v.page.locator(`#e-name a[href="${I}/organizations/${id}"]`);
+    assert.equal(await link.count(), 1, 'the error links the existing organization');
+    await v.follow(link);
+    assert.equal(idFrom(v, 'organizations'), id);
+    v.assertClean();
+  });
+});
+
+test('Hebrew: the audit log names the record and shows each change', async () => {
+  const v = await visitor('he', 'audit');
+  await withDiagnostics([v], async () => {
+    await login(v);
+    const name = `Parents Circle ${run}`;
+    await v.goto(`${I}/organizations/new`);
+    await v.page.fill('#f-name', name);
+    await v.page.selectOption('#f-sector', 'civil_society');
+    await v.submit({ expectPath: new RegExp(`^${I}/organizations/\\d+$`) });
+    const id = idFrom(v, 'organizations');
+    await v.goto(`${I}/organizations/${id}/edit`);
+    await v.page.selectOption('#f-sector', 'business');
+    await v.submit({ expectPath: new RegExp(`^${I}/organizations/${id}$`) });
+    await v.goto(`${I}/audit?kind=organization`);
+    const row = v.page.locator('table.audit tbody tr').filter({ has: v.page.locator(`a[href="${I}/organizations/${id}"]`) }).first();
+    assert.equal(await row.count(), 1, 'the change is listed with a link to the organization');
+    const text = await row.innerText();
+    assert.ok(text.includes(name), `the organization is named: ${text}`);
+    assert.ok(text.includes('מגזר'), `the field is named in Hebrew: ${text}`);
+    assert.ok(text.includes('חברה אזרחית') && text.includes('מגזר עסקי'), `before and after in words: ${text}`);
+    assert.ok(text.includes('←'), `the arrow points the reading way: ${text}`);
+    assert.ok(!text.includes('"sector"'), 'no raw JSON');
+    v.assertClean();
+  });
+});

@@ -26,6 +26,7 @@ pub mod portal_meetings;
 pub mod records;
 pub mod referrals;
 pub mod surveys;
+pub mod users;
 pub mod work_plans;
 
 use askama::Template;

@@ -119,6 +119,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "0014_initiative_time_zone",
         steps: initiative_time_zone,
     },
+    Migration {
+        name: "0015_password_resets",
+        steps: password_resets,
+    },
 ];
 
 mod cases;
@@ -703,6 +707,34 @@ fn live_uniqueness() -> Vec<Step> {
             &["initiative_id", "identifier"],
             "ux_organizations_identifier_live",
         ),
+    ]
+}
+
+/// One-time links that set a new password (sent by email or issued by an
+/// admin), stored by the SHA-256 of their secret; and when each account last
+/// signed in (for the admin's list of users).
+fn password_resets() -> Vec<Step> {
+    vec![
+        Step::Alter(Box::new(
+            Table::alter()
+                .table(a("users"))
+                .add_column(opt_ts("last_sign_in_at"))
+                .to_owned(),
+        )),
+        tbl(Table::create()
+            .table(a("password_resets"))
+            .col(id())
+            .col(int("user_id"))
+            .col(text("token_hash"))
+            .col(opt_int("created_by"))
+            .col(ts("created_at"))
+            .col(ts("expires_at"))
+            .col(opt_ts("used_at"))
+            .foreign_key(&mut fk("password_resets", "user_id", "users"))
+            .to_owned()),
+        index("password_resets", &["token_hash"], true),
+        index("password_resets", &["user_id"], false),
+        index("password_resets", &["expires_at"], false),
     ]
 }
 

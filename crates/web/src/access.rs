@@ -499,6 +499,20 @@ impl<'a> Registry<'a> {
             .await?)
     }
 
+    /// A fresh link for an open invitation (the old link stops working):
+    /// the new invitation's id and secret.
+    pub async fn renew_invitation(&self, id: i64) -> Result<(i64, String), AppError> {
+        refusal(decide_record(
+            self.grants,
+            Action::ManageAccess,
+            "initiative",
+        ))?;
+        Ok(self
+            .store
+            .renew_invitation(self.actor, self.initiative, id)
+            .await?)
+    }
+
     /// Redact the record returned, and the current values a 409 carries.
     fn finish<T: Resource>(
         &self,
@@ -784,4 +798,62 @@ pub fn contact_fields<T: Resource>() -> Vec<&'static str> {
         .filter(|c| c.class == domain::resource::Class::Contact)
         .map(|c| c.name)
         .collect()
+}
+
+/// A signed-in platform admin, decided by the policy (accounts are managed
+/// outside any initiative): the admin's pages on users take one. Anyone else
+/// is refused with 403, as every admin-only route is.
+pub struct PlatformAdmin {
+    pub ctx: Ctx,
+    pub user: User,
+}
+
+impl<S> FromRequestParts<S> for PlatformAdmin
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = crate::error::PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        let user = ctx.user()?.clone();
+        platform(&user, Action::ManageAccess, "user")?;
+        Ok(PlatformAdmin { ctx, user })
+    }
+}
+
+impl PlatformAdmin {
+    /// Every account with its roles, last sign-in and whether it is disabled.
+    pub async fn users(
+        &self,
+        store: &Store,
+    ) -> Result<Vec<store::accounts::UserOverview>, AppError> {
+        Ok(store.users_overview().await?)
+    }
+
+    /// Disable an account (its sessions end, its API tokens are revoked) or
+    /// enable it again; audited. An admin cannot disable their own account.
+    pub async fn set_disabled(
+        &self,
+        store: &Store,
+        user_id: i64,
+        disabled: bool,
+    ) -> Result<(), AppError> {
+        if disabled && user_id == self.user.id {
+            return Err(AppError::Forbidden);
+        }
+        store.user(user_id).await?;
+        Ok(store
+            .set_disabled(Some(self.user.id), user_id, disabled)
+            .await?)
+    }
+
+    /// A one-time password reset link for a live account (its secret), to be
+    /// passed on by the admin; audited.
+    pub async fn reset_link(&self, store: &Store, user_id: i64) -> Result<String, AppError> {
+        Ok(store
+            .create_password_reset(Some(self.user.id), user_id)
+            .await?)
+    }
 }

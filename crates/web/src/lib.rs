@@ -97,6 +97,10 @@ fn all_routes() -> routes::Routes {
         .post("/logout", Account, auth::logout)
         .get("/invite/{token}", Public, auth::invitation_form)
         .post("/invite/{token}", Public, auth::accept_invitation)
+        .get("/forgot", Public, auth::forgot_form)
+        .post("/forgot", Public, auth::forgot)
+        .get("/reset/{token}", Public, auth::reset_form)
+        .post("/reset/{token}", Public, auth::reset)
         .get("/account", Account, account::show)
         .post("/account/password", Account, account::change_password)
         .post("/account/language", Account, account::set_language)
@@ -171,6 +175,11 @@ fn all_routes() -> routes::Routes {
             In(Action::ManageAccess),
             access::withdraw_invitation,
         )
+        .post(
+            "/i/{slug}/invitations/{id}/renew",
+            In(Action::ManageAccess),
+            access::renew_invitation,
+        )
         .get("/i/{slug}/hsds.json", In(Action::Read), initiative::hsds)
         .get("/p/{slug}", Public, portal::redirect_slash)
         .get("/p/{slug}/", Public, portal::home);
@@ -194,6 +203,7 @@ fn all_routes() -> routes::Routes {
     let r = pages::case_conference::routes(r);
     let r = pages::referrals::routes(r);
     let r = pages::portal_cases::routes(r);
+    let r = pages::users::routes(r);
     api::routes(r)
 }
 

@@ -305,6 +305,117 @@ impl Store {
     }
 }
 
+impl Store {
+    /// A fresh link for an open invitation of an initiative: a new invitation
+    /// (same address and role, valid for [`INVITATION_DAYS`] from now, made by
+    /// `actor`) replaces it, and the old link stops working at once. Returns
+    /// the new invitation's id and secret.
+    pub async fn renew_invitation(
+        &self,
+        actor: Option<i64>,
+        initiative_id: i64,
+        id: i64,
+    ) -> Result<(i64, String)> {
+        let now = crate::now();
+        let txn = self.write_txn().await?;
+        let q = Query::select()
+            .columns([
+                a("id"),
+                a("email"),
+                a("initiative_id"),
+                a("role"),
+                a("admin"),
+                a("created_by"),
+                a("expires_at"),
+            ])
+            .from(a("invitations"))
+            .and_where(Expr::col(a("id")).eq(id))
+            .and_where(Expr::col(a("initiative_id")).eq(initiative_id))
+            .and_where(Expr::col(a("accepted_at")).is_null())
+            .and_where(Expr::col(a("expires_at")).gt(now))
+            .to_owned();
+        let old = txn
+            .query_one(&q)
+            .await?
+            .as_ref()
+            .map(read_invitation)
+            .transpose()?
+            .ok_or(StoreError::NotFound)?;
+        let res = txn
+            .execute(
+                &Query::update()
+                    .table(a("invitations"))
+                    .value(a("expires_at"), now)
+                    .and_where(Expr::col(a("id")).eq(id))
+                    .and_where(Expr::col(a("accepted_at")).is_null())
+                    .and_where(Expr::col(a("expires_at")).gt(now))
+                    .to_owned(),
+            )
+            .await?;
+        if res.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        let secret = new_secret();
+        let q = Query::insert()
+            .into_table(a("invitations"))
+            .columns([
+                a("token_hash"),
+                a("email"),
+                a("initiative_id"),
+                a("role"),
+                a("admin"),
+                a("created_by"),
+                a("created_at"),
+                a("expires_at"),
+            ])
+            .values_panic([
+                sha256_hex(&secret).into(),
+                old.email.as_str().into(),
+                Some(initiative_id).into(),
+                old.role.map(|r| r.as_str().to_string()).into(),
+                old.admin.into(),
+                actor.into(),
+                now.into(),
+                (now + Duration::days(INVITATION_DAYS)).into(),
+            ])
+            .returning_col(a("id"))
+            .to_owned();
+        let new_id: i64 = insert_id(&txn, &q).await?;
+        let before = serde_json::json!({"replaces": id});
+        let after = serde_json::json!({"email": old.email, "role": old.role, "admin": old.admin});
+        audit::append(
+            &txn,
+            actor,
+            Some(initiative_id),
+            "invitation",
+            new_id,
+            "renew",
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok((new_id, secret))
+    }
+
+    /// What the invitee is told on opening the link: the initiative's name and
+    /// the display name of whoever invited them (when known).
+    pub async fn invitation_context(
+        &self,
+        inv: &Invitation,
+    ) -> Result<(Option<String>, Option<String>)> {
+        let initiative = match inv.initiative_id {
+            Some(i) => Some(self.get::<Initiative>(None, i).await?.data.name),
+            None => None,
+        };
+        let inviter = match inv.created_by {
+            Some(u) => Some(self.user(u).await?.display_name),
+            None => None,
+        };
+        Ok((initiative, inviter))
+    }
+}
+
 /// Mark an invitation used, if nobody did first (in the accepting transaction).
 async fn claim_invitation_in(txn: &sea_orm::DatabaseTransaction, id: i64) -> Result<bool> {
     let res = txn

@@ -6,18 +6,21 @@
 //! database so they survive restarts and work across several server processes.
 //!
 //! - users: accounts, passwords, disabling.
+//! - resets: one-time password reset links, sign-in times, the list of users.
 //! - sessions, API tokens, role grants, invitations: one module each.
 //! - throttle: how many sign-in attempts are checked, reserved atomically.
 //! - signing: the server's HMAC key (in the database) and what it signs.
 
 mod grants;
 mod invitations;
+mod resets;
 mod sessions;
 mod signing;
 mod throttle;
 mod tokens;
 mod users;
 
+pub use resets::{MAX_RESET_REQUESTS_PER_ACCOUNT, ResetRequest, UserOverview};
 pub use signing::SigningKey;
 pub use throttle::{LoginOutcome, client_key};
 
@@ -45,6 +48,8 @@ fn a(s: &str) -> Alias {
 pub const SESSION_DAYS: i64 = 14;
 /// How long an invitation or setup link stays valid.
 pub const INVITATION_DAYS: i64 = 7;
+/// How long a password reset link stays valid (it also works only once).
+pub const RESET_HOURS: i64 = 2;
 /// Password checks allowed per client address in [`THROTTLE_MINUTES`] (failed
 /// ones; a success gives its slot back).
 pub const MAX_LOGIN_FAILURES: i64 = 5;

@@ -14,6 +14,17 @@ use crate::AppState;
 use crate::access::{Authorized, ManageAccess};
 use crate::error::{AppError, PageResult};
 
+/// The role menu, from the least privilege to the most: it opens on viewer,
+/// so an invitation gives more only when the coordinator chooses it.
+pub const ROLE_MENU: [Role; 6] = [
+    Role::Viewer,
+    Role::Resident,
+    Role::Partner,
+    Role::Funder,
+    Role::CaseWorker,
+    Role::Coordinator,
+];
+
 #[derive(Template)]
 #[template(path = "access.html")]
 struct AccessPage {
@@ -21,6 +32,7 @@ struct AccessPage {
     users: Vec<(User, Vec<Role>)>,
     invitations: Vec<store::accounts::Invitation>,
     roles: Vec<(String, String)>,
+    /// A link just made, as the full address to send.
     link: Option<String>,
     error: String,
 }
@@ -35,7 +47,7 @@ async fn access_page(
     let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
     let (users, invitations) = auth.registry(&s.store).access_list().await?;
     let c = Chrome::new(ctx, ctx.tr.t("access-title")).in_initiative(i, g, "access");
-    let roles = Role::ALL
+    let roles = ROLE_MENU
         .iter()
         .map(|r| (r.as_str().to_string(), c.t(&format!("role-{}", r.as_str()))))
         .collect();
@@ -81,22 +93,8 @@ pub async fn invite(
         .await
     {
         Ok(secret) => {
-            let base = super::mail::base_url(&s, &headers);
-            let (name, langs) = (&i.data.name, &i.data.languages);
-            if let Err(e) =
-                super::mail::enqueue_invitation(&s.store, &base, &secret, &email, name, langs).await
-            {
-                // The link is on the page all the same.
-                tracing::warn!(error = %e, "could not queue the invitation's email");
-            }
-            access_page(
-                &s,
-                &auth,
-                Some(format!("/invite/{secret}")),
-                String::new(),
-                StatusCode::OK,
-            )
-            .await
+            let link = send_link(&s, &auth, &headers, &secret, &email).await;
+            access_page(&s, &auth, Some(link), String::new(), StatusCode::OK).await
         }
         Err(StoreError::Invalid(e)) => {
             let msg = crate::kinds::errors_text(&ctx.tr, &e);
@@ -144,4 +142,47 @@ pub async fn withdraw_invitation(
     let _ = (user, i);
     auth.registry(&s.store).withdraw_invitation(id).await?;
     Ok(Redirect::to(&format!("/i/{slug}/access")).into_response())
+}
+
+/// Queue an invitation's email and give its link as a full address.
+async fn send_link(
+    s: &AppState,
+    auth: &Authorized<ManageAccess>,
+    headers: &axum::http::HeaderMap,
+    secret: &str,
+    email: &str,
+) -> String {
+    let i = auth.initiative();
+    let base = super::mail::base_url(s, headers);
+    let (name, langs) = (&i.data.name, &i.data.languages);
+    if let Err(e) =
+        super::mail::enqueue_invitation(&s.store, &base, secret, email, name, langs).await
+    {
+        // The link is on the page all the same.
+        tracing::warn!(error = %e, "could not queue the invitation's email");
+    }
+    format!("{base}/invite/{secret}")
+}
+
+/// A fresh link for an open invitation: the old link stops working, the new
+/// one is shown and emailed again.
+pub async fn renew_invitation(
+    State(s): State<AppState>,
+    auth: Authorized<ManageAccess>,
+    headers: axum::http::HeaderMap,
+    Path((_slug, id)): Path<(String, i64)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    auth.ctx.check_csrf(sub.csrf.as_deref())?;
+    let registry = auth.registry(&s.store);
+    let (_, invitations) = registry.access_list().await?;
+    let email = invitations
+        .iter()
+        .find(|inv| inv.id == id)
+        .map(|inv| inv.email.clone())
+        .ok_or(AppError::NotFound)?;
+    let (_, secret) = registry.renew_invitation(id).await?;
+    let link = send_link(&s, &auth, &headers, &secret, &email).await;
+    access_page(&s, &auth, Some(link), String::new(), StatusCode::OK).await
 }

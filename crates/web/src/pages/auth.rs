@@ -1,5 +1,5 @@
-//! Signing in and out, and accepting an invitation (which is also how the first
-//! administrator sets a password).
+//! Signing in and out, accepting an invitation (which is also how the first
+//! administrator sets a password), and resetting a forgotten password.
 
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use store::StoreError;
-use store::accounts::{LoginOutcome, SESSION_DAYS};
+use store::accounts::{LoginOutcome, RESET_HOURS, ResetRequest, SESSION_DAYS};
 
 use super::{Chrome, Submitted, render_status};
 use crate::AppState;
@@ -30,6 +30,8 @@ struct LoginPage {
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    /// `done` after a password was reset: the form says so.
+    reset: Option<String>,
 }
 
 /// Only local paths are followed after signing in (no open redirects).
@@ -88,15 +90,21 @@ pub async fn login_form(
     ctx: Ctx,
     Query(q): Query<NextQuery>,
 ) -> PageResult {
-    login_page(
-        &s,
-        &ctx,
-        safe_next(q.next.as_deref()),
-        String::new(),
-        String::new(),
+    let mut c = Chrome::new(&ctx, ctx.tr.t("login-title"));
+    if q.reset.as_deref() == Some("done") {
+        c.notice = ctx.tr.t("reset-done");
+    }
+    let res = render_status(
         StatusCode::OK,
-    )
-    .await
+        &LoginPage {
+            c,
+            next: safe_next(q.next.as_deref()),
+            email: String::new(),
+            error: String::new(),
+            pre: ctx.pre_csrf(&s.store).await?.0.clone(),
+        },
+    )?;
+    Ok(with_pre_cookie(&s, &ctx, res).await?)
 }
 
 /// The client's address for throttling: the socket peer, or behind a trusted
@@ -145,6 +153,7 @@ pub async fn login(
     {
         LoginOutcome::Success(user) => {
             let (secret, _) = s.store.create_session(user.id).await?;
+            s.store.note_sign_in(user.id).await?;
             let mark = s.store.signing_key().await?.new_device_mark(user.id);
             let mut res = Redirect::to(&next).into_response();
             let h = res.headers_mut();
@@ -222,6 +231,9 @@ struct InvitePage {
     /// "new": create an account; "accept": signed in as the invited account;
     /// "login": the invited email has an account, which must sign in first.
     mode: &'static str,
+    /// What the invitation is: the initiative, the role and who invited
+    /// (empty for the first administrator's setup link).
+    about: String,
     name: String,
     error: String,
     pre: String,
@@ -244,12 +256,29 @@ impl InvitePage {
             (true, true) => "accept",
             (true, false) => "login",
         };
+        let (initiative, inviter) = s.store.invitation_context(inv).await?;
+        let role = inv
+            .role
+            .map(|r| ctx.tr.t(&format!("role-{}", r.as_str())))
+            .unwrap_or_default();
+        let about = match (initiative, inviter) {
+            (Some(i), Some(by)) => ctx.tr.tn(
+                "invite-about",
+                &[("inviter", by), ("initiative", i), ("role", role)],
+            ),
+            (Some(i), None) => ctx.tr.tn(
+                "invite-about-anonymous",
+                &[("initiative", i), ("role", role)],
+            ),
+            (None, _) => String::new(),
+        };
         Ok(InvitePage {
             c: Chrome::new(ctx, ctx.tr.t("invite-title")),
             token: token.to_string(),
             email: inv.email.clone(),
             ask_email: inv.email.is_empty(),
             mode,
+            about,
             name: String::new(),
             error: String::new(),
             pre: if mode == "accept" {
@@ -317,6 +346,7 @@ pub async fn accept_invitation(
             let mut res = Redirect::to("/").into_response();
             if let Some(user) = new_user {
                 let (secret, _) = s.store.create_session(user.id).await?;
+                s.store.note_sign_in(user.id).await?;
                 let cookie = set_cookie(SESSION_COOKIE, &secret, SESSION_DAYS * 86400, ctx.secure);
                 res.headers_mut()
                     .append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
@@ -327,6 +357,246 @@ pub async fn accept_invitation(
             page.error = crate::kinds::errors_text(&ctx.tr, &e);
             page.name = get("display_name");
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A forgotten password.
+
+#[derive(Template)]
+#[template(path = "forgot.html")]
+struct ForgotPage {
+    c: Chrome,
+    email: String,
+    /// The request was taken (the same answer whether or not the address has
+    /// an account).
+    sent: bool,
+    error: String,
+    pre: String,
+    hours: String,
+}
+
+async fn forgot_page(
+    s: &AppState,
+    ctx: &Ctx,
+    email: String,
+    sent: bool,
+    error: String,
+    status: StatusCode,
+) -> PageResult {
+    let c = Chrome::new(ctx, ctx.tr.t("forgot-title")).crumb("/login", ctx.tr.t("login-title"));
+    let res = render_status(
+        status,
+        &ForgotPage {
+            c,
+            email,
+            sent,
+            error,
+            pre: ctx.pre_csrf(&s.store).await?.0.clone(),
+            hours: RESET_HOURS.to_string(),
+        },
+    )?;
+    Ok(with_pre_cookie(s, ctx, res).await?)
+}
+
+pub async fn forgot_form(State(s): State<AppState>, ctx: Ctx) -> PageResult {
+    forgot_page(
+        &s,
+        &ctx,
+        String::new(),
+        false,
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Ask for a reset link by email. The answer is the same whether or not the
+/// address has an account; requests are throttled per client address like
+/// sign-in, and per address asked for.
+pub async fn forgot(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Peer(peer): Peer,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    ctx.check_pre_csrf(&s.store, sub.csrf.as_deref()).await?;
+    let email = sub.fields.get("email").cloned().unwrap_or_default();
+    let ip = client_ip(&headers, peer, s.config.trust_proxy);
+    match s.store.request_password_reset(&email, &ip).await? {
+        ResetRequest::Send(user, secret) => {
+            let base = super::mail::base_url(&s, &headers);
+            if let Err(e) = enqueue_reset(&s, &base, &user, &secret, ctx.tr.lang).await {
+                tracing::warn!(error = ?e, "could not queue a password reset email");
+            }
+        }
+        ResetRequest::Nothing => {}
+        ResetRequest::Throttled => {
+            tracing::warn!("password reset requests throttled");
+            return forgot_page(
+                &s,
+                &ctx,
+                email,
+                false,
+                ctx.tr.t("forgot-throttled"),
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await;
+        }
+    }
+    forgot_page(&s, &ctx, String::new(), true, String::new(), StatusCode::OK).await
+}
+
+#[derive(Template)]
+#[template(path = "mail/password_reset.txt")]
+struct ResetMail {
+    tr: crate::i18n::Tr,
+    link: String,
+    expires: String,
+}
+
+/// Queue the email carrying a reset link (as a full address under `base`), in
+/// the account's language, else the language of the page that asked.
+async fn enqueue_reset(
+    s: &AppState,
+    base: &str,
+    user: &store::accounts::User,
+    secret: &str,
+    page_lang: &str,
+) -> Result<(), AppError> {
+    let base = base.trim_end_matches('/');
+    let tr = crate::i18n::Tr::new(user.language.as_deref().unwrap_or(page_lang));
+    let body = ResetMail {
+        tr,
+        link: format!("{base}/reset/{secret}"),
+        expires: tr.t1("mail-reset-expires", "hours", &RESET_HOURS.to_string()),
+    };
+    let host = base
+        .split_once("://")
+        .map_or(base, |(_, r)| r)
+        .split(['/', ':', '?'])
+        .next()
+        .filter(|h| !h.is_empty())
+        .unwrap_or("backbone.localhost")
+        .to_string();
+    let mail = store::mail::Mail {
+        initiative_id: None,
+        // One message per link (the secret itself is never a key).
+        dedupe_key: format!(
+            "password-reset:{}",
+            &store::accounts::sha256_hex(secret)[..16]
+        ),
+        kind: PASSWORD_RESET_MAIL.into(),
+        recipient_email: user.email.clone(),
+        recipient_person_id: None,
+        recipient_user_id: Some(user.id),
+        language: tr.lang.into(),
+        subject: tr.t("mail-reset-subject"),
+        body_text: body.render().map_err(|e| {
+            tracing::error!(error = %e, "cannot render a password reset message");
+            AppError::Internal
+        })?,
+        unsubscribe_url: None,
+        unsubscribe_token: None,
+        id_domain: host,
+    };
+    s.store.enqueue_mail(&mail).await?;
+    Ok(())
+}
+
+/// The outbox kind of a password reset email.
+pub const PASSWORD_RESET_MAIL: &str = "password-reset";
+
+#[derive(Template)]
+#[template(path = "reset.html")]
+struct ResetPage {
+    c: Chrome,
+    /// The account the link is for; empty when the link is no longer valid.
+    email: String,
+    error: String,
+    pre: String,
+}
+
+async fn reset_page(
+    s: &AppState,
+    ctx: &Ctx,
+    email: String,
+    error: String,
+    status: StatusCode,
+) -> PageResult {
+    let c = Chrome::new(ctx, ctx.tr.t("reset-title"));
+    let res = render_status(
+        status,
+        &ResetPage {
+            c,
+            email,
+            error,
+            pre: ctx.pre_csrf(&s.store).await?.0.clone(),
+        },
+    )?;
+    Ok(with_pre_cookie(s, ctx, res).await?)
+}
+
+/// The form a reset link opens; a used or expired link says so (404).
+pub async fn reset_form(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> PageResult {
+    match s.store.password_reset(&token).await? {
+        Some(user) => reset_page(&s, &ctx, user.email, String::new(), StatusCode::OK).await,
+        None => {
+            reset_page(
+                &s,
+                &ctx,
+                String::new(),
+                String::new(),
+                StatusCode::NOT_FOUND,
+            )
+            .await
+        }
+    }
+}
+
+/// Set the new password: the link works once; every session of the account
+/// ends and its API tokens are revoked; then the person signs in.
+pub async fn reset(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let sub = Submitted::from_pairs(pairs);
+    ctx.check_pre_csrf(&s.store, sub.csrf.as_deref()).await?;
+    let password = sub.fields.get("password").cloned().unwrap_or_default();
+    match s.store.use_password_reset(&token, &password).await {
+        Ok(user) => {
+            tracing::info!(user_id = user.id, "password reset");
+            Ok(Redirect::to("/login?reset=done").into_response())
+        }
+        Err(StoreError::Invalid(e)) => {
+            let email = s
+                .store
+                .password_reset(&token)
+                .await?
+                .map(|u| u.email)
+                .unwrap_or_default();
+            let msg = crate::kinds::errors_text(&ctx.tr, &e);
+            reset_page(&s, &ctx, email, msg, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(StoreError::NotFound) => {
+            reset_page(
+                &s,
+                &ctx,
+                String::new(),
+                String::new(),
+                StatusCode::NOT_FOUND,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }

@@ -27,6 +27,7 @@ pub mod records;
 pub mod records_import;
 pub mod referrals;
 pub mod surveys;
+pub mod users;
 pub mod work_plans;
 
 use askama::Template;

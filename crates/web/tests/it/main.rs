@@ -3,6 +3,7 @@
 
 mod access;
 mod accounts;
+mod accounts_admin;
 mod agenda_api;
 mod agenda_pages;
 mod api;

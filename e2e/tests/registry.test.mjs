@@ -170,3 +170,35 @@ test('Hebrew: the audit log names the record and shows each change', async () =>
     v.assertClean();
   });
 });
+
+test('an invitation is accepted from its copied full address', async () => {
+  const coord = await visitor('en', 'coordinator');
+  const guest = await visitor('en', 'invitee');
+  await withDiagnostics([coord, guest], async () => {
+    await login(coord);
+    await coord.goto(`${I}/access`);
+    assert.equal(await coord.page.locator('#f-role option').first().getAttribute('value'), 'viewer', 'the role menu starts at the least privilege');
+    assert.equal(await coord.page.inputValue('#f-role'), 'viewer');
+    const email = `invitee-${run}@example.org`;
+    await coord.page.fill('#f-email', email);
+    await coord.page.selectOption('#f-role', 'partner');
+    await coord.submit();
+    // The full address, as it would be copied from the read-only field.
+    const link = await coord.page.inputValue('#f-invite-link');
+    assert.match(link, /^https?:\/\/[^/]+\/invite\/\S+$/, `a full address: ${link}`);
+    assert.equal(await coord.page.getAttribute('#f-invite-link', 'readonly'), '');
+    coord.assertClean();
+
+    await guest.page.goto(link, { waitUntil: 'load' });
+    await guest.check();
+    const about = await guest.page.locator('main').innerText();
+    assert.ok(about.includes('Kiryat Malachi'), `the invitation names the initiative: ${about}`);
+    assert.match(about, /Partner/, `and the role: ${about}`);
+    await guest.page.fill('#f-display_name', `Invited Partner ${run}`);
+    await guest.page.fill('#f-password', `a long enough password ${run}`);
+    await guest.submit();
+    await guest.goto(I);
+    assert.match(await guest.page.locator('main').innerText(), /Kiryat Malachi/, 'the invitee now reads the initiative');
+    guest.assertClean();
+  });
+});

@@ -311,6 +311,34 @@ impl Store {
         count(&self.db, &q).await
     }
 
+    /// Up to `limit` live records of `table` (declared by `columns`) that refer
+    /// to record `id` through `column`, as (id, JSON of their data): what
+    /// archiving that record touches, by name.
+    pub async fn referring(
+        &self,
+        table: &'static str,
+        columns: &[Column],
+        column: &'static str,
+        id: i64,
+        initiative: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<(i64, Json)>> {
+        let mut q = select_of(table, is_scoped(table), columns);
+        q.and_where(Expr::col((a(table), a(column))).eq(id))
+            .and_where(Expr::col((a(table), a("archived_at"))).is_null())
+            .order_by((a(table), a("id")), Order::Asc)
+            .limit(limit);
+        if is_scoped(table)
+            && let Some(i) = initiative
+        {
+            q.and_where(Expr::col((a(table), a("initiative_id"))).eq(i));
+        }
+        let rows = self.db.query_all(&q).await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("", "id")?, Json::Object(read_data(columns, r)?))))
+            .collect()
+    }
+
     /// Create many records in one transaction, all or none (an import): each
     /// is checked like a single create, against the records before it in the
     /// same batch too. A refusal names the position of the value refused.
@@ -666,13 +694,18 @@ fn conflict<T: Resource>(current: &Record<T>) -> StoreError {
 }
 
 pub(crate) fn select<T: Resource>() -> SelectStatement {
-    let t = || a(T::TABLE);
+    select_of(T::TABLE, T::SCOPE == Scope::Initiative, T::columns())
+}
+
+/// [`select`] for a table known by its declaration only.
+fn select_of(table: &str, scoped: bool, columns: &[Column]) -> SelectStatement {
+    let t = || a(table);
     let mut q = Query::select();
     q.from(t()).column((t(), a("id")));
-    if T::SCOPE == Scope::Initiative {
+    if scoped {
         q.column((t(), a("initiative_id")));
     }
-    for c in T::columns() {
+    for c in columns {
         match c.ty {
             // Exact decimals and JSON are read as their text form on both engines.
             ColumnType::Decimal | ColumnType::Json => {

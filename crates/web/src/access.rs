@@ -194,6 +194,17 @@ where
     }
 }
 
+/// How many records refer to one are named on the page that archives it.
+pub const REFERRERS_NAMED: u64 = 20;
+
+/// The live records of one kind that refer to a record: how many, and the
+/// first [`REFERRERS_NAMED`] as (id, JSON of their data).
+pub struct Referrers {
+    pub kind: &'static crate::kinds::KindEntry,
+    pub count: i64,
+    pub records: Vec<(i64, serde_json::Value)>,
+}
+
 /// The records of one initiative as one caller may see and change them. Every
 /// method asks the policy for its kind first; every record it returns is
 /// redacted by the policy.
@@ -371,22 +382,40 @@ impl<'a> Registry<'a> {
 
     /// What refers to record `id` of kind `T`: (kind path, count) for every
     /// declared kind with a reference to `T`'s table, where the count is not 0.
-    pub async fn referrers<T: Resource>(
-        &self,
-        id: i64,
-    ) -> Result<Vec<(&'static str, i64)>, AppError> {
+    pub async fn referrers<T: Resource>(&self, id: i64) -> Result<Vec<Referrers>, AppError> {
         self.allow::<T>(Action::Read)?;
         let mut out = vec![];
         for k in crate::kinds::KINDS {
+            // Only kinds this caller may read are named (a count stays).
+            let readable = decide_record(self.grants, Action::Read, k.kind).allowed();
             for c in (k.columns)() {
                 if c.refers_to == Some(T::TABLE) {
                     let n = self
                         .store
                         .count_referring(k.table, c.name, id, Some(self.initiative))
                         .await?;
-                    if n > 0 {
-                        out.push((k.path, n));
+                    if n == 0 {
+                        continue;
                     }
+                    let records = if readable {
+                        self.store
+                            .referring(
+                                k.table,
+                                (k.columns)(),
+                                c.name,
+                                id,
+                                Some(self.initiative),
+                                REFERRERS_NAMED,
+                            )
+                            .await?
+                    } else {
+                        vec![]
+                    };
+                    out.push(Referrers {
+                        kind: k,
+                        count: n,
+                        records,
+                    });
                 }
             }
         }

@@ -312,7 +312,10 @@ pub async fn confirm_archive_network(
     let members = s.store.initiatives_of_networks(&admin, &[id]).await?;
     let c = Chrome::new(&ctx, "").crumb("/networks", ctx.tr.t("networks-title"));
     let heading = c.t1("archive-heading", "name", &n.data.name);
-    let consequences = members.iter().map(|i| i.data.name.clone()).collect();
+    let consequences = members
+        .iter()
+        .map(|i| (i.data.name.clone(), vec![]))
+        .collect();
     let c = Chrome {
         title: heading.clone(),
         ..c

@@ -993,8 +993,9 @@ pub struct ConfirmArchive {
     pub heading: String,
     pub archiving: bool,
     pub what: String,
-    /// What refers to the record, in words.
-    pub consequences: Vec<String>,
+    /// What refers to the record, in words, each with the records it names:
+    /// (line, [(href, name)]).
+    pub consequences: Vec<(String, Vec<(String, String)>)>,
     pub action: String,
     pub cancel: String,
     pub version: i64,
@@ -1032,23 +1033,30 @@ async fn confirm<T: Kind>(
     let refs = RefNames::load(&s.store, i.id, &defs).await?;
     let c = Chrome::new(ctx, String::new()).in_initiative(i, g, T::PATH);
     let label = T::heading(&rec.data, &c.tr, &refs);
-    let consequences = if archiving {
-        reg.referrers::<T>(id)
-            .await?
-            .into_iter()
-            .map(|(path, n)| {
-                c.tr.tn(
-                    "archive-referrers",
-                    &[
-                        ("count", n.to_string()),
-                        ("kind", c.t(&format!("kind-{path}"))),
-                    ],
-                )
-            })
-            .collect()
-    } else {
-        vec![]
-    };
+    let mut consequences = vec![];
+    if archiving {
+        for r in reg.referrers::<T>(id).await? {
+            let kind_refs = RefNames::load(&s.store, i.id, &(r.kind.fields)()).await?;
+            let names = r
+                .records
+                .iter()
+                .map(|(rid, data)| {
+                    let name = (r.kind.heading)(data, &c.tr, &kind_refs)
+                        .filter(|n| !n.is_empty())
+                        .unwrap_or_else(|| format!("#{rid}"));
+                    (format!("/i/{slug}/{}/{rid}", r.kind.path), name)
+                })
+                .collect();
+            let line = c.tr.tn(
+                "archive-referrers",
+                &[
+                    ("count", r.count.to_string()),
+                    ("kind", c.t(&format!("kind-{}", r.kind.path))),
+                ],
+            );
+            consequences.push((line, names));
+        }
+    }
     let base = format!("/i/{slug}/{}", T::PATH);
     let heading = c.t1(
         if archiving {

@@ -440,6 +440,18 @@ async fn an_archived_reference_shows_its_name(e: Engine) {
         json!({"organization_id": org, "name": "Toy lending", "status": "active"}),
     )
     .await;
+    // Before archiving, the page names what refers to it, linked.
+    let confirm = app
+        .get(&format!("{PAGES}/organizations/{org}/archive"), Some(&c))
+        .await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(
+        confirm.body.contains(&format!(
+            r#"<a href="{PAGES}/services/{service}"><bdi>Toy lending</bdi></a>"#
+        )),
+        "{}",
+        confirm.body
+    );
     let r = app
         .api(
             Method::POST,

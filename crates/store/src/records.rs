@@ -339,6 +339,28 @@ impl Store {
             .collect()
     }
 
+    /// Create `first`, then the record `then` makes from its id, in one
+    /// transaction (a service and the new location it is at). A refusal says
+    /// which of the two was refused: `(true, _)` for the first.
+    pub async fn create_linked<A: Resource, B: Resource>(
+        &self,
+        actor: Option<i64>,
+        initiative: Option<i64>,
+        first: &A,
+        then: impl FnOnce(i64) -> std::result::Result<B, FieldErrors>,
+    ) -> std::result::Result<(Record<A>, Record<B>), (bool, StoreError)> {
+        let txn = self.write_txn().await.map_err(|e| (true, e))?;
+        let a = create_in(&txn, actor, initiative, first)
+            .await
+            .map_err(|e| (true, e))?;
+        let value = then(a.id).map_err(|e| (false, StoreError::Invalid(e)))?;
+        let b = create_in(&txn, actor, initiative, &value)
+            .await
+            .map_err(|e| (false, e))?;
+        txn.commit().await.map_err(|e| (false, e.into()))?;
+        Ok((a, b))
+    }
+
     /// Create many records in one transaction, all or none (an import): each
     /// is checked like a single create, against the records before it in the
     /// same batch too. A refusal names the position of the value refused.

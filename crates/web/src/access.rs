@@ -270,6 +270,24 @@ impl<'a> Registry<'a> {
             .await?)
     }
 
+    /// Create `first`, then what `then` makes from its id, in one transaction
+    /// (see `Store::create_linked`); each is checked against the policy with
+    /// its submitted fields. A refusal says which one: `(true, _)` the first.
+    pub async fn create_linked<A: Resource, B: Resource>(
+        &self,
+        first: (&FieldMap, &A),
+        then_fields: &FieldMap,
+        then: impl FnOnce(i64) -> Result<B, domain::validation::FieldErrors>,
+    ) -> Result<(Record<A>, Record<B>), (bool, AppError)> {
+        check_write::<A>(self.grants, Action::Create, None, first.0).map_err(|e| (true, e))?;
+        check_write::<B>(self.grants, Action::Create, None, then_fields).map_err(|e| (false, e))?;
+        self.store
+            .create_linked(self.actor, Some(self.initiative), first.1, then)
+            .await
+            .map(|(a, b)| (self.shown(a), self.shown(b)))
+            .map_err(|(which, e)| (which, AppError::from(e)))
+    }
+
     /// Create every value in one transaction, or none (an import); `submitted`
     /// holds each row's fields. A refusal gives the position of the row.
     pub async fn create_all<T: Resource>(

@@ -85,6 +85,9 @@ pub trait Kind: Resource {
     const MERGE: bool = false;
     /// Whether records of this kind can be imported from a spreadsheet.
     const IMPORT: bool = false;
+    /// Whether its form can create the location it is at on the way
+    /// (`location_id`; the new location's fields come as `new_location_*`).
+    const NEW_LOCATION: bool = false;
     /// How a record is headed on its page, in the page's language.
     fn heading(&self, _tr: &Tr, _refs: &RefNames) -> String {
         self.label()
@@ -233,6 +236,7 @@ impl Kind for Location {
 
 impl Kind for Service {
     const SCHEMA: &'static str = "Service";
+    const NEW_LOCATION: bool = true;
     const PATH: &'static str = "services";
     fn fields() -> Vec<FieldDef> {
         vec![

@@ -197,6 +197,7 @@ impl GlobalForm {
             seen: vec![],
             cancel: self.cancel,
             add_another: false,
+            inline: vec![],
         };
         render_status(status, &page)
     }

@@ -441,6 +441,8 @@ pub struct FormPage {
     pub cancel: String,
     /// Offer "Save and add another" (a new record's form).
     pub add_another: bool,
+    /// A new location's fields, on a form that can create one on the way.
+    pub inline: Vec<FormField>,
 }
 
 impl FormPage {
@@ -486,6 +488,91 @@ pub fn error_summary(fields: &[FormField]) -> Vec<SummaryLine> {
 }
 
 /// Prefill from the query string (e.g. `?body_id=3` from a body's page).
+/// The names a new location's fields take on a form that can create one.
+const NEW_LOCATION_FIELDS: &[(&str, &str)] = &[
+    ("name", "new_location_name"),
+    ("address", "new_location_address"),
+    ("city", "new_location_city"),
+    ("postal_code", "new_location_postal_code"),
+    ("country", "new_location_country"),
+];
+
+/// The new location asked for: its fields (with the record's organization),
+/// when one of them was filled and no existing location was chosen.
+fn new_location_fields(fields: &FieldMap) -> Option<FieldMap> {
+    if fields
+        .get("location_id")
+        .is_some_and(|v| !v.trim().is_empty())
+    {
+        return None;
+    }
+    let mut loc: FieldMap = NEW_LOCATION_FIELDS
+        .iter()
+        .filter_map(|(name, form)| Some((name.to_string(), fields.get(*form)?.clone())))
+        .collect();
+    if loc.values().all(|v| v.trim().is_empty()) {
+        return None;
+    }
+    if let Some(org) = fields.get("organization_id") {
+        loc.insert("organization_id".into(), org.clone());
+    }
+    Some(loc)
+}
+
+/// A location's errors under the names its fields have on the form.
+fn as_new_location(errors: FieldErrors) -> FieldErrors {
+    FieldErrors(
+        errors
+            .0
+            .into_iter()
+            .map(|(k, v)| {
+                let name = NEW_LOCATION_FIELDS
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map_or(k, |(_, form)| form.to_string());
+                (name, v)
+            })
+            .collect(),
+    )
+}
+
+/// The new location's controls: the location form's fields (its
+/// organization is the record's), none required unless one is filled.
+fn new_location_form(c: &Chrome, values: &FieldMap, errors: &FieldErrors) -> Vec<FormField> {
+    use domain::partnership::Location;
+    let defs: Vec<crate::kinds::FieldDef> = <Location as Kind>::fields()
+        .into_iter()
+        .filter(|d| d.name != "organization_id")
+        .map(|d| crate::kinds::FieldDef {
+            required: false,
+            ..d
+        })
+        .collect();
+    let strip = |m: &FieldMap| -> FieldMap {
+        NEW_LOCATION_FIELDS
+            .iter()
+            .filter_map(|(name, form)| Some((name.to_string(), m.get(*form)?.clone())))
+            .collect()
+    };
+    let errs = FieldErrors(
+        errors
+            .0
+            .iter()
+            .filter_map(|(k, v)| {
+                let (name, _) = NEW_LOCATION_FIELDS.iter().find(|(_, f)| *f == k.as_str())?;
+                Some((name.to_string(), v.clone()))
+            })
+            .collect(),
+    );
+    let mut out = form_fields(&c.tr, &defs, &strip(values), &errs, &RefNames::default());
+    for f in &mut out {
+        if let Some((_, form)) = NEW_LOCATION_FIELDS.iter().find(|(n, _)| *n == f.name) {
+            f.name = form;
+        }
+    }
+    out
+}
+
 /// A required date that starts something (a seat, a stage reached, a
 /// status): today in the initiative's time zone is the likeliest answer.
 const STARTS: &[&str] = &[
@@ -578,7 +665,13 @@ async fn form_page<T: Kind>(
     };
     let mut fields = form_fields(&c.tr, &defs, values, errors, &refs);
     crate::kinds::link_existing(&mut fields, errors, &i.data.slug);
-    let summary = error_summary(&fields);
+    let inline = if T::NEW_LOCATION && record.is_none() {
+        new_location_form(&c, values, errors)
+    } else {
+        vec![]
+    };
+    let mut summary = error_summary(&fields);
+    summary.extend(error_summary(&inline));
     let mut changes = vec![];
     if let Some((before, typed, merged)) = edit.as_ref().and_then(|e| e.met) {
         let now = edit.as_ref().map(|e| e.seen).unwrap_or(before);
@@ -636,6 +729,7 @@ async fn form_page<T: Kind>(
             seen,
             cancel,
             add_another: record.is_none(),
+            inline,
         },
     )
 }
@@ -649,9 +743,42 @@ async fn create<T: Kind>(
     let mut sub = Submitted::from_pairs(pairs);
     auth.ctx.check_csrf(sub.csrf.as_deref())?;
     let another = sub.fields.remove("_next").is_some_and(|n| n == "another");
-    let result = match T::parse(&sub.fields) {
-        Ok(v) => auth.registry(&s.store).create(&sub.fields, &v).await,
-        Err(e) => Err(AppError::Invalid(e)),
+    let new_location = if T::NEW_LOCATION {
+        new_location_fields(&sub.fields)
+    } else {
+        None
+    };
+    let result = match (new_location, T::parse(&sub.fields)) {
+        // The location it is at, created on the way, in the same transaction.
+        (Some(loc_fields), parsed) => {
+            use domain::partnership::Location;
+            match (Location::parse(&loc_fields), parsed) {
+                (Err(e), Err(mine)) => {
+                    let mut all = as_new_location(e);
+                    all.0
+                        .extend(mine.0.into_iter().filter(|(k, _)| k != "location_id"));
+                    Err(AppError::Invalid(all))
+                }
+                (Err(e), Ok(_)) => Err(AppError::Invalid(as_new_location(e))),
+                (Ok(loc), _) => {
+                    let fields = sub.fields.clone();
+                    auth.registry(&s.store)
+                        .create_linked::<Location, T>((&loc_fields, &loc), &sub.fields, move |id| {
+                            let mut f = fields;
+                            f.insert("location_id".into(), id.to_string());
+                            T::parse(&f)
+                        })
+                        .await
+                        .map(|(_, rec)| rec)
+                        .map_err(|(first, e)| match (first, e) {
+                            (true, AppError::Invalid(e)) => AppError::Invalid(as_new_location(e)),
+                            (_, e) => e,
+                        })
+                }
+            }
+        }
+        (None, Ok(v)) => auth.registry(&s.store).create(&sub.fields, &v).await,
+        (None, Err(e)) => Err(AppError::Invalid(e)),
     };
     match result {
         Ok(_) if another => {

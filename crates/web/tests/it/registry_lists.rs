@@ -237,7 +237,90 @@ async fn lists_search_filter_sort_and_export(e: Engine) {
     assert!(services.body.contains(&format!("/i/{SLUG}/hsds.json")));
 }
 
+/// The service form creates the location it is at without leaving it, in one
+/// transaction: a bad location field refuses both, named on the form.
+async fn a_service_brings_its_new_location(e: Engine) {
+    use domain::partnership::{Location, Service};
+    let app = TestApp::new(e).await;
+    let c = app
+        .user("c@example.org", false, &[(SLUG, Role::Coordinator)])
+        .await;
+    let i = app.store().initiative_by_slug(SLUG).await.unwrap();
+    let org = app
+        .store()
+        .names("organizations", "name", Some(i.id))
+        .await
+        .unwrap()[0]
+        .0;
+    let counts = || async {
+        (
+            app.store()
+                .count::<Service>(Some(i.id), false)
+                .await
+                .unwrap(),
+            app.store()
+                .count::<Location>(Some(i.id), false)
+                .await
+                .unwrap(),
+        )
+    };
+    let before = counts().await;
+    let form = app.get(&format!("/i/{SLUG}/services/new"), Some(&c)).await;
+    assert!(
+        form.body.contains(r#"id="f-new_location_address""#),
+        "{}",
+        form.body
+    );
+    assert!(form.body.contains("Save and add another"));
+    let org_s = org.to_string();
+    let mut fields = vec![
+        ("organization_id", org_s.as_str()),
+        ("name", "Toy library"),
+        ("status", "active"),
+        ("new_location_name", "Community centre"),
+        ("new_location_address", "12 Herzl St"),
+        ("new_location_country", "IL"),
+    ];
+    let r = app
+        .post_form(&format!("/i/{SLUG}/services"), &c, &fields)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains(r#"id="e-new_location_city""#), "{}", r.body);
+    assert!(
+        r.body.contains(r#"value="12 Herzl St""#),
+        "what was typed stays"
+    );
+    assert_eq!(counts().await, before, "neither was created");
+    fields.push(("new_location_city", "Kiryat Malachi"));
+    let r = app
+        .post_form(&format!("/i/{SLUG}/services"), &c, &fields)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(counts().await, (before.0 + 1, before.1 + 1));
+    let page = app.get(r.location(), Some(&c)).await;
+    assert!(
+        page.body.contains("Community centre"),
+        "the service is at it: {}",
+        page.body
+    );
+    // "Save and add another" comes back to an empty form that says it saved.
+    let mut again = vec![
+        ("organization_id", org_s.as_str()),
+        ("name", "Story hour"),
+        ("status", "active"),
+    ];
+    again.push(("_next", "another"));
+    let r = app
+        .post_form(&format!("/i/{SLUG}/services"), &c, &again)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), format!("/i/{SLUG}/services/new?saved=1"));
+    let next = app.get(r.location(), Some(&c)).await;
+    assert!(next.body.contains("Saved. Add the next one."));
+}
+
 both_engines!(
+    a_service_brings_its_new_location,
     one_bad_row_among_a_thousand_changes_nothing,
     people_import_refuses_repeats_and_unknown_columns,
     lists_search_filter_sort_and_export,

@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { Visitor, checkedUrls, launchBrowser } from '../lib/browser.mjs';
+import { checkedUrls, launchBrowser } from '../lib/browser.mjs';
+import * as session from '../lib/session.mjs';
 import { INITIATIVE, startBackbone } from '../lib/server.mjs';
 
 const I = `/i/${INITIATIVE}`;
@@ -38,47 +39,17 @@ after(async () => {
   console.log(`# axe-core checked ${checkedUrls.size} distinct URL(s):\n${[...checkedUrls].sort().map((u) => `#   ${u}`).join('\n')}`);
 });
 
-/** A phone-sized browser context in one language; bypassCSP lets us inject axe-core. */
-async function phone(lang, name) {
-  const he = lang === 'he';
-  const context = await browser.newContext({
-    viewport: VIEWPORT,
-    isMobile: true,
-    hasTouch: true,
-    locale: he ? 'he-IL' : 'en-US',
-    extraHTTPHeaders: { 'Accept-Language': lang },
-    bypassCSP: true,
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  return new Visitor(page, { base: app.base, lang, dir: he ? 'rtl' : 'ltr', name });
-}
+/** A phone-sized browser context in one language. */
+const phone = (lang, name) =>
+  session.visitor(browser, app, lang, name, { viewport: VIEWPORT, isMobile: true, hasTouch: true });
 
-/** Run a test body; on failure add the tail of the server log to the message. */
+/** Run a test body on one phone; its page problems fail the test at the end. */
 async function withDiagnostics(v, fn) {
-  try {
-    await fn();
-  } catch (e) {
-    const tail = app.log().trim().split('\n').slice(-15).join('\n');
-    let extra = `\n  last page: ${v.page.url()}\n  server log tail:\n${tail}`;
-    if (v.problems.length) extra += `\n\n  also found:\n${v.problems.join('\n\n')}`;
-    if (e && typeof e === 'object') {
-      e.message += extra;
-      if (typeof e.stack === 'string') e.stack += extra;
-    }
-    throw e;
-  } finally {
-    await v.page.context().close();
-  }
+  await session.withDiagnostics(app, [v], fn);
   v.assertClean();
 }
 
-async function login(v) {
-  await v.goto('/login');
-  await v.page.fill('#f-email', app.email);
-  await v.page.fill('#f-password', app.password);
-  await v.submit({ expectPath: /^\/$/ });
-}
+const login = (v) => session.login(v, app);
 
 /** The page as laid out now: widths, and the rows the header and tabs take. */
 async function measure(v) {

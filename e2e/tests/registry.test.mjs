@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 
-import { Visitor, checkedUrls, launchBrowser } from '../lib/browser.mjs';
+import { checkedUrls, launchBrowser } from '../lib/browser.mjs';
+import * as session from '../lib/session.mjs';
 import { INITIATIVE, startBackbone } from '../lib/server.mjs';
 
 const I = `/i/${INITIATIVE}`;
@@ -28,41 +29,9 @@ after(async () => {
   console.log(`# axe-core checked ${checkedUrls.size} distinct URL(s)`);
 });
 
-/** A browser context of its own (its own session), in one language. */
-async function visitor(lang, name) {
-  const he = lang === 'he';
-  const context = await browser.newContext({
-    locale: he ? 'he-IL' : 'en-US',
-    extraHTTPHeaders: { 'Accept-Language': lang },
-    bypassCSP: true,
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  return new Visitor(page, { base: app.base, lang, dir: he ? 'rtl' : 'ltr', name });
-}
-
-async function withDiagnostics(visitors, fn) {
-  try {
-    await fn();
-  } catch (e) {
-    const tail = app.log().trim().split('\n').slice(-15).join('\n');
-    const extra = `\n  last pages: ${visitors.map((v) => v.page.url()).join(', ')}\n  server log tail:\n${tail}`;
-    if (e && typeof e === 'object') {
-      e.message += extra;
-      if (typeof e.stack === 'string') e.stack += extra;
-    }
-    throw e;
-  } finally {
-    for (const v of visitors) await v.page.context().close();
-  }
-}
-
-async function login(v) {
-  await v.goto('/login');
-  await v.page.fill('#f-email', app.email);
-  await v.page.fill('#f-password', app.password);
-  await v.submit({ expectPath: /^\/$/ });
-}
+const visitor = (lang, name) => session.visitor(browser, app, lang, name);
+const withDiagnostics = (visitors, fn) => session.withDiagnostics(app, visitors, fn);
+const login = (v) => session.login(v, app);
 
 function idFrom(v, kind) {
   const m = new RegExp(`^${I}/${kind}/(\\d+)$`).exec(new URL(v.page.url()).pathname);

@@ -17,7 +17,8 @@
 //! message's content.
 //!
 //! An address that unsubscribed from a kind (or from `all`) is skipped when a
-//! message of that kind is queued; invitations are never suppressed.
+//! message of that kind is queued; invitations and password resets are never
+//! suppressed.
 //!
 //! The outbox is its own log (who was sent what, when, after how many
 //! attempts): its state changes are not copied into the audit log. An
@@ -42,7 +43,10 @@ pub const DECISION: &str = "decision";
 pub const ACTION_DUE: &str = "action-due";
 pub const DIGEST: &str = "digest";
 pub const INVITATION: &str = "invitation";
-/// Unsubscribing from this stops every kind (but invitations).
+/// A password reset link someone asked for.
+pub const PASSWORD_RESET: &str = "password-reset";
+/// Unsubscribing from this stops every kind (but invitations and password
+/// resets, which a person asked for or needs to get in).
 pub const ALL: &str = "all";
 /// The kinds one can unsubscribe from.
 pub const UNSUBSCRIBABLE: &[&str] = &[AGENDA, DECISION, ACTION_DUE, DIGEST, ALL];
@@ -131,7 +135,8 @@ fn new_message_id(domain: &str) -> String {
 /// from its kind.
 pub async fn enqueue(conn: &impl ConnectionTrait, mail: &Mail) -> Result<Enqueued> {
     let email = mail.recipient_email.trim().to_lowercase();
-    if mail.kind != INVITATION && unsubscribed_in(conn, &email, &mail.kind).await? {
+    let asked_for = mail.kind == INVITATION || mail.kind == PASSWORD_RESET;
+    if !asked_for && unsubscribed_in(conn, &email, &mail.kind).await? {
         return Ok(Enqueued::Unsubscribed);
     }
     let now = crate::now();

@@ -509,7 +509,7 @@ async fn enqueue_reset(
 }
 
 /// The outbox kind of a password reset email.
-pub const PASSWORD_RESET_MAIL: &str = "password-reset";
+pub const PASSWORD_RESET_MAIL: &str = store::mail::PASSWORD_RESET;
 
 #[derive(Template)]
 #[template(path = "reset.html")]

@@ -103,6 +103,12 @@ async fn reset_by_email(e: Engine) {
     let app = TestApp::new(e).await;
     let u = app.user("forgetful@example.org", false, &[]).await;
     assert!(session_works(&app, &u).await);
+    // Having unsubscribed from every notification does not stop a reset link
+    // the person asked for.
+    app.store()
+        .unsubscribe("forgetful@example.org", store::mail::ALL)
+        .await
+        .unwrap();
     let login = app.get("/login", None).await;
     assert!(login.body.contains("href=\"/forgot\""), "{}", login.body);
     let b = Browser::open(&app, "/forgot", "192.0.2.10").await;

@@ -143,16 +143,7 @@ impl Store {
         initiative: Option<i64>,
         opts: ListOptions,
     ) -> Result<Vec<Record<T>>> {
-        let mut q = select::<T>();
-        scope_filter::<T>(&mut q, initiative);
-        if !opts.include_archived {
-            q.and_where(Expr::col(a("archived_at")).is_null());
-        }
-        q.order_by(a("id"), Order::Asc)
-            .limit(opts.limit)
-            .offset(opts.offset);
-        let rows = self.db.query_all(&q).await?;
-        rows.iter().map(read_record::<T>).collect()
+        self.search::<T>(initiative, opts, &Search::default()).await
     }
 
     /// A page of the records that match `search`, in its order (then by id).
@@ -223,17 +214,8 @@ impl Store {
         initiative: Option<i64>,
         include_archived: bool,
     ) -> Result<i64> {
-        let mut q = Query::select();
-        q.expr(Expr::cust("COUNT(*)")).from(a(T::TABLE));
-        scope_filter::<T>(&mut q, initiative);
-        if !include_archived {
-            q.and_where(Expr::col(a("archived_at")).is_null());
-        }
-        let row = self.db.query_one(&q).await?;
-        Ok(row
-            .map(|r| r.try_get_by_index::<i64>(0))
-            .transpose()?
-            .unwrap_or(0))
+        self.count_matching::<T>(initiative, include_archived, &Search::default())
+            .await
     }
 
     /// Ids and labels of the live records of a declared table (in `initiative`
@@ -245,22 +227,7 @@ impl Store {
         label: &'static str,
         initiative: Option<i64>,
     ) -> Result<Vec<(i64, String)>> {
-        let mut q = Query::select();
-        q.column(a("id"))
-            .column(a(label))
-            .from(a(table))
-            .and_where(Expr::col(a("archived_at")).is_null())
-            .order_by(a(label), Order::Asc)
-            .order_by(a("id"), Order::Asc);
-        if is_scoped(table)
-            && let Some(i) = initiative
-        {
-            q.and_where(Expr::col(a("initiative_id")).eq(i));
-        }
-        let rows = self.db.query_all(&q).await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
-            .collect()
+        self.names_where(table, label, initiative, false).await
     }
 
     /// Names of the archived records of `table` (in `initiative`): what a live
@@ -271,12 +238,27 @@ impl Store {
         label: &'static str,
         initiative: Option<i64>,
     ) -> Result<Vec<(i64, String)>> {
+        self.names_where(table, label, initiative, true).await
+    }
+
+    async fn names_where(
+        &self,
+        table: &'static str,
+        label: &'static str,
+        initiative: Option<i64>,
+        archived: bool,
+    ) -> Result<Vec<(i64, String)>> {
         let mut q = Query::select();
         q.column(a("id"))
             .column(a(label))
             .from(a(table))
-            .and_where(Expr::col(a("archived_at")).is_not_null())
+            .order_by(a(label), Order::Asc)
             .order_by(a("id"), Order::Asc);
+        q.and_where(if archived {
+            Expr::col(a("archived_at")).is_not_null()
+        } else {
+            Expr::col(a("archived_at")).is_null()
+        });
         if is_scoped(table)
             && let Some(i) = initiative
         {

@@ -254,6 +254,36 @@ impl TestApp {
         self.send(b.body(Body::from(body)).expect("request")).await
     }
 
+    /// POST a multipart form as a browser session, as an upload page sends
+    /// it: the session's CSRF token, `fields`, then `file` (name, CSV content).
+    pub async fn post_file(
+        &self,
+        path: &str,
+        auth: &Auth,
+        fields: &[(&str, &str)],
+        (file_name, content): (&str, &str),
+    ) -> Res {
+        let part = |name: &str, value: &str| {
+            format!("--b0\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+        };
+        let mut body = part("_csrf", &auth.csrf);
+        for (k, v) in fields {
+            body.push_str(&part(k, v));
+        }
+        body.push_str(&format!(
+            "--b0\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n{content}\r\n--b0--\r\n"
+        ));
+        let mut b = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "multipart/form-data; boundary=b0")
+            .header(header::ACCEPT_LANGUAGE, "en");
+        if let Some(c) = &auth.cookie {
+            b = b.header(header::COOKIE, c.clone());
+        }
+        self.send(b.body(Body::from(body)).expect("request")).await
+    }
+
     /// Call the JSON API with the user's bearer token.
     pub async fn api(
         &self,

@@ -63,15 +63,18 @@ pub(crate) async fn with_pre_cookie(
     Ok(res)
 }
 
+/// The sign-in form: `email` prefilled, `notice` a status line above it.
 async fn login_page(
     s: &AppState,
     ctx: &Ctx,
     next: String,
     email: String,
+    notice: String,
     error: String,
     status: StatusCode,
 ) -> PageResult {
-    let c = Chrome::new(ctx, ctx.tr.t("login-title"));
+    let mut c = Chrome::new(ctx, ctx.tr.t("login-title"));
+    c.notice = notice;
     let res = render_status(
         status,
         &LoginPage {
@@ -90,21 +93,22 @@ pub async fn login_form(
     ctx: Ctx,
     Query(q): Query<NextQuery>,
 ) -> PageResult {
-    let mut c = Chrome::new(&ctx, ctx.tr.t("login-title"));
-    if q.reset.as_deref() == Some("done") {
-        c.notice = ctx.tr.t("reset-done");
-    }
-    let res = render_status(
+    // Back from a password reset: say the password changed.
+    let notice = if q.reset.as_deref() == Some("done") {
+        ctx.tr.t("reset-done")
+    } else {
+        String::new()
+    };
+    login_page(
+        &s,
+        &ctx,
+        safe_next(q.next.as_deref()),
+        String::new(),
+        notice,
+        String::new(),
         StatusCode::OK,
-        &LoginPage {
-            c,
-            next: safe_next(q.next.as_deref()),
-            email: String::new(),
-            error: String::new(),
-            pre: ctx.pre_csrf(&s.store).await?.0.clone(),
-        },
-    )?;
-    Ok(with_pre_cookie(&s, &ctx, res).await?)
+    )
+    .await
 }
 
 /// The client's address for throttling: the socket peer, or behind a trusted
@@ -180,6 +184,7 @@ pub async fn login(
                 &ctx,
                 next,
                 email,
+                String::new(),
                 ctx.tr.t("login-failed"),
                 StatusCode::UNAUTHORIZED,
             )
@@ -192,6 +197,7 @@ pub async fn login(
                 &ctx,
                 next,
                 email,
+                String::new(),
                 ctx.tr.t("login-throttled"),
                 StatusCode::TOO_MANY_REQUESTS,
             )

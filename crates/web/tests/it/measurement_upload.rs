@@ -2,7 +2,7 @@
 //! problem located and nothing written, or imported with a summary; templates.
 
 use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Request, StatusCode, header};
 use domain::access::Role;
 use domain::measurement::indicator::Indicator;
 use domain::resource::Resource;
@@ -12,22 +12,13 @@ use testkit::{Auth, Engine, Res, TestApp, both_engines};
 const SLUG: &str = "kiryat-malachi";
 
 async fn upload(app: &TestApp, who: &Auth, what: &str, file_name: &str, content: &str) -> Res {
-    let body = format!(
-        "--b0\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n\
-         --b0\r\nContent-Disposition: form-data; name=\"what\"\r\n\r\n{what}\r\n\
-         --b0\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n{content}\r\n\
-         --b0--\r\n",
-        csrf = who.csrf
-    );
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri(format!("/i/{SLUG}/measurement/import"))
-        .header(header::CONTENT_TYPE, "multipart/form-data; boundary=b0")
-        .header(header::ACCEPT_LANGUAGE, "en")
-        .header(header::COOKIE, who.cookie.clone().unwrap())
-        .body(Body::from(body))
-        .unwrap();
-    app.send(req).await
+    app.post_file(
+        &format!("/i/{SLUG}/measurement/import"),
+        who,
+        &[("what", what)],
+        (file_name, content),
+    )
+    .await
 }
 
 /// Follow the redirect to the job's page (it waits for a small import).

@@ -1,8 +1,7 @@
 //! Lists like a spreadsheet: search, filters, sort, CSV out; organizations and
 //! people in from a spreadsheet, all rows or none, each refusal located.
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use domain::access::Role;
 use domain::partnership::{Organization, Person};
 use serde_json::json;
@@ -11,21 +10,13 @@ use testkit::{Auth, Engine, Res, TestApp, both_engines};
 const SLUG: &str = "kiryat-malachi";
 
 async fn upload(app: &TestApp, who: &Auth, path: &str, file_name: &str, content: &str) -> Res {
-    let body = format!(
-        "--b0\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n\
-         --b0\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n{content}\r\n\
-         --b0--\r\n",
-        csrf = who.csrf
-    );
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri(format!("/i/{SLUG}/{path}/import"))
-        .header(header::CONTENT_TYPE, "multipart/form-data; boundary=b0")
-        .header(header::ACCEPT_LANGUAGE, "en")
-        .header(header::COOKIE, who.cookie.clone().unwrap())
-        .body(Body::from(body))
-        .unwrap();
-    app.send(req).await
+    app.post_file(
+        &format!("/i/{SLUG}/{path}/import"),
+        who,
+        &[],
+        (file_name, content),
+    )
+    .await
 }
 
 async fn counts(app: &TestApp) -> (i64, i64) {

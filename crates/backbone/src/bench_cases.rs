@@ -282,6 +282,8 @@ async fn run_engine(engine: Engine, url: String, plan: &Plan) -> AnyResult<Figur
                 network_id: None,
                 public: false,
                 time_zone: None,
+                currency: None,
+                translations: Default::default(),
             },
         )
         .await

@@ -88,6 +88,8 @@ async fn registry(store: &Store) -> AnyResult<Book> {
             network_id: None,
             public: false,
             time_zone: None,
+            currency: None,
+            translations: Default::default(),
         },
     )
     .await
@@ -110,6 +112,7 @@ async fn registry(store: &Store) -> AnyResult<Book> {
                 identifier: None,
                 website: None,
                 description: String::new(),
+                translations: Default::default(),
             },
         )
         .await

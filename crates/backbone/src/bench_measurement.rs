@@ -262,6 +262,8 @@ async fn registry(store: &Store, sites: usize) -> super::AnyResult<(i64, Vec<i64
                 network_id: Some(network.id),
                 public: false,
                 time_zone: None,
+                currency: None,
+                translations: Default::default(),
             },
         )
         .await
@@ -278,6 +280,7 @@ async fn registry(store: &Store, sites: usize) -> super::AnyResult<(i64, Vec<i64
                     identifier: None,
                     website: None,
                     description: String::new(),
+                    translations: Default::default(),
                 },
             )
             .await
@@ -526,6 +529,8 @@ async fn import_site(store: &Store, network: i64, indicators: usize) -> super::A
             network_id: Some(network),
             public: false,
             time_zone: None,
+            currency: None,
+            translations: Default::default(),
         },
     )
     .await

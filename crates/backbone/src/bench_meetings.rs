@@ -86,6 +86,8 @@ async fn load(store: &Store, args: &MeetingsArgs) -> AnyResult<Setup> {
             network_id: None,
             public: false,
             time_zone: None,
+            currency: None,
+            translations: Default::default(),
         },
     )
     .await
@@ -104,6 +106,7 @@ async fn load(store: &Store, args: &MeetingsArgs) -> AnyResult<Setup> {
             public: true,
             quorum: None,
             agenda_notice_days: None,
+            translations: Default::default(),
         },
     )
     .await

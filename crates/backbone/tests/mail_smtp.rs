@@ -154,6 +154,8 @@ async fn seed(s: &Store) {
                 network_id: None,
                 public: false,
                 time_zone: None,
+                currency: None,
+                translations: Default::default(),
             },
         )
         .await
@@ -172,6 +174,7 @@ async fn seed(s: &Store) {
                 public: false,
                 quorum: None,
                 agenda_notice_days: None,
+                translations: Default::default(),
             },
         )
         .await

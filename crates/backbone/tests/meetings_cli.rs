@@ -48,6 +48,7 @@ async fn feed_and_list_agree_across_dst(e: Engine) {
         public: false,
         quorum: None,
         agenda_notice_days: None,
+        translations: Default::default(),
     };
     let body = db.store.create(None, Some(i.id), &body).await.unwrap();
     let series = MeetingSeries {

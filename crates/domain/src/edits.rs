@@ -72,9 +72,8 @@ pub fn merge(
             FieldState::Theirs | FieldState::Same => current.get(f),
             FieldState::Mine | FieldState::Agreed | FieldState::Clash => typed.get(f),
         };
-        if let Some(v) = value {
-            values.insert(f.to_string(), v.clone());
-        }
+        // Absent is empty: a field the other cleared stays cleared.
+        values.insert(f.to_string(), value.cloned().unwrap_or_default());
         states.insert(f.to_string(), state);
     }
     // Fields the form sends that are not compared (a decimal rate beside its

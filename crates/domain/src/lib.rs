@@ -53,4 +53,5 @@ pub mod meetings;
 pub mod partnership;
 pub mod resource;
 pub mod sdg;
+pub mod translations;
 pub mod validation;

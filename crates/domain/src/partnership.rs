@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::resource::{Class, Column, Duplicate, Resource, Scope};
+use crate::translations::Translations;
 use crate::validation::{FieldErrors, FieldMap, MAX_NAME, Parser, format_hundredths};
 
 choices!(
@@ -118,9 +119,21 @@ pub struct Initiative {
     /// IANA time zone its moments are shown in (`Asia/Jerusalem`); none: UTC.
     #[serde(default)]
     pub time_zone: Option<String>,
+    /// ISO 4217 code money is counted in unless a record says otherwise
+    /// (the default of every currency field); none: no default.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// Its translatable fields in the initiative's other languages.
+    #[serde(default)]
+    pub translations: crate::translations::Translations,
 }
 
 impl Initiative {
+    /// The language its records' main texts are in: the first it declares.
+    pub fn first_language(&self) -> &str {
+        self.languages.split(',').next().unwrap_or("").trim()
+    }
+
     /// The time zone its moments are shown in.
     pub fn tz(&self) -> chrono_tz::Tz {
         self.time_zone
@@ -134,6 +147,7 @@ impl Resource for Initiative {
     const KIND: &'static str = "initiative";
     const TABLE: &'static str = "initiatives";
     const SCOPE: Scope = Scope::Global;
+    const TRANSLATABLE: &'static [&'static str] = &["name", "description"];
     fn columns() -> &'static [Column] {
         const C: &[Column] = &[
             Column::text("name"),
@@ -146,6 +160,8 @@ impl Resource for Initiative {
                 .class(Class::Placement),
             Column::boolean("public"),
             Column::opt_text("time_zone"),
+            Column::opt_text("currency"),
+            Column::translations(),
         ];
         C
     }
@@ -189,6 +205,8 @@ impl Resource for Initiative {
             network_id: p.opt_id("network_id"),
             public: p.flag("public"),
             time_zone,
+            currency: p.opt_currency("currency"),
+            translations: Translations::parse(input, Self::TRANSLATABLE, &mut p.errors),
         };
         p.errors.finish(v)
     }
@@ -312,12 +330,16 @@ pub struct Organization {
     pub identifier: Option<String>,
     pub website: Option<String>,
     pub description: String,
+    /// Its translatable fields in the initiative's other languages.
+    #[serde(default)]
+    pub translations: crate::translations::Translations,
 }
 
 impl Resource for Organization {
     const KIND: &'static str = "organization";
     const TABLE: &'static str = "organizations";
     const SCOPE: Scope = Scope::Initiative;
+    const TRANSLATABLE: &'static [&'static str] = &["name", "description"];
     fn duplicates() -> &'static [Duplicate] {
         &[Duplicate::FoldedName("name")]
     }
@@ -328,12 +350,14 @@ impl Resource for Organization {
             Column::opt_text("identifier").unique(),
             Column::opt_text("website"),
             Column::text("description"),
+            Column::translations(),
         ];
         C
     }
     fn parse(input: &FieldMap) -> Result<Self, FieldErrors> {
         let mut p = Parser::new(input);
         let name = p.name("name", MAX_NAME);
+        let translations = Translations::parse(input, Self::TRANSLATABLE, &mut p.errors);
         let sector = p.choice("sector", Sector::parse);
         let identifier = p.opt_org_identifier("identifier");
         let website = p.opt_url("website");
@@ -345,6 +369,7 @@ impl Resource for Organization {
                 identifier,
                 website,
                 description,
+                translations,
             }),
             None => Err(p.errors),
         }
@@ -435,6 +460,9 @@ pub struct Body {
     /// (none: [`DEFAULT_AGENDA_NOTICE_DAYS`]).
     #[serde(default)]
     pub agenda_notice_days: Option<i64>,
+    /// Its translatable fields in the initiative's other languages.
+    #[serde(default)]
+    pub translations: crate::translations::Translations,
 }
 
 /// Agendas go out this many days before a meeting unless the body says otherwise.
@@ -455,6 +483,7 @@ impl Resource for Body {
     const KIND: &'static str = "body";
     const TABLE: &'static str = "bodies";
     const SCOPE: Scope = Scope::Initiative;
+    const TRANSLATABLE: &'static [&'static str] = &["name", "purpose"];
     fn columns() -> &'static [Column] {
         const C: &[Column] = &[
             Column::text("name"),
@@ -465,6 +494,7 @@ impl Resource for Body {
             Column::boolean("public"),
             Column::opt_text("quorum"),
             Column::opt_int("agenda_notice_days"),
+            Column::translations(),
         ];
         C
     }
@@ -503,6 +533,7 @@ impl Resource for Body {
             );
         }
         let public = p.flag("public");
+        let translations = Translations::parse(input, Self::TRANSLATABLE, &mut p.errors);
         match kind {
             Some(kind) => p.errors.finish(Self {
                 name,
@@ -513,6 +544,7 @@ impl Resource for Body {
                 public,
                 quorum,
                 agenda_notice_days,
+                translations,
             }),
             None => Err(p.errors),
         }
@@ -671,12 +703,16 @@ pub struct Location {
     pub postal_code: String,
     /// ISO 3166-1 alpha-2.
     pub country: String,
+    /// Its translatable fields in the initiative's other languages.
+    #[serde(default)]
+    pub translations: crate::translations::Translations,
 }
 
 impl Resource for Location {
     const KIND: &'static str = "location";
     const TABLE: &'static str = "locations";
     const SCOPE: Scope = Scope::Initiative;
+    const TRANSLATABLE: &'static [&'static str] = &["name"];
     fn columns() -> &'static [Column] {
         const C: &[Column] = &[
             Column::int("organization_id").refers("organizations"),
@@ -685,6 +721,7 @@ impl Resource for Location {
             Column::text("city"),
             Column::text("postal_code"),
             Column::text("country"),
+            Column::translations(),
         ];
         C
     }
@@ -705,6 +742,7 @@ impl Resource for Location {
                 "country must be a two-letter ISO 3166 code such as IL",
             );
         }
+        let translations = Translations::parse(input, Self::TRANSLATABLE, &mut p.errors);
         p.errors.finish(Self {
             organization_id,
             name,
@@ -712,6 +750,7 @@ impl Resource for Location {
             city,
             postal_code,
             country,
+            translations,
         })
     }
     fn label(&self) -> String {
@@ -729,12 +768,16 @@ pub struct Service {
     pub url: Option<String>,
     pub email: Option<String>,
     pub status: ServiceStatus,
+    /// Its translatable fields in the initiative's other languages.
+    #[serde(default)]
+    pub translations: crate::translations::Translations,
 }
 
 impl Resource for Service {
     const KIND: &'static str = "service";
     const TABLE: &'static str = "services";
     const SCOPE: Scope = Scope::Initiative;
+    const TRANSLATABLE: &'static [&'static str] = &["name", "description"];
     fn columns() -> &'static [Column] {
         const C: &[Column] = &[
             Column::int("organization_id").refers("organizations"),
@@ -744,6 +787,7 @@ impl Resource for Service {
             Column::opt_text("url"),
             Column::opt_text("email"),
             Column::text("status"),
+            Column::translations(),
         ];
         C
     }
@@ -760,6 +804,7 @@ impl Resource for Service {
             .entry("status".into())
             .or_insert_with(|| "active".into());
         let status = Parser::new(&status_input).choice("status", ServiceStatus::parse);
+        let translations = Translations::parse(input, Self::TRANSLATABLE, &mut p.errors);
         if status.is_none() {
             p.errors.add(
                 "status",
@@ -776,6 +821,7 @@ impl Resource for Service {
                 url,
                 email,
                 status,
+                translations,
             }),
             None => Err(p.errors),
         }

@@ -113,6 +113,14 @@ impl Column {
     pub const fn class(self, class: Class) -> Self {
         Self { class, ..self }
     }
+    /// The record's translations ([`crate::translations::Translations`]):
+    /// JSON, absent on records from before they existed.
+    pub const fn translations() -> Self {
+        Self {
+            nullable: true,
+            ..Self::of_type("translations", ColumnType::Json)
+        }
+    }
     pub const fn unique(self) -> Self {
         Self {
             unique: true,
@@ -158,6 +166,9 @@ pub trait Resource: Serialize + DeserializeOwned + Clone + Send + Sync + 'static
     const SCOPE: Scope;
     /// At most one live record of this kind per initiative (its vision).
     const ONE_PER_INITIATIVE: bool = false;
+    /// Fields that take a translation into each of the initiative's languages
+    /// (kept in the column [`Column::translations`]).
+    const TRANSLATABLE: &'static [&'static str] = &[];
     /// What makes two live records of this kind one and the same.
     fn duplicates() -> &'static [Duplicate] {
         &[]
@@ -167,9 +178,16 @@ pub trait Resource: Serialize + DeserializeOwned + Clone + Send + Sync + 'static
     fn columns() -> &'static [Column];
     /// Parse submitted fields into a valid value, reporting every bad field.
     fn parse(input: &FieldMap) -> Result<Self, FieldErrors>;
-    /// The submitted-field form of this value (to prefill an edit form).
+    /// The submitted-field form of this value (to prefill an edit form):
+    /// translations become their form fields (`name@es`).
     fn to_fields(&self) -> FieldMap {
-        self.stored_values()
+        let mut map = self.stored_values();
+        if let Some(json) = map.remove("translations")
+            && let Ok(t) = serde_json::from_str::<crate::translations::Translations>(&json)
+        {
+            t.to_fields(&mut map);
+        }
+        map
     }
     /// Every column as text, as stored (amounts in hundredths, ids as numbers).
     fn stored_values(&self) -> FieldMap {

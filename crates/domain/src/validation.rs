@@ -126,6 +126,20 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// An optional ISO 4217 code ("ils" → "ILS").
+    pub fn opt_currency(&mut self, field: &str) -> Option<String> {
+        let s = self.raw(field)?;
+        let code = crate::funding::money::parse_currency(s);
+        if code.is_none() {
+            self.errors.add(
+                field,
+                "invalid_currency",
+                format!("{field} must be a three-letter code such as ILS, GBP or USD"),
+            );
+        }
+        code
+    }
+
     /// Optional text; `multiline` allows line breaks.
     pub fn opt_text(&mut self, field: &str, max: usize, multiline: bool) -> Option<String> {
         let s = self.raw(field)?;

@@ -52,6 +52,7 @@ fn org(
             } else {
                 String::new()
             },
+            translations: Default::default(),
         },
     )
 }
@@ -67,6 +68,7 @@ fn location(id: i64, archived: bool, organization_id: i64, postal_code: &str) ->
             city: "Kiryat Malachi".into(),
             postal_code: postal_code.into(),
             country: "IL".into(),
+            translations: Default::default(),
         },
     )
 }
@@ -96,6 +98,7 @@ fn service(s: ServiceSpec) -> Record<Service> {
             url: s.url.map(Into::into),
             email: s.email.map(Into::into),
             status: s.status,
+            translations: Default::default(),
         },
     )
 }

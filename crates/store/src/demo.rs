@@ -83,6 +83,7 @@ impl Loader<'_> {
             identifier: identifier.map(Into::into),
             website: website.map(Into::into),
             description: description.into(),
+            translations: Default::default(),
         };
         Ok(create_in(self.txn, None, Some(self.initiative), &o)
             .await?
@@ -130,6 +131,7 @@ impl Loader<'_> {
             public: true,
             quorum: None,
             agenda_notice_days: None,
+            translations: Default::default(),
         };
         Ok(create_in(self.txn, None, Some(self.initiative), &b)
             .await?
@@ -174,6 +176,7 @@ impl Loader<'_> {
             city: city.into(),
             postal_code: postal.into(),
             country: country.into(),
+            translations: Default::default(),
         };
         Ok(create_in(self.txn, None, Some(self.initiative), &l)
             .await?
@@ -194,6 +197,7 @@ impl Loader<'_> {
             url: None,
             email: None,
             status: ServiceStatus::Active,
+            translations: Default::default(),
         };
         create_in(self.txn, None, Some(self.initiative), &s).await?;
         Ok(())
@@ -253,6 +257,8 @@ async fn kiryat_malachi(txn: &DatabaseTransaction, network: &Record<Network>) ->
             network_id: Some(network.id),
             public: true,
             time_zone: Some("Asia/Jerusalem".into()),
+            currency: Some("ILS".into()),
+            translations: Default::default(),
         },
     )
     .await?;
@@ -696,6 +702,20 @@ async fn kiryat_malachi(txn: &DatabaseTransaction, network: &Record<Network>) ->
     .await
 }
 
+/// Spanish translations of some of a record's texts (Riverside works in
+/// English and Spanish).
+fn es(texts: &[(&str, &str)]) -> domain::translations::Translations {
+    let mut t = domain::translations::Translations::default();
+    t.0.insert(
+        "es".into(),
+        texts
+            .iter()
+            .map(|(f, x)| (f.to_string(), x.to_string()))
+            .collect(),
+    );
+    t
+}
+
 async fn riverside_zero(txn: &DatabaseTransaction, network: &Record<Network>) -> Result<()> {
     let i = create_in(
         txn,
@@ -710,6 +730,11 @@ async fn riverside_zero(txn: &DatabaseTransaction, network: &Record<Network>) ->
             network_id: Some(network.id),
             public: true,
             time_zone: Some("America/Chicago".into()),
+            currency: Some("USD".into()),
+            translations: es(&[
+                ("name", "Riverside Cero"),
+                ("description", "Una alianza comunitaria que trabaja hacia el cero funcional de personas sin hogar con una lista compartida por nombre, al estilo de Built for Zero."),
+            ]),
         },
     )
     .await?;

@@ -123,6 +123,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "0015_password_resets",
         steps: password_resets,
     },
+    Migration {
+        name: "0017_translations",
+        steps: translations,
+    },
 ];
 
 mod cases;
@@ -683,6 +687,31 @@ fn initiative_time_zone() -> Vec<Step> {
             .add_column(opt_text("time_zone"))
             .to_owned(),
     ))]
+}
+
+/// Names, descriptions and purposes in the initiative's other languages
+/// (`domain::translations`, JSON), and the currency an initiative counts in.
+fn translations() -> Vec<Step> {
+    let mut steps: Vec<Step> = [
+        "initiatives",
+        "organizations",
+        "bodies",
+        "locations",
+        "services",
+    ]
+    .into_iter()
+    .map(|t| Step::PerEngine {
+        sqlite: format!("ALTER TABLE \"{t}\" ADD COLUMN \"translations\" TEXT NULL"),
+        postgres: format!("ALTER TABLE \"{t}\" ADD COLUMN \"translations\" JSONB NULL"),
+    })
+    .collect();
+    steps.push(Step::Alter(Box::new(
+        Table::alter()
+            .table(a("initiatives"))
+            .add_column(opt_text("currency"))
+            .to_owned(),
+    )));
+    steps
 }
 
 /// The database itself refuses a second live record where the rules allow one

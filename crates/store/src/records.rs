@@ -270,6 +270,35 @@ impl Store {
             .collect()
     }
 
+    /// The translations of every record of `table` in `initiative` that has
+    /// any (`table` must have the column): (id, translations).
+    pub async fn translations_of(
+        &self,
+        table: &'static str,
+        initiative: i64,
+    ) -> Result<Vec<(i64, domain::translations::Translations)>> {
+        let mut q = Query::select();
+        q.column(a("id"))
+            .expr(Expr::col(a("translations")).cast_as(a("TEXT")))
+            .from(a(table))
+            .and_where(Expr::col(a("translations")).is_not_null());
+        if is_scoped(table) {
+            q.and_where(Expr::col(a("initiative_id")).eq(initiative));
+        }
+        let rows = self.db.query_all(&q).await?;
+        rows.iter()
+            .map(|r| {
+                let text: String = r.try_get_by_index(1)?;
+                let t = serde_json::from_str(&text).map_err(|e| {
+                    StoreError::Database(sea_orm::DbErr::Custom(format!(
+                        "stored translations in {table} are not valid: {e}"
+                    )))
+                })?;
+                Ok((r.try_get_by_index(0)?, t))
+            })
+            .collect()
+    }
+
     /// How many live records of `table` (in `initiative`) refer to record `id`
     /// through `column`: what archiving that record touches. Names come from the
     /// kinds' declarations.

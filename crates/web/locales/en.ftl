@@ -414,3 +414,8 @@ audit-action-disable = disabled
 audit-action-enable = enabled
 audit-action-reset_password = password reset
 audit-action-reset_link = password reset link issued
+
+## Content in the initiative's languages
+translations-heading = In the initiative's other languages
+translations-hint = The fields above are in the initiative's first language. A reader of another language sees the translation into theirs when there is one, and the text above when there is none.
+translation-label = { $field } ({ $language })

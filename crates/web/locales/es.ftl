@@ -414,3 +414,8 @@ audit-action-disable = desactivada
 audit-action-enable = activada
 audit-action-reset_password = contraseña restablecida
 audit-action-reset_link = enlace de restablecimiento emitido
+
+## Contenido en los idiomas de la iniciativa
+translations-heading = En los otros idiomas de la iniciativa
+translations-hint = Los campos de arriba están en el primer idioma de la iniciativa. Quien lee en otro idioma ve la traducción al suyo si la hay, y el texto de arriba si no.
+translation-label = { $field } ({ $language })

@@ -414,3 +414,8 @@ audit-action-disable = הושבת
 audit-action-enable = הופעל
 audit-action-reset_password = הסיסמה אופסה
 audit-action-reset_link = הונפק קישור לאיפוס סיסמה
+
+## תוכן בשפות היוזמה
+translations-heading = בשפות האחרות של היוזמה
+translations-hint = השדות שלמעלה הם בשפה הראשונה של היוזמה. מי שקורא בשפה אחרת רואה את התרגום לשפתו כשיש כזה, ואת הטקסט שלמעלה כשאין.
+translation-label = { $field } ({ $language })

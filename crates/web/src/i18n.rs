@@ -14,6 +14,68 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 /// Languages the interface speaks: (code, name in that language).
 pub const LANGUAGES: &[(&str, &str)] = &[("en", "English"), ("es", "Español"), ("he", "עברית")];
 
+/// A language's own name ("Español" for `es`), for content in any language
+/// an initiative declares (not only those the interface speaks); the code
+/// itself when none is known.
+pub fn language_name(code: &str) -> String {
+    const NAMES: &[(&str, &str)] = &[
+        ("en", "English"),
+        ("es", "Español"),
+        ("he", "עברית"),
+        ("ar", "العربية"),
+        ("am", "አማርኛ"),
+        ("ru", "Русский"),
+        ("fr", "Français"),
+        ("de", "Deutsch"),
+        ("pt", "Português"),
+        ("it", "Italiano"),
+        ("uk", "Українська"),
+        ("ti", "ትግርኛ"),
+        ("fa", "فارسی"),
+    ];
+    let primary = code.split('-').next().unwrap_or(code);
+    NAMES
+        .iter()
+        .find(|(c, _)| *c == primary)
+        .map_or_else(|| code.to_string(), |(_, n)| n.to_string())
+}
+
+/// Whether a language is written in the Latin script (what the script of a
+/// text cannot tell apart).
+pub fn latin_script(code: &str) -> bool {
+    let primary = code.split('-').next().unwrap_or(code);
+    !matches!(
+        primary,
+        "he" | "yi"
+            | "ar"
+            | "fa"
+            | "ur"
+            | "ru"
+            | "uk"
+            | "be"
+            | "bg"
+            | "sr"
+            | "mk"
+            | "am"
+            | "ti"
+            | "el"
+            | "hy"
+            | "ka"
+            | "zh"
+            | "ja"
+            | "ko"
+            | "hi"
+            | "bn"
+            | "th"
+    )
+}
+
+/// Whether a language is written right to left.
+pub fn right_to_left(code: &str) -> bool {
+    let primary = code.split('-').next().unwrap_or(code);
+    matches!(primary, "he" | "yi" | "ar" | "fa" | "ur" | "ps" | "dv")
+}
+
 /// Each language's messages: the product's, then one file per module.
 const SOURCES: &[(&str, &[&str])] = &[
     (

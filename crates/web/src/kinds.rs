@@ -1139,6 +1139,35 @@ impl RefNames {
         Ok(RefNames { by_table, archived })
     }
 
+    /// The names as a reader of `reader` sees them, for tables whose records
+    /// take translations (see [`localize`]).
+    pub async fn localized(
+        mut self,
+        store: &Store,
+        initiative: &domain::resource::Record<domain::partnership::Initiative>,
+        reader: &str,
+    ) -> Result<Self, store::StoreError> {
+        let first = initiative.data.languages.split(',').next().unwrap_or("");
+        for (table, names) in self.by_table.iter_mut().chain(self.archived.iter_mut()) {
+            let translatable = self::by_table(table)
+                .is_some_and(|k| (k.columns)().iter().any(|c| c.name == "translations"));
+            if !translatable {
+                continue;
+            }
+            let k = self::by_table(table).expect("checked above");
+            let translated = store.translations_of(k.table, initiative.id).await?;
+            for (id, name) in names.iter_mut() {
+                if let Some((_, t)) = translated.iter().find(|(i, _)| i == id)
+                    && let Some((_, text)) = t.pick(k.label, reader, first)
+                {
+                    *name = text.to_string();
+                }
+            }
+            names.sort_by(|a, b| a.1.cmp(&b.1));
+        }
+        Ok(self)
+    }
+
     pub fn name(&self, table: &str, id: i64) -> Option<&str> {
         self.by_table
             .get(table)?
@@ -1201,7 +1230,11 @@ pub fn display(tr: &Tr, fd: &FieldDef, values: &FieldMap, refs: &RefNames) -> St
 
 /// One form control, ready for the template.
 pub struct FormField {
-    pub name: &'static str,
+    /// The control's name (`name`, or `name@es` for a translation).
+    pub name: String,
+    /// The language the control takes text in, when not the page's: its
+    /// `lang` (with `dir="auto"`). Empty: the page's.
+    pub lang: String,
     pub label: String,
     pub hint: String,
     /// "input", "textarea" or "select".
@@ -1305,7 +1338,8 @@ pub fn form_fields(
                 };
             let hint_key = format!("hint-{}", fd.name);
             FormField {
-                name: fd.name,
+                name: fd.name.to_string(),
+                lang: String::new(),
                 label: tr.t(&format!("field-{}", fd.name)),
                 hint: if tr.has(&hint_key) {
                     tr.t(&hint_key)
@@ -1328,6 +1362,96 @@ pub fn form_fields(
         .collect()
 }
 
+/// Show a record's values to a reader of `reader`: each translatable field
+/// becomes its translation into the reader's language, when it has one and
+/// that is not the initiative's first (`languages` as declared: "he,en"),
+/// which the main text is in. Gives the language of each field so replaced.
+pub fn localize(values: &mut FieldMap, reader: &str, languages: &str) -> HashMap<String, String> {
+    let mut shown_in = HashMap::new();
+    let Some(t) = values
+        .get("translations")
+        .and_then(|j| serde_json::from_str::<domain::translations::Translations>(j).ok())
+    else {
+        return shown_in;
+    };
+    let first = languages.split(',').next().unwrap_or("").trim();
+    let fields: std::collections::BTreeSet<&String> = t.0.values().flat_map(|m| m.keys()).collect();
+    for field in fields {
+        if let Some((lang, text)) = t.pick(field, reader, first) {
+            values.insert(field.clone(), text.to_string());
+            shown_in.insert(field.clone(), lang.to_string());
+        }
+    }
+    shown_in
+}
+
+/// The translation controls of a form: for each language `languages`
+/// declares after the first (the main fields are in the first), (code, its
+/// name, one control per translatable field of `defs`), named
+/// `{field}@{code}` (see `domain::translations`).
+pub fn translation_fields(
+    tr: &Tr,
+    defs: &[FieldDef],
+    translatable: &[&str],
+    languages: &str,
+    values: &FieldMap,
+    errors: &domain::validation::FieldErrors,
+) -> Vec<(String, String, Vec<FormField>)> {
+    if translatable.is_empty() {
+        return vec![];
+    }
+    languages
+        .split(',')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .skip(1)
+        .map(|code| {
+            let language = crate::i18n::language_name(code);
+            let fields = defs
+                .iter()
+                .filter(|d| translatable.contains(&d.name))
+                .map(|d| {
+                    let name = domain::translations::form_key(d.name, code);
+                    let label = tr.tn(
+                        "translation-label",
+                        &[
+                            ("field", tr.t(&format!("field-{}", d.name))),
+                            ("language", language.clone()),
+                        ],
+                    );
+                    let error = errors
+                        .get(&name)
+                        .map(|e| {
+                            let key = format!("error-{}", e.code);
+                            if tr.has(&key) {
+                                tr.t1(&key, "field", &label)
+                            } else {
+                                e.message.clone()
+                            }
+                        })
+                        .unwrap_or_default();
+                    let textarea = matches!(d.widget, Widget::TextArea);
+                    FormField {
+                        value: values.get(&name).cloned().unwrap_or_default(),
+                        name,
+                        lang: code.to_string(),
+                        label,
+                        hint: String::new(),
+                        control: if textarea { "textarea" } else { "input" },
+                        input_type: if textarea { "" } else { "text" },
+                        options: vec![],
+                        required: false,
+                        error,
+                        existing: None,
+                        clash: String::new(),
+                    }
+                })
+                .collect();
+            (code.to_string(), language, fields)
+        })
+        .collect()
+}
+
 /// Where a record of `kind` is shown in initiative `slug`.
 pub fn record_href(slug: &str, kind: &str, id: i64) -> Option<String> {
     KINDS
@@ -1343,7 +1467,7 @@ pub fn link_existing(
     slug: &str,
 ) {
     for f in fields {
-        if let Some(e) = errors.get(f.name).and_then(|e| e.existing.as_ref()) {
+        if let Some(e) = errors.get(&f.name).and_then(|e| e.existing.as_ref()) {
             f.existing = record_href(slug, e.kind, e.id).map(|href| (href, e.name.clone()));
         }
     }

@@ -45,9 +45,10 @@ pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> S
     )
 }
 
-/// The language of this request: `lang` cookie, then `Accept-Language`, then English.
-pub fn language(headers: &HeaderMap) -> Tr {
-    let code = cookie(headers, LANG_COOKIE)
+/// The language this request asks for: the `lang` cookie, then a language
+/// of `Accept-Language` the interface speaks.
+pub fn asked_language(headers: &HeaderMap) -> Option<&'static str> {
+    cookie(headers, LANG_COOKIE)
         .and_then(i18n::supported)
         .or_else(|| {
             headers
@@ -55,8 +56,26 @@ pub fn language(headers: &HeaderMap) -> Tr {
                 .and_then(|v| v.to_str().ok())
                 .and_then(i18n::from_accept_language)
         })
-        .unwrap_or("en");
-    Tr::new(code)
+}
+
+/// The language of this request: the one it asks for, else English.
+pub fn language(headers: &HeaderMap) -> Tr {
+    Tr::new(asked_language(headers).unwrap_or("en"))
+}
+
+/// The language a published portal opens in for a visitor who asks for none
+/// the interface speaks: the first of the initiative's languages that it
+/// speaks. `None` for anything but a published portal.
+async fn portal_language(state: &AppState, path: &str) -> Option<&'static str> {
+    let slug = path.strip_prefix("/p/")?.split('/').next()?;
+    if !domain::validation::is_slug(slug) {
+        return None;
+    }
+    let i = state.store.initiative_by_slug(slug).await.ok()?;
+    if !i.data.public {
+        return None;
+    }
+    i.data.languages.split(',').find_map(i18n::supported)
 }
 
 /// Everything a page handler needs to know about the request.
@@ -173,8 +192,16 @@ where
         let pre_cookie = cookie(&parts.headers, PRE_CSRF_COOKIE)
             .filter(|v| !v.is_empty() && v.len() <= 200)
             .map(str::to_string);
+        let tr = match asked_language(&parts.headers) {
+            Some(code) => Tr::new(code),
+            None => Tr::new(
+                portal_language(&state, parts.uri.path())
+                    .await
+                    .unwrap_or("en"),
+            ),
+        };
         Ok(Ctx {
-            tr: language(&parts.headers),
+            tr,
             session,
             path: parts
                 .uri

@@ -105,8 +105,27 @@ pub struct BodyField {
     pub alias: Option<&'static str>,
 }
 
+/// Optional columns a `PUT` may leave out, keeping what is stored: they came
+/// after the API's first release, and a client written before them must not
+/// clear them by not knowing them.
+pub const KEPT_WHEN_ABSENT: &[&str] = &["translations", "currency"];
+
+/// A `PUT` that left out a [`KEPT_WHEN_ABSENT`] field keeps its `current`
+/// stored value (from `Resource::stored_values`).
+pub fn keep_absent(fields: &mut FieldMap, allowed: &[BodyField], current: &FieldMap) {
+    for f in allowed.iter().filter(|f| !f.required_on_put && f.nullable) {
+        if KEPT_WHEN_ABSENT.contains(&f.name) && !fields.contains_key(f.name) {
+            fields.insert(
+                f.name.to_string(),
+                current.get(f.name).cloned().unwrap_or_default(),
+            );
+        }
+    }
+}
+
 /// The fields of a resource as the API takes them: every column (required on
-/// `PUT`), plus form-only fields such as a decimal stipend rate.
+/// `PUT`, but for [`KEPT_WHEN_ABSENT`]), plus form-only fields such as a
+/// decimal stipend rate.
 pub fn body_fields_of<T: Resource>(form: &[crate::kinds::FieldDef]) -> Vec<BodyField> {
     use domain::resource::ColumnType as C;
     let mut out: Vec<BodyField> = T::columns()
@@ -120,7 +139,7 @@ pub fn body_fields_of<T: Resource>(form: &[crate::kinds::FieldDef]) -> Vec<BodyF
                 C::Decimal => JsonType::Amount,
                 C::Json => JsonType::Any,
             },
-            required_on_put: true,
+            required_on_put: !(c.nullable && KEPT_WHEN_ABSENT.contains(&c.name)),
             nullable: c.nullable,
             alias: None,
         })

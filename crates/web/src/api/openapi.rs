@@ -91,6 +91,7 @@ fn limits(field: &str, ty: ColumnType) -> Value {
         }
         ("email", _) => json!({"maxLength": 254, "pattern": EMAIL}),
         ("stipend_currency", _) => json!({"pattern": "^[A-Z]{3}$"}),
+        ("currency", _) => json!({"maxLength": 3, "pattern": "^[A-Za-z]{3}$"}),
         ("year", _) => json!({"minimum": 1800, "maximum": 2200}),
         ("cadence_min_days" | "cadence_max_days", _) => json!({"minimum": 1, "maximum": 366}),
         ("stipend_hourly_cents", _) => json!({"minimum": 0, "maximum": 100_000_000}),
@@ -99,11 +100,42 @@ fn limits(field: &str, ty: ColumnType) -> Value {
     }
 }
 
+/// The translations of a record (`domain::translations`): one entry per
+/// language, with a text for any of the translatable fields.
+fn translations_schema(fields: &[&str]) -> Value {
+    let mut props = Map::new();
+    props.insert(
+        "language".into(),
+        json!({"type": "string", "pattern": "^[a-z]{2,3}(-[a-z0-9]{2,8})*$", "description": "a language the initiative declares, such as es or he"}),
+    );
+    for f in fields {
+        let (max, pattern) = if *f == "name" {
+            (domain::validation::MAX_NAME, OPT_LINE)
+        } else {
+            (domain::validation::MAX_TEXT, MULTI)
+        };
+        props.insert(
+            f.to_string(),
+            json!({"type": "string", "nullable": true, "maxLength": max, "pattern": pattern}),
+        );
+    }
+    json!({
+        "type": "array",
+        "nullable": true,
+        "description": "the record's texts in the initiative's other languages (its main fields are in the first); left out of a PUT, they stay as they are",
+        "items": {"type": "object", "properties": props, "required": ["language"], "additionalProperties": false},
+    })
+}
+
 /// Schema of a kind's data, with the closed lists of codes as enums.
 fn data_schema<T: Resource>(widgets: &[(&'static str, Widget)]) -> (Value, Vec<&'static str>) {
     let mut props = Map::new();
     let mut required = vec![];
     for c in T::columns() {
+        if c.name == "translations" {
+            props.insert(c.name.into(), translations_schema(T::TRANSLATABLE));
+            continue;
+        }
         let mut s = column_schema(c.ty, c.nullable);
         if let Some((_, Widget::Choice(codes, _))) = widgets.iter().find(|(n, _)| *n == c.name) {
             // The codes, and their snake_case spelling the API answers with.
@@ -195,6 +227,7 @@ fn input_schema(name: &str, data: &Value, required: &[&str], update: bool) -> Va
     let all: Vec<String> = props
         .keys()
         .filter(|k| *k != "stipend_hourly_cents")
+        .filter(|k| !crate::api::extract::KEPT_WHEN_ABSENT.contains(&k.as_str()))
         .cloned()
         .collect();
     let mut req: Vec<String> = if update {

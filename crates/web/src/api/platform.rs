@@ -165,7 +165,9 @@ pub(super) async fn update_initiative(
     ApiJson(body): ApiJson,
 ) -> ApiResult<Json<Record<Initiative>>> {
     let i = auth.initiative();
-    let (fields, version) = body_fields(body, &initiative_fields(), true)?;
+    let allowed = initiative_fields();
+    let (mut fields, version) = body_fields(body, &allowed, true)?;
+    super::extract::keep_absent(&mut fields, &allowed, &i.data.stored_values());
     // Which network it belongs to is decided by the policy, field by field.
     crate::access::check_write::<Initiative>(
         &auth.view.grants,

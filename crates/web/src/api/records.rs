@@ -115,8 +115,16 @@ pub(super) async fn update<T: Kind>(
     ApiPath((_, id)): ApiPath<(String, i64)>,
     ApiJson(body): ApiJson,
 ) -> ApiResult<Json<Record<T>>> {
-    let (fields, version) = body_fields(body, &allowed_fields::<T>(), true)?;
+    let allowed = allowed_fields::<T>();
+    let (mut fields, version) = body_fields(body, &allowed, true)?;
     let version = require_version(version)?;
+    if allowed
+        .iter()
+        .any(|f| !f.required_on_put && !fields.contains_key(f.name))
+    {
+        let current = auth.registry(&s.store).get::<T>(id).await?;
+        super::extract::keep_absent(&mut fields, &allowed, &current.data.stored_values());
+    }
     let v = T::parse(&fields).map_err(AppError::Invalid)?;
     Ok(Json(
         auth.registry(&s.store)

@@ -363,7 +363,10 @@ async fn show_ledger(
             store::now().get().date_naive().to_string(),
         );
         typed.insert("kind".into(), "expense".into());
-        typed.insert("currency".into(), "ILS".into());
+        // The initiative's currency, when it has one.
+        if let Some(cur) = &i.data.currency {
+            typed.insert("currency".into(), cur.clone());
+        }
     }
     let page = LedgerPage {
         entries,

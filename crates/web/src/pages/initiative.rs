@@ -104,6 +104,11 @@ fn initiative_fields() -> Vec<FieldDef> {
             required: false,
         },
         FieldDef {
+            name: "currency",
+            widget: Widget::Text,
+            required: false,
+        },
+        FieldDef {
             name: "public",
             widget: Widget::Check,
             required: false,
@@ -168,6 +173,8 @@ pub(super) struct GlobalForm {
     pub(super) cancel: String,
     pub(super) defs: Vec<FieldDef>,
     pub(super) refs: RefNames,
+    /// Fields that take translations into the languages the form names.
+    pub(super) translatable: &'static [&'static str],
 }
 
 impl GlobalForm {
@@ -180,7 +187,18 @@ impl GlobalForm {
         status: StatusCode,
     ) -> PageResult {
         let fields = form_fields(&self.c.tr, &self.defs, values, errors, &self.refs);
-        let summary = super::records::error_summary(&fields);
+        let translations = crate::kinds::translation_fields(
+            &self.c.tr,
+            &self.defs,
+            self.translatable,
+            values.get("languages").map_or("", String::as_str),
+            values,
+            errors,
+        );
+        let mut summary = super::records::error_summary(&fields);
+        for (_, _, t) in &translations {
+            summary.extend(super::records::error_summary(t));
+        }
         let c = Chrome {
             title: self.heading.clone(),
             ..self.c
@@ -198,6 +216,7 @@ impl GlobalForm {
             cancel: self.cancel,
             add_another: false,
             inline: vec![],
+            translations,
         };
         render_status(status, &page)
     }
@@ -287,6 +306,7 @@ async fn initiative_form(
                 cancel: format!("/i/{slug}"),
                 defs,
                 refs,
+                translatable: Initiative::TRANSLATABLE,
             }
         }
         None => {
@@ -298,6 +318,7 @@ async fn initiative_form(
                 cancel: "/".into(),
                 defs: initiative_fields(),
                 refs,
+                translatable: Initiative::TRANSLATABLE,
             }
         }
     })

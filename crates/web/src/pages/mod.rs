@@ -98,12 +98,17 @@ impl Chrome {
         g: &Grants,
         section: &'static str,
     ) -> Self {
-        self.initiative = Some((i.data.slug.clone(), i.data.name.clone()));
+        let first = i.data.languages.split(',').next().unwrap_or("");
+        let name = i
+            .data
+            .translations
+            .pick("name", self.tr.lang, first)
+            .map_or_else(|| i.data.name.clone(), |(_, t)| t.to_string());
+        self.initiative = Some((i.data.slug.clone(), name.clone()));
         self.section = section;
         self.can_edit = g.allows(Action::Update);
         self.can_audit = g.allows(Action::ReadAudit);
-        self.crumbs
-            .push((format!("/i/{}", i.data.slug), i.data.name.clone()));
+        self.crumbs.push((format!("/i/{}", i.data.slug), name));
         self
     }
 
@@ -131,6 +136,51 @@ impl Chrome {
     /// ` lang=… dir=…` for typed content in another language than the page.
     pub fn lang_of(&self, text: &str) -> &'static str {
         self.tr.lang_attrs(text)
+    }
+    /// A record's `field` as this page's reader sees it, with its `lang`/`dir`
+    /// attributes: its translation into the reader's language, or else `text`
+    /// (in the initiative's first of `languages`).
+    pub fn shown(
+        &self,
+        t: &domain::translations::Translations,
+        field: &str,
+        text: &str,
+        languages: &str,
+    ) -> (String, String) {
+        let first = languages.split(',').next().unwrap_or("").trim();
+        match t.pick(field, self.tr.lang, first) {
+            Some((lang, tx)) => (tx.to_string(), self.lang_in(tx, Some(lang), first)),
+            None => (text.to_string(), self.lang_in(text, None, first)),
+        }
+    }
+    /// The `lang`/`dir` attributes of a record's text: `Some(lang)` for a
+    /// translation, `None` for the main text, which is in the initiative's
+    /// `first` language — unless its script says otherwise (a record written
+    /// before its initiative declared languages). Empty in the page's language.
+    pub fn lang_in(&self, text: &str, lang: Option<&str>, first: &str) -> String {
+        let lang = lang.or_else(|| {
+            let by_script = crate::i18n::content_language(text);
+            let first_fits = !first.is_empty()
+                && match by_script {
+                    Some("latin") => crate::i18n::latin_script(first),
+                    Some(code) => code == first,
+                    // No letters (a number): nothing to say.
+                    None => false,
+                };
+            first_fits.then_some(first)
+        });
+        match lang {
+            Some(l) if l == self.tr.lang => String::new(),
+            Some(l) => {
+                let dir = if crate::i18n::right_to_left(l) {
+                    "rtl"
+                } else {
+                    "ltr"
+                };
+                format!(" lang=\"{l}\" dir=\"{dir}\"")
+            }
+            None => self.lang_of(text).to_string(),
+        }
     }
     pub fn dir(&self) -> &'static str {
         self.tr.dir()

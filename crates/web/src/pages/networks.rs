@@ -103,6 +103,7 @@ fn network_form(ctx: &Ctx, id: Option<i64>) -> GlobalForm {
         cancel: "/networks".into(),
         defs: network_fields(),
         refs: RefNames::default(),
+        translatable: &[],
     }
 }
 

@@ -37,7 +37,8 @@ pub struct PortalBody {
 /// One entry of the public services directory.
 pub struct PortalService {
     pub service: Record<Service>,
-    pub organization: String,
+    /// Its organization's name as the visitor reads it, with its attributes.
+    pub organization: (String, String),
     pub location: Option<Record<Location>>,
     /// The status when it is not simply active ("Temporarily closed").
     pub status: Option<String>,
@@ -54,7 +55,7 @@ struct PortalContent<'a> {
     services: Vec<PortalService>,
     /// (organization name, website) of the organizations in the directory
     /// that have a website, each once.
-    websites: Vec<(String, String)>,
+    websites: Vec<((String, String), String)>,
     /// The day of the last change to anything this page shows.
     updated: Option<chrono::NaiveDate>,
 }
@@ -72,7 +73,15 @@ pub async fn home(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>)
     let published = Published::open(&s.store, &slug).await?;
     let view = &published.view;
     let i = &view.initiative;
-    let mut c = Chrome::new(&ctx, i.data.name.clone());
+    let mut c = Chrome::new(&ctx, String::new());
+    c.title = c
+        .shown(
+            &i.data.translations,
+            "name",
+            &i.data.name,
+            &i.data.languages,
+        )
+        .0;
     c.user = None;
     let today = chrono::Utc::now().date_naive();
     let key = format!("portal:{}:{}:{today}:{}", i.id, view.generation, c.lang());
@@ -98,12 +107,21 @@ pub async fn home(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>)
                 }))
                 .max()
                 .map(|t| t.date_naive());
-            let mut websites: Vec<(String, String)> = vec![];
+            let org_name = |o: &Record<domain::partnership::Organization>| {
+                c.shown(
+                    &o.data.translations,
+                    "name",
+                    &o.data.name,
+                    &i.data.languages,
+                )
+            };
+            let mut websites: Vec<((String, String), String)> = vec![];
             for (_, o, _) in &directory {
+                let name = org_name(o);
                 if let Some(w) = &o.data.website
-                    && !websites.iter().any(|(n, _)| *n == o.data.name)
+                    && !websites.iter().any(|(n, _)| *n == name)
                 {
-                    websites.push((o.data.name.clone(), w.clone()));
+                    websites.push((name, w.clone()));
                 }
             }
             let services = directory
@@ -116,7 +134,7 @@ pub async fn home(State(s): State<AppState>, ctx: Ctx, Path(slug): Path<String>)
                         ))
                     }),
                     service,
-                    organization: o.data.name,
+                    organization: org_name(&o),
                     location,
                 })
                 .collect();

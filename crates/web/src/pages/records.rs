@@ -114,7 +114,7 @@ struct ListContent<'a> {
     /// (label, href to sort by it, aria-sort: "ascending", "descending" or "")
     headers: Vec<(String, String, &'static str)>,
     /// (href, archived, cells)
-    rows: Vec<(String, bool, Vec<String>)>,
+    rows: Vec<(String, bool, Vec<Cell>)>,
     archived_shown: bool,
     toggle_href: String,
     pages: Pages,
@@ -131,6 +131,9 @@ struct ListContent<'a> {
     /// "12 records match", when searching or filtering.
     matching: String,
 }
+
+/// A cell of a list: (text, its `lang`/`dir` attributes).
+pub type Cell = (String, String);
 
 /// One option of a choice: (value, label, chosen).
 pub type Choice = (String, String, bool);
@@ -276,7 +279,10 @@ async fn list<T: Kind>(
         let records = reg.search::<T>(opts, &search).await?;
         let total = reg.count_matching::<T>(show_archived, &search).await?;
         let defs = T::fields();
-        let refs = RefNames::load(&s.store, i.id, &defs).await?;
+        let refs = RefNames::load(&s.store, i.id, &defs)
+            .await?
+            .localized(&s.store, i, c.lang())
+            .await?;
         let shown: Vec<_> = T::list_fields()
             .iter()
             .filter_map(|name| defs.iter().find(|d| d.name == *name))
@@ -318,10 +324,17 @@ async fn list<T: Kind>(
         let rows = records
             .iter()
             .map(|r| {
-                let values = r.data.stored_values();
+                let mut values = r.data.stored_values();
+                let shown_in = crate::kinds::localize(&mut values, c.lang(), &i.data.languages);
+                let first = i.data.first_language();
                 let cells = shown
                     .iter()
-                    .map(|d| display(&c.tr, d, &values, &refs))
+                    .map(|d| {
+                        let text = display(&c.tr, d, &values, &refs);
+                        let attrs =
+                            c.lang_in(&text, shown_in.get(d.name).map(String::as_str), first);
+                        (text, attrs)
+                    })
                     .collect();
                 (format!("{base}/{}", r.id), r.archived, cells)
             })
@@ -443,6 +456,19 @@ pub struct FormPage {
     pub add_another: bool,
     /// A new location's fields, on a form that can create one on the way.
     pub inline: Vec<FormField>,
+    /// The translatable fields in each of the initiative's languages:
+    /// (code, language, controls).
+    pub translations: Vec<(String, String, Vec<FormField>)>,
+}
+
+impl FormPage {
+    /// Open the translations when one is filled in or refused.
+    pub fn translations_open(&self) -> bool {
+        self.translations
+            .iter()
+            .flat_map(|(_, _, f)| f)
+            .any(|f| !f.value.is_empty() || !f.error.is_empty())
+    }
 }
 
 impl FormPage {
@@ -567,7 +593,7 @@ fn new_location_form(c: &Chrome, values: &FieldMap, errors: &FieldErrors) -> Vec
     let mut out = form_fields(&c.tr, &defs, &strip(values), &errs, &RefNames::default());
     for f in &mut out {
         if let Some((_, form)) = NEW_LOCATION_FIELDS.iter().find(|(n, _)| *n == f.name) {
-            f.name = form;
+            f.name = form.to_string();
         }
     }
     out
@@ -598,6 +624,14 @@ async fn new<T: Kind>(
         prefill
             .entry(d.name.to_string())
             .or_insert_with(|| today.to_string());
+    }
+    // Money is counted in the initiative's currency unless said otherwise.
+    if let Some(cur) = &auth.initiative().data.currency
+        && T::columns().iter().any(|c| c.name == "currency")
+    {
+        prefill
+            .entry("currency".into())
+            .or_insert_with(|| cur.clone());
     }
     // Arriving from "Save and add another": say the last one was saved.
     let notice = prefill.remove("saved").map(|_| "saved-add-another");
@@ -644,8 +678,11 @@ async fn form_page<T: Kind>(
     notice: Option<&'static str>,
 ) -> PageResult {
     let defs = T::fields();
-    let refs = RefNames::load(&s.store, i.id, &defs).await?;
     let mut c = Chrome::new(ctx, String::new()).in_initiative(i, g, T::PATH);
+    let refs = RefNames::load(&s.store, i.id, &defs)
+        .await?
+        .localized(&s.store, i, c.lang())
+        .await?;
     if let Some(key) = notice {
         c.notice = c.t(key);
     }
@@ -670,8 +707,19 @@ async fn form_page<T: Kind>(
     } else {
         vec![]
     };
+    let mut translations = crate::kinds::translation_fields(
+        &c.tr,
+        &defs,
+        T::TRANSLATABLE,
+        &i.data.languages,
+        values,
+        errors,
+    );
     let mut summary = error_summary(&fields);
     summary.extend(error_summary(&inline));
+    for (_, _, t) in &translations {
+        summary.extend(error_summary(t));
+    }
     let mut changes = vec![];
     if let Some((before, typed, merged)) = edit.as_ref().and_then(|e| e.met) {
         let now = edit.as_ref().map(|e| e.seen).unwrap_or(before);
@@ -699,13 +747,42 @@ async fn form_page<T: Kind>(
                 clash,
             });
         }
+        // Translations, which read as typed.
+        for f in translations.iter_mut().flat_map(|(_, _, f)| f) {
+            use domain::edits::FieldState as S;
+            let state = merged.states.get(&f.name).copied().unwrap_or(S::Same);
+            let outcome = match state {
+                S::Same => continue,
+                S::Mine => "conflict-mine",
+                S::Theirs => "conflict-theirs-kept",
+                S::Agreed => "conflict-agreed",
+                S::Clash => "conflict-clash",
+            };
+            let text = |m: &FieldMap| m.get(&f.name).cloned().unwrap_or_default();
+            let clash = state == S::Clash;
+            if clash {
+                f.clash = c.t1("conflict-field", "value", &text(now));
+            }
+            changes.push(ChangeRow {
+                name: f.name.clone(),
+                label: f.label.clone(),
+                seen: text(before),
+                typed: text(typed),
+                now: text(now),
+                outcome: c.t(outcome),
+                clash,
+            });
+        }
     }
     let seen = edit
         .as_ref()
         .map(|e| {
             e.seen
                 .iter()
-                .filter(|(k, _)| defs.iter().any(|d| d.name == k.as_str()))
+                .filter(|(k, _)| {
+                    let field = k.split_once('@').map_or(k.as_str(), |(f, _)| f);
+                    defs.iter().any(|d| d.name == field)
+                })
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect()
         })
@@ -730,6 +807,7 @@ async fn form_page<T: Kind>(
             cancel,
             add_another: record.is_none(),
             inline,
+            translations,
         },
     )
 }
@@ -890,7 +968,14 @@ async fn update<T: Kind>(
         .map(|x| x.to_fields())
         .unwrap_or_default();
     let defs = T::fields();
-    let names: Vec<&str> = defs.iter().map(|d| d.name).collect();
+    // Every field of the form, and every translation any of the three holds.
+    let translated: std::collections::BTreeSet<&str> = [&sub.fields, &sub.seen, &now]
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .filter(|k| k.contains('@'))
+        .map(String::as_str)
+        .collect();
+    let names: Vec<&str> = defs.iter().map(|d| d.name).chain(translated).collect();
     // A form from before merging carried no values seen: everything it holds
     // that differs from what is stored is asked about.
     let before = if sub.seen.is_empty() { &now } else { &sub.seen };
@@ -965,7 +1050,10 @@ struct ShowContent<'a> {
     base: String,
     id: i64,
     archived: bool,
-    rows: Vec<(String, String)>,
+    /// (label, value, its `lang`/`dir` attributes)
+    rows: Vec<(String, String, String)>,
+    /// The heading's `lang`/`dir` attributes.
+    heading_attrs: String,
     members: Vec<MemberRow>,
     is_body: bool,
     /// Link to erase contact details, for kinds that hold them.
@@ -1002,15 +1090,19 @@ async fn show<T: Kind>(
         let reg = auth.registry(&s.store);
         let rec = reg.get::<T>(id).await?;
         let defs = T::fields();
-        let refs = RefNames::load(&s.store, i.id, &defs).await?;
-        let values = rec.data.stored_values();
+        let refs = RefNames::load(&s.store, i.id, &defs)
+            .await?
+            .localized(&s.store, i, c.lang())
+            .await?;
+        let mut values = rec.data.stored_values();
+        let shown_in = crate::kinds::localize(&mut values, c.lang(), &i.data.languages);
+        let first = i.data.first_language();
         let rows = defs
             .iter()
             .map(|d| {
-                (
-                    c.t(&format!("field-{}", d.name)),
-                    display(&c.tr, d, &values, &refs),
-                )
+                let text = display(&c.tr, d, &values, &refs);
+                let attrs = c.lang_in(&text, shown_in.get(d.name).map(String::as_str), first);
+                (c.t(&format!("field-{}", d.name)), text, attrs)
             })
             .collect();
         let is_body = T::KIND == Body::KIND;
@@ -1019,10 +1111,19 @@ async fn show<T: Kind>(
         } else {
             vec![]
         };
-        let heading = T::heading(&rec.data, &c.tr, &refs);
+        // A translated name heads the page in the reader's language.
+        let (heading, heading_attrs) = match shown_in.get("name").zip(values.get("name")) {
+            Some((lang, name)) => (name.clone(), c.lang_in(name, Some(lang), first)),
+            None => {
+                let h = T::heading(&rec.data, &c.tr, &refs);
+                let attrs = c.lang_in(&h, None, first);
+                (h, attrs)
+            }
+        };
         let content = super::render_part(&ShowContent {
             c: &c,
             heading: heading.clone(),
+            heading_attrs,
             base: base.clone(),
             id,
             archived: rec.archived,

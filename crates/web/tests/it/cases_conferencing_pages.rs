@@ -256,6 +256,7 @@ async fn referrals_for_workers_measures_for_everyone(e: Engine) {
         identifier: None,
         website: None,
         description: String::new(),
+        translations: Default::default(),
     };
     let store = app.store();
     let clinic = store

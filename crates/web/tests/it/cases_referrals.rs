@@ -243,6 +243,7 @@ async fn referrals_and_measures(engine: Engine) {
         identifier: None,
         website: None,
         description: String::new(),
+        translations: Default::default(),
     };
     let clinic = s
         .create(None, Some(i), &org("Referral clinic"))

@@ -62,6 +62,7 @@ async fn setup(e: Engine) -> Setup {
                 public: true,
                 quorum: None,
                 agenda_notice_days: None,
+                translations: Default::default(),
             },
         )
         .await

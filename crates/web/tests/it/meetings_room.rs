@@ -71,6 +71,7 @@ async fn body(app: &TestApp, i: i64, name: &str) -> i64 {
         public: false,
         quorum: None,
         agenda_notice_days: None,
+        translations: Default::default(),
     };
     app.store().create(None, Some(i), &b).await.unwrap().id
 }

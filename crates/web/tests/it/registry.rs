@@ -255,6 +255,8 @@ async fn long_lists_page_instead_of_stopping(e: Engine) {
             network_id: None,
             public: false,
             time_zone: None,
+            currency: None,
+            translations: Default::default(),
         };
         store::records::create_in(&txn, None, None, &v)
             .await
@@ -267,6 +269,7 @@ async fn long_lists_page_instead_of_stopping(e: Engine) {
             identifier: None,
             website: None,
             description: String::new(),
+            translations: Default::default(),
         };
         store::records::create_in(&txn, None, Some(km.id), &v)
             .await

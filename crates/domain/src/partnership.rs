@@ -352,6 +352,9 @@ impl Resource for Organization {
     fn label(&self) -> String {
         self.name.clone()
     }
+    fn owner(&self, id: Option<i64>) -> Option<i64> {
+        id
+    }
 }
 
 /// A person at the table. Contact details are never shown on public pages.
@@ -717,6 +720,9 @@ impl Resource for Location {
     fn label(&self) -> String {
         self.name.clone()
     }
+    fn owner(&self, _id: Option<i64>) -> Option<i64> {
+        Some(self.organization_id)
+    }
 }
 
 /// A service a partner organization offers, at one of its locations.
@@ -782,6 +788,9 @@ impl Resource for Service {
     }
     fn label(&self) -> String {
         self.name.clone()
+    }
+    fn owner(&self, _id: Option<i64>) -> Option<i64> {
+        Some(self.organization_id)
     }
 }
 

@@ -330,8 +330,8 @@ impl<'a> Registry<'a> {
             if !decide_owned(&grants, Action::Create, B::KIND, b.owner(None)).allowed() {
                 return Err(domain::validation::FieldErrors::single(
                     "organization_id",
-                    "forbidden",
-                    "organization_id: not an organization you may add to",
+                    "not_yours",
+                    "organization_id: you may only add to an organization you speak for",
                 ));
             }
             Ok(b)
@@ -634,6 +634,17 @@ impl<'a> Registry<'a> {
             self.store.initiative_users(self.initiative).await?,
             self.store.open_invitations(self.initiative).await?,
         ))
+    }
+
+    /// The organization each account speaks for here: (user id, organization
+    /// id), for the Access page.
+    pub async fn spoken_for(&self) -> Result<Vec<(i64, i64)>, AppError> {
+        refusal(decide_record(
+            self.grants,
+            Action::ManageAccess,
+            "initiative",
+        ))?;
+        Ok(self.store.spoken_for(self.initiative).await?)
     }
 
     pub async fn withdraw_invitation(&self, id: i64) -> Result<(), AppError> {

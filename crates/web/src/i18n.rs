@@ -20,6 +20,7 @@ const SOURCES: &[(&str, &[&str])] = &[
         "en",
         &[
             include_str!("../locales/en.ftl"),
+            include_str!("../locales/partners/en.ftl"),
             include_str!("../locales/agenda/en.ftl"),
             include_str!("../locales/agenda/work_plans.en.ftl"),
             include_str!("../locales/measurement/en.ftl"),
@@ -45,6 +46,7 @@ const SOURCES: &[(&str, &[&str])] = &[
         "es",
         &[
             include_str!("../locales/es.ftl"),
+            include_str!("../locales/partners/es.ftl"),
             include_str!("../locales/agenda/es.ftl"),
             include_str!("../locales/agenda/work_plans.es.ftl"),
             include_str!("../locales/measurement/es.ftl"),
@@ -70,6 +72,7 @@ const SOURCES: &[(&str, &[&str])] = &[
         "he",
         &[
             include_str!("../locales/he.ftl"),
+            include_str!("../locales/partners/he.ftl"),
             include_str!("../locales/agenda/he.ftl"),
             include_str!("../locales/agenda/work_plans.he.ftl"),
             include_str!("../locales/measurement/he.ftl"),

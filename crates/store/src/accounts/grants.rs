@@ -349,7 +349,8 @@ pub(crate) async fn grant_role_for_in(
                     .to_owned(),
             )
             .await?;
-            let was = serde_json::json!({"user_id": user_id, "role": role, "organization_id": before});
+            let was =
+                serde_json::json!({"user_id": user_id, "role": role, "organization_id": before});
             let now = serde_json::json!({"user_id": user_id, "role": role, "organization_id": organization});
             audit::append(
                 txn,

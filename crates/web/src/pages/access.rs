@@ -123,7 +123,10 @@ pub async fn invite(
         None | Some("") => None,
         Some(v) => {
             let known = auth.registry(&s.store).names::<Organization>().await?;
-            let id = v.parse::<i64>().ok().filter(|id| known.iter().any(|(o, _)| o == id));
+            let id = v
+                .parse::<i64>()
+                .ok()
+                .filter(|id| known.iter().any(|(o, _)| o == id));
             let problem = match id {
                 None => Some("access-speaks-for-unknown"),
                 Some(_) if role != Role::Partner => Some("access-speaks-for-partner-only"),

@@ -386,8 +386,7 @@ async fn list<T: Kind>(
             pages: pager.links(&c, &here, total),
             new_href: format!("{base}/new"),
             can_create: c.can_edit
-                || domain::access::decide_any(g, domain::access::Action::Create, T::KIND)
-                    .allowed(),
+                || domain::access::decide_any(g, domain::access::Action::Create, T::KIND).allowed(),
             toggle_href: if show_archived {
                 with("", &toggle_keep)
             } else {

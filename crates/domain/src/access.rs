@@ -487,13 +487,23 @@ mod tests {
         }
     }
 
+    /// (what, who, action, kind, owner, decision).
+    type OwnedCase = (
+        &'static str,
+        Grants,
+        Action,
+        &'static str,
+        Option<i64>,
+        Decision,
+    );
+
     /// Rule 8 as a table: (who, action, kind, owner, decision).
     #[rustfmt::skip]
     #[test]
     fn partners_keep_their_own_entries() {
         let p = partner_of(&[7]);
         let coord = role(Role::Coordinator);
-        let rows: Vec<(&str, Grants, Action, &str, Option<i64>, Decision)> = vec![
+        let rows: Vec<OwnedCase> = vec![
             ("edits its organization", p.clone(), Action::Update, "organization", Some(7), Allow),
             ("not another organization", p.clone(), Action::Update, "organization", Some(8), Forbidden),
             ("creates no organization", p.clone(), Action::Create, "organization", Some(7), Forbidden),

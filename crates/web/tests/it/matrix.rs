@@ -207,15 +207,14 @@ async fn seed(app: &TestApp, slug: &str) -> Ids {
             _ => {}
         }
     }
-    let ids = Ids {
+    Ids {
         by_path,
         owners: vec![
             ("organizations", org),
             ("services", org),
             ("locations", org),
         ],
-    };
-    ids
+    }
 }
 
 /// A by-name list with a person on it (identified), a triage question they

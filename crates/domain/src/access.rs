@@ -122,6 +122,9 @@ pub struct Grants {
     /// Lead of the network this initiative belongs to.
     pub network_lead: bool,
     pub roles: Vec<Role>,
+    /// The organizations of this initiative the caller speaks for as a
+    /// `partner` (see [`decide_owned`]).
+    pub organizations: Vec<i64>,
 }
 
 impl Grants {
@@ -179,6 +182,13 @@ pub const PLATFORM_KINDS: &[&str] = &["network"];
 ///    coordinators. Creating, archiving and restoring initiatives and anything
 ///    about networks is for admins; so is a field of class `Placement` (which
 ///    network an initiative belongs to decides which network lead reads it).
+/// 8. A partner keeps its own entries: a `partner` who speaks for an
+///    organization (the coordinator named it when inviting them) may edit that
+///    organization, and create and edit its services and locations — nothing
+///    else, and no archiving, restoring or merging. This rule needs the record's
+///    owner, so it is decided by [`decide_owned`] (per record) and
+///    [`decide_any`] (whether some record could be theirs); `decide` itself,
+///    which knows no record, keeps such writes for coordinators.
 pub fn decide(g: &Grants, action: Action, kind: &str, class: Class) -> Decision {
     if g.admin {
         return Decision::Allow;
@@ -256,6 +266,57 @@ pub fn decide(g: &Grants, action: Action, kind: &str, class: Class) -> Decision 
 /// The decision for a whole record, without a field.
 pub fn decide_record(g: &Grants, action: Action, kind: &str) -> Decision {
     decide(g, action, kind, Class::Ordinary)
+}
+
+/// What a partner may do to the entries of the organizations it speaks for
+/// (rule 8): edit the organization itself, create and edit its services and
+/// locations.
+pub fn partner_keeps(action: Action, kind: &str) -> bool {
+    matches!(
+        (action, kind),
+        (Action::Update, "organization")
+            | (Action::Create | Action::Update, "service" | "location")
+    )
+}
+
+/// The decision for one record whose owner is known: `owner` is the
+/// organization the record belongs to (`Resource::owner`), `None` when it
+/// belongs to none. Whatever [`decide`] allows stays allowed; a partner may in
+/// addition do what [`partner_keeps`] names to a record owned by an
+/// organization it speaks for. A change must be allowed both for the record as
+/// stored and as submitted, so an entry cannot be moved to another organization.
+pub fn decide_owned(g: &Grants, action: Action, kind: &str, owner: Option<i64>) -> Decision {
+    let d = decide_record(g, action, kind);
+    if d != Decision::Forbidden {
+        return d;
+    }
+    match owner {
+        Some(o)
+            if g.has(Role::Partner)
+                && partner_keeps(action, kind)
+                && g.organizations.contains(&o) =>
+        {
+            Decision::Allow
+        }
+        _ => d,
+    }
+}
+
+/// Whether `action` on some record of `kind` could be allowed, before the
+/// record is known: a form for a new service, a route that reads the record
+/// it changes. A partner who speaks for an organization is let through for
+/// what [`partner_keeps`] names; each record is then decided by
+/// [`decide_owned`].
+pub fn decide_any(g: &Grants, action: Action, kind: &str) -> Decision {
+    let d = decide_record(g, action, kind);
+    if d == Decision::Forbidden
+        && g.has(Role::Partner)
+        && partner_keeps(action, kind)
+        && !g.organizations.is_empty()
+    {
+        return Decision::Allow;
+    }
+    d
 }
 
 /// Blank every field of `value` the grants may not read. Redaction happens here
@@ -416,6 +477,69 @@ mod tests {
                 assert_eq!(decide(&Grants::platform(true), *a, "person", class), Allow);
             }
         }
+    }
+
+    fn partner_of(orgs: &[i64]) -> Grants {
+        Grants {
+            roles: vec![Role::Partner],
+            organizations: orgs.to_vec(),
+            ..Default::default()
+        }
+    }
+
+    /// (what, who, action, kind, owner, decision).
+    type OwnedCase = (
+        &'static str,
+        Grants,
+        Action,
+        &'static str,
+        Option<i64>,
+        Decision,
+    );
+
+    /// Rule 8 as a table: (who, action, kind, owner, decision).
+    #[rustfmt::skip]
+    #[test]
+    fn partners_keep_their_own_entries() {
+        let p = partner_of(&[7]);
+        let coord = role(Role::Coordinator);
+        let rows: Vec<OwnedCase> = vec![
+            ("edits its organization", p.clone(), Action::Update, "organization", Some(7), Allow),
+            ("not another organization", p.clone(), Action::Update, "organization", Some(8), Forbidden),
+            ("creates no organization", p.clone(), Action::Create, "organization", Some(7), Forbidden),
+            ("creates its service", p.clone(), Action::Create, "service", Some(7), Allow),
+            ("edits its service", p.clone(), Action::Update, "service", Some(7), Allow),
+            ("not another's service", p.clone(), Action::Update, "service", Some(8), Forbidden),
+            ("not a service of nobody", p.clone(), Action::Create, "service", None, Forbidden),
+            ("creates its location", p.clone(), Action::Create, "location", Some(7), Allow),
+            ("edits its location", p.clone(), Action::Update, "location", Some(7), Allow),
+            ("not another's location", p.clone(), Action::Create, "location", Some(8), Forbidden),
+            ("archives nothing", p.clone(), Action::Archive, "service", Some(7), Forbidden),
+            ("restores nothing", p.clone(), Action::Restore, "organization", Some(7), Forbidden),
+            ("no other kind", p.clone(), Action::Update, "body", Some(7), Forbidden),
+            ("no other kind created", p.clone(), Action::Create, "funder", Some(7), Forbidden),
+            ("no audit", p.clone(), Action::ReadAudit, "initiative", Some(7), Forbidden),
+            ("reads as before", p.clone(), Action::Read, "service", Some(8), Allow),
+            ("a partner of none", partner_of(&[]), Action::Update, "organization", Some(7), Forbidden),
+            ("organizations without the role", Grants { roles: vec![Role::Viewer], organizations: vec![7], ..Default::default() }, Action::Update, "organization", Some(7), Forbidden),
+            ("a stranger learns nothing", Grants { organizations: vec![7], ..Default::default() }, Action::Update, "organization", Some(7), Hidden),
+            ("coordinator edits any", coord.clone(), Action::Update, "service", Some(8), Allow),
+            ("coordinator edits none's", coord.clone(), Action::Update, "service", None, Allow),
+            ("coordinator archives", coord.clone(), Action::Archive, "service", Some(8), Allow),
+        ];
+        for (what, g, action, kind, owner, want) in rows {
+            assert_eq!(decide_owned(&g, action, kind, owner), want, "{what}: {g:?} {action:?} {kind} {owner:?}");
+        }
+        // Before the record is known.
+        assert_eq!(decide_any(&p, Action::Create, "service"), Allow);
+        assert_eq!(decide_any(&p, Action::Update, "organization"), Allow);
+        assert_eq!(decide_any(&p, Action::Create, "organization"), Forbidden);
+        assert_eq!(decide_any(&p, Action::Archive, "location"), Forbidden);
+        assert_eq!(decide_any(&p, Action::Update, "person"), Forbidden);
+        assert_eq!(decide_any(&partner_of(&[]), Action::Update, "service"), Forbidden);
+        assert_eq!(decide_any(&Grants::default(), Action::Update, "service"), Hidden);
+        // `decide`, which knows no record, is unchanged for a partner.
+        assert_eq!(decide_record(&p, Action::Update, "organization"), Forbidden);
     }
 
     #[test]

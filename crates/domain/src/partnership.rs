@@ -377,6 +377,9 @@ impl Resource for Organization {
     fn label(&self) -> String {
         self.name.clone()
     }
+    fn owner(&self, id: Option<i64>) -> Option<i64> {
+        id
+    }
 }
 
 /// A person at the table. Contact details are never shown on public pages.
@@ -756,6 +759,9 @@ impl Resource for Location {
     fn label(&self) -> String {
         self.name.clone()
     }
+    fn owner(&self, _id: Option<i64>) -> Option<i64> {
+        Some(self.organization_id)
+    }
 }
 
 /// A service a partner organization offers, at one of its locations.
@@ -828,6 +834,9 @@ impl Resource for Service {
     }
     fn label(&self) -> String {
         self.name.clone()
+    }
+    fn owner(&self, _id: Option<i64>) -> Option<i64> {
+        Some(self.organization_id)
     }
 }
 

@@ -206,6 +206,13 @@ pub trait Resource: Serialize + DeserializeOwned + Clone + Send + Sync + 'static
     }
     /// A short human label (a name).
     fn label(&self) -> String;
+    /// The organization this record belongs to, for the policy's rule that a
+    /// partner keeps its own entries (`crate::access::decide_owned`); `id` is
+    /// the record's own id when it is stored. `None`: no organization's.
+    fn owner(&self, id: Option<i64>) -> Option<i64> {
+        let _ = id;
+        None
+    }
 }
 
 /// A stored record: the resource's data plus the bookkeeping the store keeps.

@@ -124,6 +124,10 @@ const MIGRATIONS: &[Migration] = &[
         steps: password_resets,
     },
     Migration {
+        name: "0016_partner_organization",
+        steps: partner_organization,
+    },
+    Migration {
         name: "0017_translations",
         steps: translations,
     },
@@ -765,6 +769,20 @@ fn password_resets() -> Vec<Step> {
         index("password_resets", &["user_id"], false),
         index("password_resets", &["expires_at"], false),
     ]
+}
+
+/// The organization a partner speaks for: on its role (what the policy reads)
+/// and on the invitation that carries it into the role on acceptance.
+fn partner_organization() -> Vec<Step> {
+    let add = |table: &str| {
+        Step::Alter(Box::new(
+            Table::alter()
+                .table(a(table))
+                .add_column(opt_int("organization_id"))
+                .to_owned(),
+        ))
+    };
+    vec![add("role_grants"), add("invitations")]
 }
 
 /// The statements of a migration as SQL, one per line, rendered for SQLite.

@@ -50,6 +50,22 @@ fn roles_of(rows: &[sea_orm::QueryResult]) -> Result<Vec<Role>> {
     Ok(roles)
 }
 
+/// The organizations a `partner` role in the joined rows speaks for (columns
+/// `role` and `role_organization_id`).
+pub(crate) fn organizations_of(rows: &[sea_orm::QueryResult]) -> Result<Vec<i64>> {
+    let mut out = vec![];
+    for r in rows {
+        let role = r.try_get::<Option<String>>("", "role")?;
+        let org = r.try_get::<Option<i64>>("", "role_organization_id")?;
+        if let (Some(Role::Partner), Some(o)) = (role.as_deref().and_then(Role::parse), org)
+            && !out.contains(&o)
+        {
+            out.push(o);
+        }
+    }
+    Ok(out)
+}
+
 /// An `initiatives` row `user` holds a role in or leads the network of.
 fn visible_to(user: &User) -> Expr {
     let by_role = Query::select()
@@ -106,6 +122,10 @@ impl Store {
         let uid = user.map(|u| u.id).unwrap_or(0);
         q.expr_as(is_lead(Expr::val(uid)), a("is_lead"))
             .expr_as(Expr::col((a("role_grants"), a("role"))), a("role"))
+            .expr_as(
+                Expr::col((a("role_grants"), a("organization_id"))),
+                a("role_organization_id"),
+            )
             .left_join(
                 a("role_grants"),
                 Expr::col((a("role_grants"), a("initiative_id")))
@@ -123,6 +143,7 @@ impl Store {
                 admin: u.is_admin,
                 network_lead: lead == 1,
                 roles,
+                organizations: organizations_of(&rows)?,
             },
             None => Grants::default(),
         };
@@ -171,6 +192,10 @@ impl Store {
             .expr_as(Expr::col((u(), a("language"))), a("u_language"))
             .column((s(), a("csrf_token")))
             .expr_as(Expr::col((rg(), a("role"))), a("role"))
+            .expr_as(
+                Expr::col((rg(), a("organization_id"))),
+                a("role_organization_id"),
+            )
             .expr_as(is_lead(Expr::col((u(), a("id")))), a("is_lead"))
             .and_where(Expr::col((s(), a("id_hash"))).eq(crate::accounts::sha256_hex(secret)))
             .and_where(Expr::col((s(), a("expires_at"))).gt(crate::now()))
@@ -201,6 +226,7 @@ impl Store {
             admin: user.is_admin,
             network_lead: lead == 1,
             roles,
+            organizations: organizations_of(&rows)?,
         };
         let generation = first.try_get("", "generation")?;
         Ok(Some((

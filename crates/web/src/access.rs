@@ -15,7 +15,9 @@ use std::marker::PhantomData;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 
-use domain::access::{Action, Decision, Grants, decide, decide_record, forbidden_changes};
+use domain::access::{
+    Action, Decision, Grants, decide, decide_any, decide_owned, decide_record, forbidden_changes,
+};
 use domain::partnership::Initiative;
 use domain::resource::{Record, Resource};
 use domain::validation::FieldMap;
@@ -31,6 +33,11 @@ use crate::session::{ApiCaller, Ctx};
 /// An action a route needs, as a type: `Authorized<Read>`, `Authorized<Write>`…
 pub trait Need: Send + Sync + 'static {
     const ACTION: Action;
+    /// The decision the route needs, before any record is read: the action
+    /// on the initiative.
+    fn decide(g: &Grants) -> Decision {
+        decide_record(g, Self::ACTION, "initiative")
+    }
 }
 
 /// See the initiative's records.
@@ -54,6 +61,30 @@ impl Need for Audit {
 impl Need for ManageAccess {
     const ACTION: Action = Action::ManageAccess;
 }
+/// Create (`Own<T, Create>`) or change (`Own<T, Write>`) a record of `T`
+/// that may belong to an organization: what [`Write`] lets through, and for
+/// the entries a partner keeps (`domain::access::partner_keeps`) a partner who
+/// speaks for an organization. [`Registry`] then decides each record with its
+/// owner (`domain::access::decide_owned`); for every other kind this is
+/// exactly [`Write`].
+pub struct Own<T, A>(PhantomData<fn() -> (T, A)>);
+
+/// Creating, for [`Own`].
+pub struct Create;
+impl Need for Create {
+    const ACTION: Action = Action::Create;
+}
+
+impl<T: Resource, A: Need> Need for Own<T, A> {
+    const ACTION: Action = A::ACTION;
+    fn decide(g: &Grants) -> Decision {
+        match decide_any(g, A::ACTION, T::KIND) {
+            Decision::Allow => Decision::Allow,
+            _ => Write::decide(g),
+        }
+    }
+}
+
 /// Take part in the agenda: ideas, votes, systems-map answers.
 pub struct Participate;
 impl Need for Participate {
@@ -123,9 +154,9 @@ impl<A: Need> Authorized<A> {
     }
 }
 
-/// Decide `action` on `view` for `user`.
-fn decided(view: InitiativeView, action: Action) -> Result<InitiativeView, AppError> {
-    refusal(decide_record(&view.grants, action, "initiative"))?;
+/// Decide what `A` needs on `view`.
+fn decided<A: Need>(view: InitiativeView) -> Result<InitiativeView, AppError> {
+    refusal(A::decide(&view.grants))?;
     Ok(view)
 }
 
@@ -147,7 +178,7 @@ where
                 s.store.initiative_view(slug, Some(&user)).await?
             }
         };
-        let view = decided(view, A::ACTION)?;
+        let view = decided::<A>(view)?;
         Ok(Authorized {
             ctx,
             user,
@@ -185,7 +216,7 @@ where
         let slug = slug_in(parts.uri.path()).ok_or(AppError::NotFound)?;
         let s = AppState::from_ref(state);
         let view = s.store.initiative_view(slug, Some(&user)).await?;
-        let view = decided(view, A::ACTION)?;
+        let view = decided::<A>(view)?;
         Ok(ApiAuthorized {
             user,
             view,
@@ -272,17 +303,41 @@ impl<'a> Registry<'a> {
 
     /// Create `first`, then what `then` makes from its id, in one transaction
     /// (see `Store::create_linked`); each is checked against the policy with
-    /// its submitted fields. A refusal says which one: `(true, _)` the first.
+    /// its submitted fields and the organization it belongs to. A refusal
+    /// says which one: `(true, _)` the first.
     pub async fn create_linked<A: Resource, B: Resource>(
         &self,
         first: (&FieldMap, &A),
         then_fields: &FieldMap,
         then: impl FnOnce(i64) -> Result<B, domain::validation::FieldErrors>,
     ) -> Result<(Record<A>, Record<B>), (bool, AppError)> {
-        check_write::<A>(self.grants, Action::Create, None, first.0).map_err(|e| (true, e))?;
-        check_write::<B>(self.grants, Action::Create, None, then_fields).map_err(|e| (false, e))?;
+        let first_owner = first.1.owner(None);
+        check_owned::<A>(self.grants, Action::Create, None, first.0, &[first_owner])
+            .map_err(|e| (true, e))?;
+        // What `then` will make is decided now when the fields already say
+        // (its organization), and again on what it makes.
+        let then_owner: Vec<Option<i64>> = B::parse(then_fields)
+            .ok()
+            .map(|b| b.owner(None))
+            .into_iter()
+            .collect();
+        refusal(decide_any(self.grants, Action::Create, B::KIND)).map_err(|e| (false, e))?;
+        check_owned::<B>(self.grants, Action::Create, None, then_fields, &then_owner)
+            .map_err(|e| (false, e))?;
+        let grants = self.grants.clone();
+        let guarded = move |id| {
+            let b = then(id)?;
+            if !decide_owned(&grants, Action::Create, B::KIND, b.owner(None)).allowed() {
+                return Err(domain::validation::FieldErrors::single(
+                    "organization_id",
+                    "not_yours",
+                    "organization_id: you may only add to an organization you speak for",
+                ));
+            }
+            Ok(b)
+        };
         self.store
-            .create_linked(self.actor, Some(self.initiative), first.1, then)
+            .create_linked(self.actor, Some(self.initiative), first.1, guarded)
             .await
             .map(|(a, b)| (self.shown(a), self.shown(b)))
             .map_err(|(which, e)| (which, AppError::from(e)))
@@ -318,13 +373,51 @@ impl<'a> Registry<'a> {
         Ok(self.shown(rec))
     }
 
+    /// A record to change (its edit form, before a save is parsed): read,
+    /// and refused unless these grants may change this one record — a
+    /// partner its own organization's entries, a coordinator any.
+    pub async fn editable<T: Resource>(&self, id: i64) -> Result<Record<T>, AppError> {
+        refusal(decide_any(self.grants, Action::Update, T::KIND))?;
+        let rec = self.get::<T>(id).await?;
+        refusal(decide_owned(
+            self.grants,
+            Action::Update,
+            T::KIND,
+            rec.data.owner(Some(id)),
+        ))?;
+        Ok(rec)
+    }
+
+    /// Refuse a change to record `id` these grants may not make, before the
+    /// submission is parsed (a partner learns nothing from the errors of an
+    /// entry that is not theirs). Reads the record only when who may change it
+    /// depends on its owner.
+    pub async fn check_editable<T: Resource>(&self, id: i64) -> Result<(), AppError> {
+        if decide_record(self.grants, Action::Update, T::KIND).allowed() {
+            return Ok(());
+        }
+        self.editable::<T>(id).await.map(|_| ())
+    }
+
+    /// Whether these grants may do `action` on this record (`id` when it is
+    /// stored): what a page offers, an Edit link or a New button.
+    pub fn may<T: Resource>(&self, action: Action, id: Option<i64>, value: &T) -> bool {
+        decide_owned(self.grants, action, T::KIND, value.owner(id)).allowed()
+    }
+
     /// Create from submitted fields (already parsed into `value`).
     pub async fn create<T: Resource>(
         &self,
         submitted: &FieldMap,
         value: &T,
     ) -> Result<Record<T>, AppError> {
-        check_write::<T>(self.grants, Action::Create, None, submitted)?;
+        check_owned::<T>(
+            self.grants,
+            Action::Create,
+            None,
+            submitted,
+            &[value.owner(None)],
+        )?;
         let result = self
             .store
             .create(self.actor, Some(self.initiative), value)
@@ -339,7 +432,16 @@ impl<'a> Registry<'a> {
         submitted: &FieldMap,
         value: &T,
     ) -> Result<Record<T>, AppError> {
-        check_write::<T>(self.grants, Action::Update, None, submitted)?;
+        // Changed as submitted and as stored: an entry is not moved to an
+        // organization the caller does not speak for, nor taken from one.
+        let mut owners = vec![value.owner(Some(id))];
+        if !decide_record(self.grants, Action::Update, T::KIND).allowed()
+            && decide_any(self.grants, Action::Update, T::KIND).allowed()
+        {
+            let stored = self.store.get::<T>(Some(self.initiative), id).await?;
+            owners.push(stored.data.owner(Some(id)));
+        }
+        check_owned::<T>(self.grants, Action::Update, None, submitted, &owners)?;
         let result = self
             .store
             .update(self.actor, Some(self.initiative), id, version, value)
@@ -534,6 +636,17 @@ impl<'a> Registry<'a> {
         ))
     }
 
+    /// The organization each account speaks for here: (user id, organization
+    /// id), for the Access page.
+    pub async fn spoken_for(&self) -> Result<Vec<(i64, i64)>, AppError> {
+        refusal(decide_record(
+            self.grants,
+            Action::ManageAccess,
+            "initiative",
+        ))?;
+        Ok(self.store.spoken_for(self.initiative).await?)
+    }
+
     pub async fn withdraw_invitation(&self, id: i64) -> Result<(), AppError> {
         refusal(decide_record(
             self.grants,
@@ -586,6 +699,24 @@ pub fn check_write<T: Resource>(
     submitted: &FieldMap,
 ) -> Result<(), AppError> {
     refusal(decide_record(grants, action, T::KIND))?;
+    if !forbidden_changes::<T>(grants, action, current, submitted).is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(())
+}
+
+/// [`check_write`] for a record that belongs to an organization: decided with
+/// each owner given (`domain::access::decide_owned`), all of which must allow.
+pub fn check_owned<T: Resource>(
+    grants: &Grants,
+    action: Action,
+    current: Option<&FieldMap>,
+    submitted: &FieldMap,
+    owners: &[Option<i64>],
+) -> Result<(), AppError> {
+    for owner in owners {
+        refusal(decide_owned(grants, action, T::KIND, *owner))?;
+    }
     if !forbidden_changes::<T>(grants, action, current, submitted).is_empty() {
         return Err(AppError::Forbidden);
     }

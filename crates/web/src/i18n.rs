@@ -82,6 +82,7 @@ const SOURCES: &[(&str, &[&str])] = &[
         "en",
         &[
             include_str!("../locales/en.ftl"),
+            include_str!("../locales/partners/en.ftl"),
             include_str!("../locales/agenda/en.ftl"),
             include_str!("../locales/agenda/work_plans.en.ftl"),
             include_str!("../locales/measurement/en.ftl"),
@@ -107,6 +108,7 @@ const SOURCES: &[(&str, &[&str])] = &[
         "es",
         &[
             include_str!("../locales/es.ftl"),
+            include_str!("../locales/partners/es.ftl"),
             include_str!("../locales/agenda/es.ftl"),
             include_str!("../locales/agenda/work_plans.es.ftl"),
             include_str!("../locales/measurement/es.ftl"),
@@ -132,6 +134,7 @@ const SOURCES: &[(&str, &[&str])] = &[
         "he",
         &[
             include_str!("../locales/he.ftl"),
+            include_str!("../locales/partners/he.ftl"),
             include_str!("../locales/agenda/he.ftl"),
             include_str!("../locales/agenda/work_plans.he.ftl"),
             include_str!("../locales/measurement/he.ftl"),

@@ -26,6 +26,22 @@ pub enum Access {
     /// The initiative named by `{slug}` in the path: this action on this kind
     /// of record, as `domain::access::decide` rules (see [`crate::access`]).
     Initiative(Action, &'static str),
+    /// As `Initiative`, on a kind whose records may belong to an organization
+    /// (see `domain::access::partner_keeps`): a partner who speaks for an
+    /// organization is let through, and each record is decided with its owner
+    /// (`domain::access::decide_owned`).
+    Owned(Action, &'static str),
+}
+
+impl Access {
+    /// The access of a route that does `action` on one record of `kind`.
+    pub fn record(action: Action, kind: &'static str) -> Access {
+        if domain::access::partner_keeps(action, kind) {
+            Access::Owned(action, kind)
+        } else {
+            Access::Initiative(action, kind)
+        }
+    }
 }
 
 /// One row of the table.

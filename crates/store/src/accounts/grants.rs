@@ -21,10 +21,42 @@ impl Store {
         initiative_id: i64,
         role: Role,
     ) -> Result<()> {
+        self.grant_role_for(actor, user_id, initiative_id, role, None)
+            .await
+    }
+
+    /// Give a user a role in an initiative, speaking for `organization` (a
+    /// partner's: see `domain::access::decide_owned`). Idempotent; an existing
+    /// grant takes the organization given, when one is.
+    pub async fn grant_role_for(
+        &self,
+        actor: Option<i64>,
+        user_id: i64,
+        initiative_id: i64,
+        role: Role,
+        organization: Option<i64>,
+    ) -> Result<()> {
         let txn = self.write_txn().await?;
-        grant_role_in(&txn, actor, user_id, initiative_id, role).await?;
+        grant_role_for_in(&txn, actor, user_id, initiative_id, role, organization).await?;
         txn.commit().await?;
         Ok(())
+    }
+
+    /// The organization each account speaks for in an initiative:
+    /// (user id, organization id), for the Access page.
+    pub async fn spoken_for(&self, initiative_id: i64) -> Result<Vec<(i64, i64)>> {
+        let q = Query::select()
+            .columns([a("user_id"), a("organization_id")])
+            .from(a("role_grants"))
+            .and_where(Expr::col(a("initiative_id")).eq(initiative_id))
+            .and_where(Expr::col(a("organization_id")).is_not_null())
+            .order_by(a("id"), Order::Asc)
+            .to_owned();
+        let mut out = vec![];
+        for r in self.db.query_all(&q).await? {
+            out.push((r.try_get("", "user_id")?, r.try_get("", "organization_id")?));
+        }
+        Ok(out)
     }
 
     /// Create an initiative; whoever creates it coordinates it until they hand
@@ -205,14 +237,13 @@ impl Store {
     pub async fn grants(&self, user: &User, initiative: &Record<Initiative>) -> Result<Grants> {
         let q = Query::select()
             .column(a("role"))
+            .expr_as(Expr::col(a("organization_id")), a("role_organization_id"))
             .from(a("role_grants"))
             .and_where(Expr::col(a("user_id")).eq(user.id))
             .and_where(Expr::col(a("initiative_id")).eq(initiative.id))
             .to_owned();
-        let roles = self
-            .db
-            .query_all(&q)
-            .await?
+        let rows = self.db.query_all(&q).await?;
+        let roles = rows
             .iter()
             .filter_map(|r| {
                 r.try_get::<String>("", "role")
@@ -220,6 +251,7 @@ impl Store {
                     .and_then(|s| Role::parse(&s))
             })
             .collect();
+        let organizations = crate::partnership::organizations_of(&rows)?;
         let network_lead = match initiative.data.network_id {
             Some(n) => {
                 count(
@@ -240,6 +272,7 @@ impl Store {
             admin: user.is_admin,
             network_lead,
             roles,
+            organizations,
         })
     }
 
@@ -280,31 +313,81 @@ pub(crate) async fn grant_role_in(
     initiative_id: i64,
     role: Role,
 ) -> Result<()> {
-    let exists = count(
-        txn,
-        &Query::select()
-            .expr(Expr::cust("COUNT(*)"))
-            .from(a("role_grants"))
-            .and_where(Expr::col(a("user_id")).eq(user_id))
-            .and_where(Expr::col(a("initiative_id")).eq(initiative_id))
-            .and_where(Expr::col(a("role")).eq(role.as_str()))
-            .to_owned(),
-    )
-    .await?;
-    if exists == 0 {
+    grant_role_for_in(txn, actor, user_id, initiative_id, role, None).await
+}
+
+/// [`grant_role_in`], speaking for `organization` when one is given (an
+/// existing grant takes it; audited as a change of the grant).
+pub(crate) async fn grant_role_for_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: Option<i64>,
+    user_id: i64,
+    initiative_id: i64,
+    role: Role,
+    organization: Option<i64>,
+) -> Result<()> {
+    let existing = txn
+        .query_one(
+            &Query::select()
+                .columns([a("id"), a("organization_id")])
+                .from(a("role_grants"))
+                .and_where(Expr::col(a("user_id")).eq(user_id))
+                .and_where(Expr::col(a("initiative_id")).eq(initiative_id))
+                .and_where(Expr::col(a("role")).eq(role.as_str()))
+                .to_owned(),
+        )
+        .await?;
+    if let Some(row) = existing {
+        let id: i64 = row.try_get("", "id")?;
+        let before: Option<i64> = row.try_get("", "organization_id")?;
+        if organization.is_some() && organization != before {
+            txn.execute(
+                &Query::update()
+                    .table(a("role_grants"))
+                    .value(a("organization_id"), organization)
+                    .and_where(Expr::col(a("id")).eq(id))
+                    .to_owned(),
+            )
+            .await?;
+            let was =
+                serde_json::json!({"user_id": user_id, "role": role, "organization_id": before});
+            let now = serde_json::json!({"user_id": user_id, "role": role, "organization_id": organization});
+            audit::append(
+                txn,
+                actor,
+                Some(initiative_id),
+                "role_grant",
+                id,
+                "update",
+                Some(&was),
+                Some(&now),
+            )
+            .await?;
+        }
+    } else {
         let q = Query::insert()
             .into_table(a("role_grants"))
-            .columns([a("user_id"), a("initiative_id"), a("role"), a("created_at")])
+            .columns([
+                a("user_id"),
+                a("initiative_id"),
+                a("role"),
+                a("organization_id"),
+                a("created_at"),
+            ])
             .values_panic([
                 user_id.into(),
                 initiative_id.into(),
                 role.as_str().into(),
+                organization.into(),
                 crate::now().into(),
             ])
             .returning_col(a("id"))
             .to_owned();
         let id = insert_id(txn, &q).await?;
-        let after = serde_json::json!({"user_id": user_id, "role": role});
+        let mut after = serde_json::json!({"user_id": user_id, "role": role});
+        if let Some(o) = organization {
+            after["organization_id"] = o.into();
+        }
         audit::append(
             txn,
             actor,

@@ -24,6 +24,7 @@ fn read_invitation(r: &QueryResult) -> Result<Invitation> {
         admin: r.try_get("", "admin")?,
         created_by: r.try_get("", "created_by")?,
         expires_at: r.try_get("", "expires_at")?,
+        organization_id: r.try_get("", "organization_id")?,
     })
 }
 
@@ -37,6 +38,21 @@ impl Store {
         initiative_id: Option<i64>,
         role: Option<Role>,
         admin: bool,
+    ) -> Result<String> {
+        self.create_invitation_for(actor, email, initiative_id, role, admin, None)
+            .await
+    }
+
+    /// [`Store::create_invitation`] for someone who will speak for
+    /// `organization` (a partner): the role granted on acceptance carries it.
+    pub async fn create_invitation_for(
+        &self,
+        actor: Option<i64>,
+        email: &str,
+        initiative_id: Option<i64>,
+        role: Option<Role>,
+        admin: bool,
+        organization: Option<i64>,
     ) -> Result<String> {
         let email = email.trim().to_lowercase();
         if !is_email(&email) {
@@ -60,6 +76,7 @@ impl Store {
                 a("created_by"),
                 a("created_at"),
                 a("expires_at"),
+                a("organization_id"),
             ])
             .values_panic([
                 sha256_hex(&secret).into(),
@@ -70,11 +87,15 @@ impl Store {
                 actor.into(),
                 now.into(),
                 (now + Duration::days(INVITATION_DAYS)).into(),
+                organization.into(),
             ])
             .returning_col(a("id"))
             .to_owned();
         let id: i64 = insert_id(&txn, &q).await?;
-        let after = serde_json::json!({"email": email, "role": role, "admin": admin});
+        let mut after = serde_json::json!({"email": email, "role": role, "admin": admin});
+        if let Some(o) = organization {
+            after["organization_id"] = o.into();
+        }
         audit::append(
             &txn,
             actor,
@@ -138,6 +159,7 @@ impl Store {
                 a("admin"),
                 a("created_by"),
                 a("expires_at"),
+                a("organization_id"),
             ])
             .from(a("invitations"))
             .and_where(Expr::col(a("token_hash")).eq(sha256_hex(secret)))
@@ -192,7 +214,15 @@ impl Store {
         let user = super::users::insert_user_in(&txn, &email, display_name.trim(), hash, inv.admin)
             .await?;
         if let (Some(i), Some(r)) = (inv.initiative_id, inv.role) {
-            super::grants::grant_role_in(&txn, inv.created_by, user.id, i, r).await?;
+            super::grants::grant_role_for_in(
+                &txn,
+                inv.created_by,
+                user.id,
+                i,
+                r,
+                inv.organization_id,
+            )
+            .await?;
         }
         txn.commit().await?;
         Ok(user)
@@ -214,7 +244,15 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         if let (Some(i), Some(r)) = (inv.initiative_id, inv.role) {
-            super::grants::grant_role_in(&txn, inv.created_by, user.id, i, r).await?;
+            super::grants::grant_role_for_in(
+                &txn,
+                inv.created_by,
+                user.id,
+                i,
+                r,
+                inv.organization_id,
+            )
+            .await?;
         }
         txn.commit().await?;
         Ok(())
@@ -252,6 +290,7 @@ impl Store {
                 a("admin"),
                 a("created_by"),
                 a("expires_at"),
+                a("organization_id"),
             ])
             .from(a("invitations"))
             .and_where(Expr::col(a("initiative_id")).eq(initiative_id))
@@ -327,6 +366,7 @@ impl Store {
                 a("admin"),
                 a("created_by"),
                 a("expires_at"),
+                a("organization_id"),
             ])
             .from(a("invitations"))
             .and_where(Expr::col(a("id")).eq(id))
@@ -367,6 +407,7 @@ impl Store {
                 a("created_by"),
                 a("created_at"),
                 a("expires_at"),
+                a("organization_id"),
             ])
             .values_panic([
                 sha256_hex(&secret).into(),
@@ -377,6 +418,7 @@ impl Store {
                 actor.into(),
                 now.into(),
                 (now + Duration::days(INVITATION_DAYS)).into(),
+                old.organization_id.into(),
             ])
             .returning_col(a("id"))
             .to_owned();

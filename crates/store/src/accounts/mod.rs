@@ -107,6 +107,8 @@ pub struct Invitation {
     pub admin: bool,
     pub created_by: Option<i64>,
     pub expires_at: DateTime<Utc>,
+    /// The organization the invitee will speak for (a partner's).
+    pub organization_id: Option<i64>,
 }
 
 /// A new random secret: 32 bytes as 64 hex characters.

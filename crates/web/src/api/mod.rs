@@ -98,7 +98,7 @@ pub fn routes(r: Routes) -> Routes {
 /// The API routes of one kind of registry record (see [`crate::kinds::KINDS`]).
 pub fn kind_routes<T: Kind>(r: Routes) -> Routes {
     let base = format!("/api/v1/initiatives/{{slug}}/{}", T::PATH);
-    let on = |action| Access::Initiative(action, T::KIND);
+    let on = |action| Access::record(action, T::KIND);
     let r = r
         .get(&base, on(Action::Read), list::<T>)
         .post(&base, on(Action::Create), create::<T>)

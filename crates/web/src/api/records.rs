@@ -16,7 +16,7 @@ use super::extract::*;
 use domain::validation::FieldErrors;
 
 use crate::AppState;
-use crate::access::{ApiAuthorized, Audit, Read, Write};
+use crate::access::{ApiAuthorized, Audit, Create, Own, Read, Write};
 use crate::error::{ApiResult, AppError};
 use crate::kinds::Kind;
 
@@ -101,7 +101,7 @@ pub(super) async fn get_one<T: Kind>(
 
 pub(super) async fn create<T: Kind>(
     State(s): State<AppState>,
-    auth: ApiAuthorized<Write>,
+    auth: ApiAuthorized<Own<T, Create>>,
     ApiJson(body): ApiJson,
 ) -> ApiResult<Response> {
     let (fields, _) = body_fields(body, &allowed_fields::<T>(), false)?;
@@ -111,10 +111,11 @@ pub(super) async fn create<T: Kind>(
 
 pub(super) async fn update<T: Kind>(
     State(s): State<AppState>,
-    auth: ApiAuthorized<Write>,
+    auth: ApiAuthorized<Own<T, Write>>,
     ApiPath((_, id)): ApiPath<(String, i64)>,
     ApiJson(body): ApiJson,
 ) -> ApiResult<Json<Record<T>>> {
+    auth.registry(&s.store).check_editable::<T>(id).await?;
     let allowed = allowed_fields::<T>();
     let (mut fields, version) = body_fields(body, &allowed, true)?;
     let version = require_version(version)?;

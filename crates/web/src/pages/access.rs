@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 
 use domain::access::Role;
+use domain::partnership::Organization;
 use store::StoreError;
 use store::accounts::User;
 
@@ -32,6 +33,10 @@ struct AccessPage {
     users: Vec<(User, Vec<Role>)>,
     invitations: Vec<store::accounts::Invitation>,
     roles: Vec<(String, String)>,
+    /// The initiative's organizations (id, name): whom a partner may speak for.
+    organizations: Vec<(i64, String)>,
+    /// (user id, name of the organization they speak for).
+    speaks_for: Vec<(i64, String)>,
     /// A link just made, as the full address to send.
     link: Option<String>,
     error: String,
@@ -45,7 +50,15 @@ async fn access_page(
     status: StatusCode,
 ) -> PageResult {
     let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
-    let (users, invitations) = auth.registry(&s.store).access_list().await?;
+    let reg = auth.registry(&s.store);
+    let (users, invitations) = reg.access_list().await?;
+    let organizations = reg.names::<Organization>().await?;
+    let speaks_for = reg
+        .spoken_for()
+        .await?
+        .into_iter()
+        .map(|(user, org)| (user, organization_name(&organizations, Some(org))))
+        .collect();
     let c = Chrome::new(ctx, ctx.tr.t("access-title")).in_initiative(i, g, "access");
     let roles = ROLE_MENU
         .iter()
@@ -58,10 +71,28 @@ async fn access_page(
             users,
             invitations,
             roles,
+            organizations,
+            speaks_for,
             link,
             error,
         },
     )
+}
+
+impl AccessPage {
+    /// The name of the organization an invitation's partner will speak for.
+    fn organization_of(&self, id: &Option<i64>) -> String {
+        organization_name(&self.organizations, *id)
+    }
+}
+
+/// An organization's name among `names` (empty when it is not there).
+fn organization_name(names: &[(i64, String)], id: Option<i64>) -> String {
+    names
+        .iter()
+        .find(|(o, _)| Some(*o) == id)
+        .map(|(_, n)| n.clone())
+        .unwrap_or_default()
 }
 
 pub async fn access(State(s): State<AppState>, auth: Authorized<ManageAccess>) -> PageResult {
@@ -87,9 +118,37 @@ pub async fn invite(
             .t1("error-unknown_choice", "field", &ctx.tr.t("field-role"));
         return access_page(&s, &auth, None, msg, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
+    // The organization a partner will speak for: one of this initiative's.
+    let organization = match sub.fields.get("organization_id").map(|v| v.trim()) {
+        None | Some("") => None,
+        Some(v) => {
+            let known = auth.registry(&s.store).names::<Organization>().await?;
+            let id = v
+                .parse::<i64>()
+                .ok()
+                .filter(|id| known.iter().any(|(o, _)| o == id));
+            let problem = match id {
+                None => Some("access-speaks-for-unknown"),
+                Some(_) if role != Role::Partner => Some("access-speaks-for-partner-only"),
+                Some(_) => None,
+            };
+            if let Some(key) = problem {
+                let msg = ctx.tr.t(key);
+                return access_page(&s, &auth, None, msg, StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+            id
+        }
+    };
     match s
         .store
-        .create_invitation(Some(user.id), &email, Some(i.id), Some(role), false)
+        .create_invitation_for(
+            Some(user.id),
+            &email,
+            Some(i.id),
+            Some(role),
+            false,
+            organization,
+        )
         .await
     {
         Ok(secret) => {

@@ -466,6 +466,8 @@ struct HomeContent<'a> {
     facts: Vec<Record<Fact>>,
     stages: Vec<StageCheck>,
     bodies: Vec<(Record<Body>, Option<String>, usize)>,
+    /// The organizations a partner speaks for here: (id, name).
+    own: Vec<(i64, String)>,
 }
 
 /// One item of a stage's evidence: a link (when there is somewhere to go) and
@@ -595,11 +597,12 @@ pub async fn home(State(s): State<AppState>, auth: Authorized<Read>) -> PageResu
     let c = Chrome::new(ctx, i.data.name.clone()).in_initiative(i, g, "home");
     let today = chrono::Utc::now().date_naive();
     let key = format!(
-        "home:{}:{}:{today}:{}:{}",
+        "home:{}:{}:{today}:{}:{}:{:?}",
         i.id,
         view.generation,
         c.lang(),
-        c.can_edit
+        c.can_edit,
+        g.organizations
     );
     let content = match s.pages.get(&key) {
         Some(html) => html,
@@ -635,6 +638,14 @@ pub async fn home(State(s): State<AppState>, auth: Authorized<Read>) -> PageResu
                     (b, ch, n)
                 })
                 .collect();
+            let mut own = vec![];
+            for id in &g.organizations {
+                match reg.get::<domain::partnership::Organization>(*id).await {
+                    Ok(o) if !o.archived => own.push((o.id, o.data.name)),
+                    Ok(_) | Err(AppError::NotFound) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
             let html = HomeContent {
                 c: &c,
                 i,
@@ -642,6 +653,7 @@ pub async fn home(State(s): State<AppState>, auth: Authorized<Read>) -> PageResu
                 facts,
                 stages,
                 bodies,
+                own,
             }
             .render()
             .map_err(|e| {

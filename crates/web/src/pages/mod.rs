@@ -339,12 +339,20 @@ fn viewer_class(g: &Grants) -> String {
     use domain::access::{Decision, decide};
     use domain::resource::Class;
     let allow = |action, kind, class| decide(g, action, kind, class) == Decision::Allow;
+    // A partner's own entries carry editing links: the organizations it
+    // speaks for are part of what it sees.
+    let own: Vec<String> = g.organizations.iter().map(i64::to_string).collect();
     format!(
-        "{}{}{}{}",
+        "{}{}{}{}{}",
         u8::from(allow(Action::Update, "registry", Class::Ordinary)),
         u8::from(allow(Action::Read, "person", Class::Contact)),
         u8::from(allow(Action::Read, "membership", Class::Pay)),
         u8::from(allow(Action::ReadAudit, "initiative", Class::Ordinary)),
+        if own.is_empty() {
+            String::new()
+        } else {
+            format!("o{}", own.join(","))
+        },
     )
 }
 

@@ -15,7 +15,7 @@ use store::records::ListOptions;
 
 use super::{Chrome, Pager, Pages, Submitted, render, render_status};
 use crate::AppState;
-use crate::access::{Authorized, Read, Write};
+use crate::access::{Authorized, Create, Own, Read, Write};
 use crate::error::{AppError, PageResult};
 use crate::kinds::{FormField, Kind, RefNames, Widget, display, form_fields};
 use crate::routes::{Access, Routes};
@@ -25,7 +25,7 @@ use crate::session::Ctx;
 pub fn routes<T: Kind>(r: Routes) -> Routes {
     use domain::access::Action;
     let base = format!("/i/{{slug}}/{}", T::PATH);
-    let on = |action| Access::Initiative(action, T::KIND);
+    let on = |action| Access::record(action, T::KIND);
     let r = r
         .get(&base, on(Action::Read), list::<T>)
         .post(&base, on(Action::Create), create::<T>)
@@ -111,6 +111,8 @@ struct ListContent<'a> {
     c: &'a Chrome,
     heading: String,
     new_href: String,
+    /// Offer "New": a coordinator, or a partner adding to its organization.
+    can_create: bool,
     /// (label, href to sort by it, aria-sort: "ascending", "descending" or "")
     headers: Vec<(String, String, &'static str)>,
     /// (href, archived, cells)
@@ -396,6 +398,8 @@ async fn list<T: Kind>(
                 .collect(),
             pages: pager.links(&c, &here, total),
             new_href: format!("{base}/new"),
+            can_create: c.can_edit
+                || domain::access::decide_any(g, domain::access::Action::Create, T::KIND).allowed(),
             toggle_href: if show_archived {
                 with("", &toggle_keep)
             } else {
@@ -611,7 +615,7 @@ const STARTS: &[&str] = &[
 
 async fn new<T: Kind>(
     State(s): State<AppState>,
-    auth: Authorized<Write>,
+    auth: Authorized<Own<T, Create>>,
     Query(mut prefill): Query<FieldMap>,
 ) -> PageResult {
     let today = chrono::Utc::now()
@@ -650,6 +654,22 @@ async fn new<T: Kind>(
     .await
 }
 
+/// On the form of someone who writes this kind only for the organizations
+/// they speak for (a partner), offer those organizations and no other.
+fn own_organizations<T: Kind>(refs: &mut RefNames, g: &domain::access::Grants, stored: bool) {
+    use domain::access::{Action, decide_record};
+    let action = if stored {
+        Action::Update
+    } else {
+        Action::Create
+    };
+    if !decide_record(g, action, T::KIND).allowed()
+        && let Some(names) = refs.by_table.get_mut("organizations")
+    {
+        names.retain(|(id, _)| g.organizations.contains(id));
+    }
+}
+
 /// How a field's value compares: trimmed text; a checkbox's absence is "false".
 fn normal_value(defs: &[crate::kinds::FieldDef]) -> impl Fn(&str, &str) -> String + '_ {
     move |field, value| {
@@ -679,10 +699,11 @@ async fn form_page<T: Kind>(
 ) -> PageResult {
     let defs = T::fields();
     let mut c = Chrome::new(ctx, String::new()).in_initiative(i, g, T::PATH);
-    let refs = RefNames::load(&s.store, i.id, &defs)
+    let mut refs = RefNames::load(&s.store, i.id, &defs)
         .await?
         .localized(&s.store, i, c.lang())
         .await?;
+    own_organizations::<T>(&mut refs, g, record.is_some());
     if let Some(key) = notice {
         c.notice = c.t(key);
     }
@@ -814,7 +835,7 @@ async fn form_page<T: Kind>(
 
 async fn create<T: Kind>(
     State(s): State<AppState>,
-    auth: Authorized<Write>,
+    auth: Authorized<Own<T, Create>>,
     Path(slug): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
@@ -886,10 +907,10 @@ async fn create<T: Kind>(
 
 async fn edit<T: Kind>(
     State(s): State<AppState>,
-    auth: Authorized<Write>,
+    auth: Authorized<Own<T, Write>>,
     Path((_, id)): Path<(String, i64)>,
 ) -> PageResult {
-    let rec = auth.registry(&s.store).get::<T>(id).await?;
+    let rec = auth.registry(&s.store).editable::<T>(id).await?;
     let values = rec.data.to_fields();
     form_page::<T>(
         &s,
@@ -911,12 +932,13 @@ async fn edit<T: Kind>(
 
 async fn update<T: Kind>(
     State(s): State<AppState>,
-    auth: Authorized<Write>,
+    auth: Authorized<Own<T, Write>>,
     Path((slug, id)): Path<(String, i64)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
     let sub = Submitted::from_pairs(pairs);
     auth.ctx.check_csrf(sub.csrf.as_deref())?;
+    auth.registry(&s.store).check_editable::<T>(id).await?;
     let (ctx, i, g) = (&auth.ctx, auth.initiative(), auth.grants());
     let version = sub.version.ok_or_else(|| {
         AppError::BadRequest("the form lacks the version it was opened at".into())
@@ -1050,6 +1072,8 @@ struct ShowContent<'a> {
     base: String,
     id: i64,
     archived: bool,
+    /// The caller may change this record (a partner its own organization's).
+    can_edit: bool,
     /// (label, value, its `lang`/`dir` attributes)
     rows: Vec<(String, String, String)>,
     /// The heading's `lang`/`dir` attributes.
@@ -1127,6 +1151,7 @@ async fn show<T: Kind>(
             base: base.clone(),
             id,
             archived: rec.archived,
+            can_edit: reg.may::<T>(domain::access::Action::Update, Some(id), &rec.data),
             rows,
             members,
             is_body,

@@ -34,6 +34,7 @@ mod meetings_pages;
 mod meetings_room;
 mod ops;
 mod pages;
+mod partner_entries;
 mod registry;
 mod registry_lists;
 mod schema;

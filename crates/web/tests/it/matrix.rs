@@ -8,7 +8,9 @@
 //! redacts it for.
 
 use axum::http::{Method, StatusCode};
-use domain::access::{Action, Decision, Grants, Role, decide, decide_record};
+use domain::access::{
+    Action, Decision, Grants, Role, decide, decide_any, decide_owned, decide_record,
+};
 use domain::partnership::{Membership, Person, Position};
 use domain::resource::{Class, Record, Resource};
 use store::records::ListOptions;
@@ -39,6 +41,8 @@ struct Caller {
     admin: bool,
     lead: bool,
     role: Option<Role>,
+    /// The organizations of the own initiative a partner speaks for.
+    organizations: Vec<i64>,
 }
 
 impl Caller {
@@ -52,6 +56,10 @@ impl Caller {
                 (Some(r), OWN) => vec![r],
                 _ => vec![],
             },
+            organizations: match slug {
+                OWN => self.organizations.clone(),
+                _ => vec![],
+            },
         }
     }
 }
@@ -59,6 +67,28 @@ impl Caller {
 /// Ids of the records a path can name in one initiative, by kind path.
 struct Ids {
     by_path: Vec<(&'static str, i64)>,
+    /// The organization each record a path names belongs to, by kind path
+    /// (`Resource::owner`: organizations, services, locations).
+    owners: Vec<(&'static str, i64)>,
+}
+
+impl Ids {
+    fn of(&self, path: &str) -> i64 {
+        self.by_path
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, id)| *id)
+            .unwrap_or_else(|| panic!("no id for {path}"))
+    }
+    /// The owner of the record a route names, by the route's path.
+    fn owner(&self, route: &str) -> Option<i64> {
+        let before = route.split("/{id}").next()?;
+        let kind = before.rsplit('/').next()?;
+        self.owners
+            .iter()
+            .find(|(p, _)| *p == kind)
+            .map(|(_, o)| *o)
+    }
 }
 
 async fn seed(app: &TestApp, slug: &str) -> Ids {
@@ -139,7 +169,52 @@ async fn seed(app: &TestApp, slug: &str) -> Ids {
     by_path.push(("cases", list));
     by_path.push(("case-people", case_person));
     by_path.push(("referrals", referral));
-    Ids { by_path }
+    // The service and location the paths name belong to the organization
+    // they name, so that one partner's own entries are all three.
+    let org = by_path
+        .iter()
+        .find(|(p, _)| *p == "organizations")
+        .map(|(_, id)| *id)
+        .unwrap();
+    let fields = |pairs: &[(&str, &str)]| -> domain::validation::FieldMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let org_s = org.to_string();
+    let location = domain::partnership::Location::parse(&fields(&[
+        ("organization_id", &org_s),
+        ("name", "Matrix location"),
+        ("address", "1 Matrix St"),
+        ("city", "Lod"),
+        ("country", "IL"),
+    ]))
+    .unwrap();
+    let location = store.create(None, Some(i.id), &location).await.unwrap().id;
+    let service = domain::partnership::Service::parse(&fields(&[
+        ("organization_id", &org_s),
+        ("location_id", &location.to_string()),
+        ("name", "Matrix service"),
+        ("description", ""),
+    ]))
+    .unwrap();
+    let service = store.create(None, Some(i.id), &service).await.unwrap().id;
+    for (p, id) in by_path.iter_mut() {
+        match *p {
+            "services" => *id = service,
+            "locations" => *id = location,
+            _ => {}
+        }
+    }
+    Ids {
+        by_path,
+        owners: vec![
+            ("organizations", org),
+            ("services", org),
+            ("locations", org),
+        ],
+    }
 }
 
 /// A by-name list with a person on it (identified), a triage question they
@@ -527,7 +602,8 @@ enum Expect {
     Allowed,
 }
 
-fn expectation(access: Access, who: &Caller, slug: &str) -> Expect {
+/// `owner`: the organization the record a route names belongs to.
+fn expectation(access: Access, who: &Caller, slug: &str, owner: Option<i64>) -> Expect {
     if who.auth.is_none() && access != Access::Public {
         return Expect::SignIn;
     }
@@ -536,11 +612,26 @@ fn expectation(access: Access, who: &Caller, slug: &str) -> Expect {
         Access::Account => Expect::Answer,
         Access::Admin if who.admin => Expect::Allowed,
         Access::Admin => Expect::Status(StatusCode::FORBIDDEN),
-        Access::Initiative(action, kind) => match decide_record(&who.grants(slug), action, kind) {
-            Decision::Allow | Decision::Redact => Expect::Allowed,
-            Decision::Forbidden => Expect::Status(StatusCode::FORBIDDEN),
-            Decision::Hidden => Expect::Status(StatusCode::NOT_FOUND),
-        },
+        Access::Initiative(action, kind) => status(decide_record(&who.grants(slug), action, kind)),
+        // A route on one record decides with the record's owner; a route that
+        // names none (a new record) lets through whoever may write some.
+        Access::Owned(action, kind) => {
+            let g = who.grants(slug);
+            let d = decide_record(&g, action, kind);
+            status(match owner {
+                _ if d.allowed() => d,
+                Some(o) => decide_owned(&g, action, kind, Some(o)),
+                None => decide_any(&g, action, kind),
+            })
+        }
+    }
+}
+
+fn status(d: Decision) -> Expect {
+    match d {
+        Decision::Allow | Decision::Redact => Expect::Allowed,
+        Decision::Forbidden => Expect::Status(StatusCode::FORBIDDEN),
+        Decision::Hidden => Expect::Status(StatusCode::NOT_FOUND),
     }
 }
 
@@ -673,6 +764,7 @@ async fn every_route_for_every_role(e: Engine) {
         admin: false,
         lead: false,
         role: None,
+        organizations: vec![],
     }];
     callers.push(Caller {
         name: "no role".into(),
@@ -680,6 +772,7 @@ async fn every_route_for_every_role(e: Engine) {
         admin: false,
         lead: false,
         role: None,
+        organizations: vec![],
     });
     for r in Role::ALL {
         callers.push(Caller {
@@ -691,6 +784,62 @@ async fn every_route_for_every_role(e: Engine) {
             admin: false,
             lead: false,
             role: Some(*r),
+            organizations: vec![],
+        });
+    }
+    // Partners who speak for an organization: one for the organization that
+    // owns the records the paths name (its entries are theirs to edit), one
+    // for another organization (those entries are not).
+    let own_initiative = app.store().initiative_by_slug(OWN).await.unwrap();
+    let theirs = vec![own_ids.of("organizations")];
+    let elsewhere = app
+        .store()
+        .create(
+            None,
+            Some(own_initiative.id),
+            &domain::partnership::Organization::parse(
+                &[
+                    ("name", "Zzmatrix partner organization"),
+                    ("sector", "civil_society"),
+                    ("description", ""),
+                ]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap()
+        .id;
+    for (name, orgs) in [
+        ("partner of its organization", theirs),
+        ("partner of another organization", vec![elsewhere]),
+    ] {
+        let auth = app
+            .user(
+                &format!("{}@example.org", name.replace(' ', ".")),
+                false,
+                &[],
+            )
+            .await;
+        app.store()
+            .grant_role_for(
+                None,
+                auth.user_id,
+                own_initiative.id,
+                Role::Partner,
+                Some(orgs[0]),
+            )
+            .await
+            .unwrap();
+        callers.push(Caller {
+            name: name.into(),
+            auth: Some(auth),
+            admin: false,
+            lead: false,
+            role: Some(Role::Partner),
+            organizations: orgs,
         });
     }
     let lead = app.user("lead@example.org", false, &[]).await;
@@ -704,6 +853,7 @@ async fn every_route_for_every_role(e: Engine) {
         admin: false,
         lead: true,
         role: None,
+        organizations: vec![],
     });
     callers.push(Caller {
         name: "admin".into(),
@@ -711,6 +861,7 @@ async fn every_route_for_every_role(e: Engine) {
         admin: true,
         lead: false,
         role: None,
+        organizations: vec![],
     });
 
     let table = web::route_table();
@@ -736,7 +887,12 @@ async fn every_route_for_every_role(e: Engine) {
                     continue;
                 }
                 let api = path.starts_with("/api/");
-                let ok = match expectation(route.access, who, slug) {
+                let owner = if route.path.contains("{id}") {
+                    ids.owner(&route.path)
+                } else {
+                    None
+                };
+                let ok = match expectation(route.access, who, slug, owner) {
                     Expect::Answer => true,
                     Expect::SignIn if api => s == StatusCode::UNAUTHORIZED,
                     Expect::SignIn => {
@@ -796,7 +952,7 @@ async fn every_route_for_every_role(e: Engine) {
 #[test]
 fn every_route_declares_its_access() {
     for r in web::route_table() {
-        if let Access::Initiative(..) = r.access {
+        if let Access::Initiative(..) | Access::Owned(..) = r.access {
             assert!(
                 r.path.contains("{slug}"),
                 "{} {} decides on an initiative but names none",
@@ -806,7 +962,10 @@ fn every_route_declares_its_access() {
         }
         if r.path.starts_with("/i/{slug}") || r.path.starts_with("/api/v1/initiatives/{slug}") {
             assert!(
-                matches!(r.access, Access::Initiative(..) | Access::Admin),
+                matches!(
+                    r.access,
+                    Access::Initiative(..) | Access::Owned(..) | Access::Admin
+                ),
                 "{} {} is inside an initiative but not decided by the policy",
                 r.method,
                 r.path

@@ -171,3 +171,47 @@ test('an invitation is accepted from its copied full address', async () => {
     guest.assertClean();
   });
 });
+
+test('a name in the initiative\'s other languages reads in the reader\'s, and Hebrew breadcrumbs point the reading way', async () => {
+  const en = await visitor('en', 'English');
+  const he = await visitor('he', 'Hebrew');
+  await withDiagnostics([en, he], async () => {
+    await login(en);
+    await login(he);
+    // Kiryat Malachi works in Hebrew first: the main fields are Hebrew, and
+    // the form offers English, Amharic and Russian.
+    await en.goto(`${I}/organizations/new`);
+    const details = en.page.locator('details.translations');
+    assert.equal(await details.getAttribute('open'), null, 'translations start folded');
+    await details.locator('summary').click();
+    await en.check({ note: ' (translations open)' });
+    assert.equal(await en.page.locator('[name="name@he"]').count(), 0, 'no translation into the first language');
+    const hebrew = `מרכז הורים ${run}`;
+    const english = `Parents' Centre ${run}`;
+    await en.page.fill('#f-name', hebrew);
+    await en.page.selectOption('#f-sector', 'civil_society');
+    await en.page.fill('[name="name@en"]', english);
+    assert.equal(await en.page.getAttribute('[name="name@en"]', 'lang'), 'en');
+    await en.submit({ expectPath: new RegExp(`^${I}/organizations/\\d+$`) });
+    const id = idFrom(en, 'organizations');
+    assert.equal(await en.page.locator('main h1').innerText(), english, 'the English reader reads the English name');
+    en.assertClean();
+
+    await he.goto(`${I}/organizations/${id}`);
+    assert.equal(await he.page.locator('main h1').innerText(), hebrew, 'the Hebrew reader reads the main text');
+    // Breadcrumbs run right to left, and their separators point left.
+    const crumbs = he.page.locator('nav.crumbs li');
+    const n = await crumbs.count();
+    assert.ok(n >= 3, `${n} breadcrumbs`);
+    const first = await crumbs.nth(0).boundingBox();
+    const last = await crumbs.nth(n - 1).boundingBox();
+    assert.ok(first.x > last.x, `the first crumb is on the right in Hebrew (${first.x} vs ${last.x})`);
+    const turn = (v) => v.page.evaluate(() => getComputedStyle(document.querySelectorAll('nav.crumbs li')[1], '::before').transform);
+    const rtl = await turn(he);
+    await en.goto(`${I}/organizations/${id}`);
+    const ltr = await turn(en);
+    assert.notEqual(rtl, ltr, `the separator turns with the direction (${rtl} / ${ltr})`);
+    await he.goto(`${I}/organizations`);
+    he.assertClean();
+  });
+});

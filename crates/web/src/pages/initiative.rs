@@ -217,6 +217,7 @@ impl GlobalForm {
             add_another: false,
             inline: vec![],
             translations,
+            kept: vec![],
         };
         render_status(status, &page)
     }

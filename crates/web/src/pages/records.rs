@@ -463,6 +463,9 @@ pub struct FormPage {
     /// The translatable fields in each of the initiative's languages:
     /// (code, language, controls).
     pub translations: Vec<(String, String, Vec<FormField>)>,
+    /// Fields sent back as they came (translations into a language the
+    /// initiative no longer declares): (name, value).
+    pub kept: Vec<(String, String)>,
 }
 
 impl FormPage {
@@ -795,6 +798,17 @@ async fn form_page<T: Kind>(
             });
         }
     }
+    // Translations into a language the initiative no longer declares ride
+    // along unseen, so that saving the form does not drop them.
+    let offered: Vec<&str> = translations
+        .iter()
+        .flat_map(|(_, _, f)| f.iter().map(|f| f.name.as_str()))
+        .collect();
+    let kept: Vec<(String, String)> = values
+        .iter()
+        .filter(|(k, v)| k.contains('@') && !v.is_empty() && !offered.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     let seen = edit
         .as_ref()
         .map(|e| {
@@ -829,6 +843,7 @@ async fn form_page<T: Kind>(
             add_another: record.is_none(),
             inline,
             translations,
+            kept,
         },
     )
 }

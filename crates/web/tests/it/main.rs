@@ -39,5 +39,6 @@ mod registry;
 mod registry_lists;
 mod schema;
 mod surveys;
+mod translations;
 mod validation;
 mod work_plans;

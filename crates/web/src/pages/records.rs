@@ -673,6 +673,21 @@ fn own_organizations<T: Kind>(refs: &mut RefNames, g: &domain::access::Grants, s
     }
 }
 
+/// What a merge did to `field`, as a message key, and whether both editors
+/// changed it differently; `None` when neither changed it.
+fn outcome_of(merged: &domain::edits::Merged, field: &str) -> Option<(&'static str, bool)> {
+    use domain::edits::FieldState as S;
+    let state = merged.states.get(field).copied().unwrap_or(S::Same);
+    let key = match state {
+        S::Same => return None,
+        S::Mine => "conflict-mine",
+        S::Theirs => "conflict-theirs-kept",
+        S::Agreed => "conflict-agreed",
+        S::Clash => "conflict-clash",
+    };
+    Some((key, state == S::Clash))
+}
+
 /// How a field's value compares: trimmed text; a checkbox's absence is "false".
 fn normal_value(defs: &[crate::kinds::FieldDef]) -> impl Fn(&str, &str) -> String + '_ {
     move |field, value| {
@@ -748,16 +763,9 @@ async fn form_page<T: Kind>(
     if let Some((before, typed, merged)) = edit.as_ref().and_then(|e| e.met) {
         let now = edit.as_ref().map(|e| e.seen).unwrap_or(before);
         for d in &defs {
-            use domain::edits::FieldState as S;
-            let state = merged.states.get(d.name).copied().unwrap_or(S::Same);
-            let outcome = match state {
-                S::Same => continue,
-                S::Mine => "conflict-mine",
-                S::Theirs => "conflict-theirs-kept",
-                S::Agreed => "conflict-agreed",
-                S::Clash => "conflict-clash",
+            let Some((outcome, clash)) = outcome_of(merged, d.name) else {
+                continue;
             };
-            let clash = state == S::Clash;
             if clash && let Some(f) = fields.iter_mut().find(|f| f.name == d.name) {
                 f.clash = c.t1("conflict-field", "value", &display(&c.tr, d, now, &refs));
             }
@@ -773,17 +781,10 @@ async fn form_page<T: Kind>(
         }
         // Translations, which read as typed.
         for f in translations.iter_mut().flat_map(|(_, _, f)| f) {
-            use domain::edits::FieldState as S;
-            let state = merged.states.get(&f.name).copied().unwrap_or(S::Same);
-            let outcome = match state {
-                S::Same => continue,
-                S::Mine => "conflict-mine",
-                S::Theirs => "conflict-theirs-kept",
-                S::Agreed => "conflict-agreed",
-                S::Clash => "conflict-clash",
+            let Some((outcome, clash)) = outcome_of(merged, &f.name) else {
+                continue;
             };
             let text = |m: &FieldMap| m.get(&f.name).cloned().unwrap_or_default();
-            let clash = state == S::Clash;
             if clash {
                 f.clash = c.t1("conflict-field", "value", &text(now));
             }

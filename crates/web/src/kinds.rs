@@ -1147,23 +1147,38 @@ impl RefNames {
         initiative: &domain::resource::Record<domain::partnership::Initiative>,
         reader: &str,
     ) -> Result<Self, store::StoreError> {
-        let first = initiative.data.languages.split(',').next().unwrap_or("");
-        for (table, names) in self.by_table.iter_mut().chain(self.archived.iter_mut()) {
-            let translatable = self::by_table(table)
-                .is_some_and(|k| (k.columns)().iter().any(|c| c.name == "translations"));
-            if !translatable {
+        let first = initiative.data.first_language();
+        // A reader of the first language reads the main texts: nothing to ask.
+        if reader == first {
+            return Ok(self);
+        }
+        let tables: Vec<&'static str> = self.by_table.keys().copied().collect();
+        for table in tables {
+            let Some(k) = self::by_table(table)
+                .filter(|k| (k.columns)().iter().any(|c| c.name == "translations"))
+            else {
                 continue;
-            }
-            let k = self::by_table(table).expect("checked above");
-            let translated = store.translations_of(k.table, initiative.id).await?;
-            for (id, name) in names.iter_mut() {
-                if let Some((_, t)) = translated.iter().find(|(i, _)| i == id)
-                    && let Some((_, text)) = t.pick(k.label, reader, first)
-                {
-                    *name = text.to_string();
+            };
+            // One query per table, for its live and archived names alike.
+            let translated: HashMap<i64, domain::translations::Translations> = store
+                .translations_of(k.table, initiative.id)
+                .await?
+                .into_iter()
+                .collect();
+            for names in [self.by_table.get_mut(table), self.archived.get_mut(table)]
+                .into_iter()
+                .flatten()
+            {
+                for (id, name) in names.iter_mut() {
+                    if let Some((_, text)) = translated
+                        .get(id)
+                        .and_then(|t| t.pick(k.label, reader, first))
+                    {
+                        *name = text.to_string();
+                    }
                 }
+                names.sort_by(|a, b| a.1.cmp(&b.1));
             }
-            names.sort_by(|a, b| a.1.cmp(&b.1));
         }
         Ok(self)
     }
@@ -1421,14 +1436,7 @@ pub fn translation_fields(
                     );
                     let error = errors
                         .get(&name)
-                        .map(|e| {
-                            let key = format!("error-{}", e.code);
-                            if tr.has(&key) {
-                                tr.t1(&key, "field", &label)
-                            } else {
-                                e.message.clone()
-                            }
-                        })
+                        .map(|e| translate_error_as(tr, &label, e))
                         .unwrap_or_default();
                     let textarea = matches!(d.widget, Widget::TextArea);
                     FormField {
@@ -1475,9 +1483,14 @@ pub fn link_existing(
 
 /// A field error in the page's language, naming the field.
 pub fn translate_error(tr: &Tr, field: &str, e: &domain::validation::FieldError) -> String {
+    translate_error_as(tr, &tr.t(&format!("field-{field}")), e)
+}
+
+/// [`translate_error`] for a field known by its `label` ("Name (Español)").
+pub fn translate_error_as(tr: &Tr, label: &str, e: &domain::validation::FieldError) -> String {
     let key = format!("error-{}", e.code);
     if tr.has(&key) {
-        tr.t1(&key, "field", &tr.t(&format!("field-{field}")))
+        tr.t1(&key, "field", label)
     } else {
         e.message.clone()
     }

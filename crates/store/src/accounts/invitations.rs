@@ -213,17 +213,7 @@ impl Store {
         }
         let user = super::users::insert_user_in(&txn, &email, display_name.trim(), hash, inv.admin)
             .await?;
-        if let (Some(i), Some(r)) = (inv.initiative_id, inv.role) {
-            super::grants::grant_role_for_in(
-                &txn,
-                inv.created_by,
-                user.id,
-                i,
-                r,
-                inv.organization_id,
-            )
-            .await?;
-        }
+        grant_invited_in(&txn, &inv, user.id).await?;
         txn.commit().await?;
         Ok(user)
     }
@@ -243,17 +233,7 @@ impl Store {
         if !claim_invitation_in(&txn, inv.id).await? {
             return Err(StoreError::NotFound);
         }
-        if let (Some(i), Some(r)) = (inv.initiative_id, inv.role) {
-            super::grants::grant_role_for_in(
-                &txn,
-                inv.created_by,
-                user.id,
-                i,
-                r,
-                inv.organization_id,
-            )
-            .await?;
-        }
+        grant_invited_in(&txn, &inv, user.id).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -472,4 +452,18 @@ async fn claim_invitation_in(txn: &sea_orm::DatabaseTransaction, id: i64) -> Res
         )
         .await?;
     Ok(res.rows_affected() == 1)
+}
+
+/// The role an accepted invitation carries (with the organization a partner
+/// speaks for), granted to `user_id` by whoever invited.
+async fn grant_invited_in(
+    txn: &sea_orm::DatabaseTransaction,
+    inv: &Invitation,
+    user_id: i64,
+) -> Result<()> {
+    if let (Some(i), Some(r)) = (inv.initiative_id, inv.role) {
+        super::grants::grant_role_for_in(txn, inv.created_by, user_id, i, r, inv.organization_id)
+            .await?;
+    }
+    Ok(())
 }

@@ -110,16 +110,34 @@ pub struct BodyField {
 /// clear them by not knowing them.
 pub const KEPT_WHEN_ABSENT: &[&str] = &["translations", "currency"];
 
+/// The [`KEPT_WHEN_ABSENT`] fields of `allowed` a `PUT` left out.
+fn kept_absent<'a>(
+    fields: &'a FieldMap,
+    allowed: &'a [BodyField],
+) -> impl Iterator<Item = &'a BodyField> + 'a {
+    allowed.iter().filter(move |f| {
+        !f.required_on_put
+            && f.nullable
+            && KEPT_WHEN_ABSENT.contains(&f.name)
+            && !fields.contains_key(f.name)
+    })
+}
+
+/// Whether a `PUT` left out a field that keeps what is stored (the stored
+/// record is then needed for [`keep_absent`]).
+pub fn leaves_out_kept(fields: &FieldMap, allowed: &[BodyField]) -> bool {
+    kept_absent(fields, allowed).next().is_some()
+}
+
 /// A `PUT` that left out a [`KEPT_WHEN_ABSENT`] field keeps its `current`
 /// stored value (from `Resource::stored_values`).
 pub fn keep_absent(fields: &mut FieldMap, allowed: &[BodyField], current: &FieldMap) {
-    for f in allowed.iter().filter(|f| !f.required_on_put && f.nullable) {
-        if KEPT_WHEN_ABSENT.contains(&f.name) && !fields.contains_key(f.name) {
-            fields.insert(
-                f.name.to_string(),
-                current.get(f.name).cloned().unwrap_or_default(),
-            );
-        }
+    let absent: Vec<&str> = kept_absent(fields, allowed).map(|f| f.name).collect();
+    for name in absent {
+        fields.insert(
+            name.to_string(),
+            current.get(name).cloned().unwrap_or_default(),
+        );
     }
 }
 

@@ -119,10 +119,7 @@ pub(super) async fn update<T: Kind>(
     let allowed = allowed_fields::<T>();
     let (mut fields, version) = body_fields(body, &allowed, true)?;
     let version = require_version(version)?;
-    if allowed
-        .iter()
-        .any(|f| !f.required_on_put && !fields.contains_key(f.name))
-    {
+    if super::extract::leaves_out_kept(&fields, &allowed) {
         let current = auth.registry(&s.store).get::<T>(id).await?;
         super::extract::keep_absent(&mut fields, &allowed, &current.data.stored_values());
     }
